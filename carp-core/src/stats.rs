@@ -1,0 +1,297 @@
+//! Counters and the reasons an input is rejected.
+//!
+//! [`Counter`] is a superset of BSD `struct carpstats`, in its order, with
+//! our own counters after it. [`Reject`] has one variant per input check;
+//! [`Stats::record`] is the only way a rejection moves a counter, so reasons
+//! and counters cannot drift apart.
+
+use core::fmt;
+
+macro_rules! counters {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, $line:literal; )*) => {
+        /// One statistics counter.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Counter {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Counter {
+            /// Every counter, in `netstat -s -p carp` order (BSD first).
+            pub const ALL: [Counter; Counter::COUNT] = [$(Counter::$variant,)*];
+            /// Number of counters.
+            pub const COUNT: usize = [$($name,)*].len();
+
+            /// The BSD field name without the `carps_` prefix
+            /// (`ipackets`, `badttl`, ...).
+            pub const fn name(self) -> &'static str {
+                match self { $( Counter::$variant => $name, )* }
+            }
+
+            /// The netstat line with `{}` standing for the number.
+            pub const fn netstat_format(self) -> &'static str {
+                match self { $( Counter::$variant => $line, )* }
+            }
+        }
+    };
+}
+
+counters! {
+    /// Adverts received over IPv4.
+    Ipackets => "ipackets", "{} packets received (IPv4)";
+    /// Adverts received over IPv6.
+    Ipackets6 => "ipackets6", "{} packets received (IPv6)";
+    /// Received on an interface without carp.
+    Badif => "badif", "{} packets discarded for bad interface";
+    /// TTL or hop limit not 255.
+    Badttl => "badttl", "{} packets discarded for wrong TTL";
+    /// Link or IP header incomplete.
+    Hdrops => "hdrops", "{} packets shorter than header";
+    /// CARP checksum wrong.
+    Badsum => "badsum", "{} discarded for bad checksums";
+    /// Version not 2.
+    Badver => "badver", "{} discarded packets with a bad version";
+    /// Fewer than 36 bytes of CARP.
+    Badlen => "badlen", "{} discarded because packet too short";
+    /// Digest did not verify.
+    Badauth => "badauth", "{} discarded for bad authentication";
+    /// No such vhid on the parent, or it is not running.
+    Badvhid => "badvhid", "{} discarded for bad vhid";
+    /// Source or destination address not acceptable.
+    Badaddrs => "badaddrs", "{} discarded because of a bad address list";
+    /// Adverts sent over IPv4.
+    Opackets => "opackets", "{} packets sent (IPv4)";
+    /// Adverts sent over IPv6.
+    Opackets6 => "opackets6", "{} packets sent (IPv6)";
+    /// Sends that failed for want of buffers.
+    Onomem => "onomem", "{} send failed due to mbuf memory error";
+    /// State changes (any direction).
+    Ostates => "ostates", "{} state updates sent";
+    /// Transitions to MASTER.
+    Preempt => "preempt", "{} transitions to master";
+    /// Type not 1 (ours: the BSDs do not check it).
+    Badtype => "badtype", "{} discarded packets with a bad type";
+    /// authlen not 7 (ours).
+    Badauthlen => "badauthlen", "{} discarded packets with a bad authlen";
+    /// Replayed counters dropped under the `enforce` replay policy (ours).
+    Replay => "replay", "{} discarded as replays";
+    /// Replayed counters accepted under the `log` policy (ours).
+    ReplayLogged => "replaylogged", "{} replays accepted and logged";
+    /// Our own adverts seen again on a non-simplex parent (ours).
+    Own => "own", "{} own packets looped back";
+    /// Dropped because net.inet.carp.allow is 0 (ours).
+    Disabled => "disabled", "{} discarded while carp is not allowed";
+    /// Sends the driver refused for other reasons (ours).
+    Senderr => "senderr", "{} send failed for other reasons";
+}
+
+impl fmt::Display for Counter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why an input was dropped: one variant per check, in BSD order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reject {
+    /// `net.inet.carp.allow` is 0.
+    Disabled,
+    /// The interface has no carp configured.
+    BadInterface,
+    /// TTL or hop limit other than 255.
+    BadTtl(u8),
+    /// The link or IP header is incomplete.
+    HeaderTruncated {
+        /// Bytes present.
+        len: usize,
+    },
+    /// Fewer than 36 CARP bytes.
+    BadLength {
+        /// CARP bytes present.
+        len: usize,
+    },
+    /// CARP checksum wrong.
+    BadChecksum,
+    /// Unknown vhid, or that vhid is not up and running.
+    BadVhid(u8),
+    /// Our own advert, looped back.
+    Own,
+    /// Version other than 2.
+    BadVersion(u8),
+    /// Type other than advertisement.
+    BadType(u8),
+    /// authlen other than 7.
+    BadAuthLen(u8),
+    /// Digest did not verify.
+    BadAuth,
+    /// A source or destination address CARP never uses.
+    BadAddress,
+    /// Counter not above the last one accepted from this sender (enforce).
+    Replay {
+        /// Counter received.
+        counter: u64,
+        /// Last counter accepted from that sender.
+        last: u64,
+    },
+}
+
+impl Reject {
+    /// The counter this rejection moves.
+    pub const fn counter(self) -> Counter {
+        match self {
+            Reject::Disabled => Counter::Disabled,
+            Reject::BadInterface => Counter::Badif,
+            Reject::BadTtl(_) => Counter::Badttl,
+            Reject::HeaderTruncated { .. } => Counter::Hdrops,
+            Reject::BadLength { .. } => Counter::Badlen,
+            Reject::BadChecksum => Counter::Badsum,
+            Reject::BadVhid(_) => Counter::Badvhid,
+            Reject::Own => Counter::Own,
+            Reject::BadVersion(_) => Counter::Badver,
+            Reject::BadType(_) => Counter::Badtype,
+            Reject::BadAuthLen(_) => Counter::Badauthlen,
+            Reject::BadAuth => Counter::Badauth,
+            Reject::BadAddress => Counter::Badaddrs,
+            Reject::Replay { .. } => Counter::Replay,
+        }
+    }
+}
+
+impl From<crate::wire::WireError> for Reject {
+    fn from(e: crate::wire::WireError) -> Reject {
+        use crate::wire::WireError;
+        match e {
+            WireError::Truncated { len } => Reject::BadLength { len },
+            WireError::BadChecksum { .. } => Reject::BadChecksum,
+            WireError::BadVersion(v) => Reject::BadVersion(v),
+            WireError::BadType(t) => Reject::BadType(t),
+            WireError::BadAuthLen(a) => Reject::BadAuthLen(a),
+        }
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Reject::Disabled => f.write_str("carp not allowed (net.inet.carp.allow=0)"),
+            Reject::BadInterface => f.write_str("received on an interface without carp"),
+            Reject::BadTtl(ttl) => write!(f, "wrong TTL {ttl}, expected 255"),
+            Reject::HeaderTruncated { len } => write!(f, "header truncated at {len} bytes"),
+            Reject::BadLength { len } => write!(f, "CARP payload of {len} bytes, need 36"),
+            Reject::BadChecksum => f.write_str("bad CARP checksum"),
+            Reject::BadVhid(v) => write!(f, "unknown or stopped vhid {v}"),
+            Reject::Own => f.write_str("our own advert looped back"),
+            Reject::BadVersion(v) => write!(f, "bad CARP version {v}"),
+            Reject::BadType(t) => write!(f, "bad CARP type {t}"),
+            Reject::BadAuthLen(a) => write!(f, "bad CARP authlen {a}"),
+            Reject::BadAuth => f.write_str("bad authentication"),
+            Reject::BadAddress => f.write_str("bad address"),
+            Reject::Replay { counter, last } => {
+                write!(f, "replayed counter {counter:#x} (last accepted {last:#x})")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Reject {}
+
+/// A set of counters, one `u64` per [`Counter`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stats {
+    counts: [u64; Counter::COUNT],
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats::new()
+    }
+}
+
+impl Stats {
+    /// All zero.
+    pub const fn new() -> Stats {
+        Stats {
+            counts: [0; Counter::COUNT],
+        }
+    }
+
+    /// The value of one counter.
+    pub fn get(&self, counter: Counter) -> u64 {
+        self.counts.get(counter as usize).copied().unwrap_or(0)
+    }
+
+    /// Adds one to a counter (saturating).
+    pub fn bump(&mut self, counter: Counter) {
+        self.add(counter, 1);
+    }
+
+    /// Adds `n` to a counter (saturating).
+    pub fn add(&mut self, counter: Counter, n: u64) {
+        if let Some(c) = self.counts.get_mut(counter as usize) {
+            *c = c.saturating_add(n);
+        }
+    }
+
+    /// Counts a rejection under its counter.
+    pub fn record(&mut self, reject: Reject) {
+        self.bump(reject.counter());
+    }
+
+    /// Adds every counter of `other` into `self`.
+    pub fn merge(&mut self, other: &Stats) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *mine = mine.saturating_add(*theirs);
+        }
+    }
+
+    /// Every counter with its value, in [`Counter::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
+        Counter::ALL.iter().map(move |c| (*c, self.get(*c)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_counter_has_a_unique_name_and_a_placeholder() {
+        for (i, a) in Counter::ALL.iter().enumerate() {
+            assert_eq!(*a as usize, i);
+            assert!(a.netstat_format().contains("{}"));
+            for b in &Counter::ALL[i + 1..] {
+                assert_ne!(a.name(), b.name());
+            }
+        }
+    }
+
+    #[test]
+    fn record_moves_exactly_the_rejections_counter() {
+        let rejects = [
+            Reject::Disabled,
+            Reject::BadInterface,
+            Reject::BadTtl(254),
+            Reject::HeaderTruncated { len: 3 },
+            Reject::BadLength { len: 35 },
+            Reject::BadChecksum,
+            Reject::BadVhid(9),
+            Reject::Own,
+            Reject::BadVersion(3),
+            Reject::BadType(2),
+            Reject::BadAuthLen(6),
+            Reject::BadAuth,
+            Reject::BadAddress,
+            Reject::Replay {
+                counter: 1,
+                last: 2,
+            },
+        ];
+        for r in rejects {
+            let mut s = Stats::new();
+            s.record(r);
+            let moved: u64 = s.iter().map(|(_, v)| v).sum();
+            assert_eq!(moved, 1, "{r}");
+            assert_eq!(s.get(r.counter()), 1, "{r}");
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! `VhostConfig` and its validated parts.
+
+use core::fmt;
+use core::net::IpAddr;
+use core::num::NonZeroU8;
+
+use crate::auth::{AuthInput, Key, KeyError, LinkLocalRule};
+use crate::time::{AdvTiming, DEFAULT_DEAD_RATIO};
+
+/// Addresses one vhid can carry (IPv4 and IPv6 together).
+pub const MAX_ADDRS: usize = 8;
+
+/// A virtual host id, 1..=255.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Vhid(NonZeroU8);
+
+impl Vhid {
+    /// A vhid.
+    ///
+    /// # Errors
+    /// [`ConfigError::OutOfRange`] for 0.
+    pub const fn new(vhid: u8) -> Result<Vhid, ConfigError> {
+        match NonZeroU8::new(vhid) {
+            Some(v) => Ok(Vhid(v)),
+            None => Err(ConfigError::OutOfRange {
+                field: Field::Vhid,
+                min: 1,
+                max: 255,
+                got: vhid as u32,
+            }),
+        }
+    }
+
+    /// The number.
+    pub const fn get(self) -> u8 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Vhid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.get())
+    }
+}
+
+/// Advertisement skew in 1/256 s, 0..=254 (255 is reserved for bow-out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct AdvSkew(u8);
+
+impl AdvSkew {
+    /// Largest configurable skew.
+    pub const MAX: u8 = 254;
+
+    /// A skew.
+    ///
+    /// # Errors
+    /// [`ConfigError::OutOfRange`] for 255.
+    pub const fn new(skew: u8) -> Result<AdvSkew, ConfigError> {
+        if skew > AdvSkew::MAX {
+            return Err(ConfigError::OutOfRange {
+                field: Field::AdvSkew,
+                min: 0,
+                max: AdvSkew::MAX as u32,
+                got: skew as u32,
+            });
+        }
+        Ok(AdvSkew(skew))
+    }
+
+    /// The skew.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+/// Which configuration field a [`ConfigError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Field {
+    /// `vhid`.
+    Vhid,
+    /// `advbase`.
+    AdvBase,
+    /// `advskew`.
+    AdvSkew,
+    /// The dead ratio.
+    DeadRatio,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::Vhid => "vhid",
+            Field::AdvBase => "advbase",
+            Field::AdvSkew => "advskew",
+            Field::DeadRatio => "deadratio",
+        })
+    }
+}
+
+/// Why a configuration is refused. A refused configuration changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A number outside its range.
+    OutOfRange {
+        /// Which field.
+        field: Field,
+        /// Smallest value allowed.
+        min: u32,
+        /// Largest value allowed.
+        max: u32,
+        /// Value given.
+        got: u32,
+    },
+    /// The passphrase is not a key.
+    Key(KeyError),
+    /// More than [`MAX_ADDRS`] addresses.
+    TooManyAddresses {
+        /// The capacity.
+        max: usize,
+    },
+    /// The address is already on the vhid.
+    DuplicateAddress(IpAddr),
+    /// Multicast, unspecified or loopback: never a virtual address.
+    BadAddress(IpAddr),
+    /// BACKUP or MASTER forced on a host that is down or has no address.
+    NotRunning,
+    /// `reconfigure` was given another vhid; a vhid is a new virtual host.
+    VhidChanged {
+        /// The vhid of the host.
+        current: u8,
+        /// The vhid offered.
+        got: u8,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ConfigError::OutOfRange {
+                field,
+                min,
+                max,
+                got,
+            } => write!(f, "{field} {got} out of range {min}..{max}"),
+            ConfigError::Key(e) => write!(f, "{e}"),
+            ConfigError::TooManyAddresses { max } => {
+                write!(f, "too many addresses (at most {max} per vhid)")
+            }
+            ConfigError::DuplicateAddress(a) => write!(f, "address {a} given twice"),
+            ConfigError::BadAddress(a) => write!(f, "{a} cannot be a virtual address"),
+            ConfigError::NotRunning => {
+                f.write_str("not running: interface down, parent link down or no address")
+            }
+            ConfigError::VhidChanged { current, got } => write!(
+                f,
+                "vhid {got} differs from {current}: destroy and create instead"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+impl From<KeyError> for ConfigError {
+    fn from(e: KeyError) -> ConfigError {
+        ConfigError::Key(e)
+    }
+}
+
+/// The configuration of one virtual host, valid by construction.
+///
+/// Defaults are those of `ifconfig carpN vhid N`: advbase 1, advskew 0, no
+/// passphrase, no addresses, dead ratio 3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VhostConfig {
+    /// The vhid.
+    pub vhid: Vhid,
+    /// Base advertisement interval, seconds (0 = OpenBSD sub-second mode).
+    pub advbase: u8,
+    /// Skew, 1/256 s.
+    pub advskew: AdvSkew,
+    /// The key.
+    pub key: Key,
+    /// OpenBSD lladdr term: set when the vhid uses a non-default virtual MAC.
+    pub lladdr: Option<[u8; 6]>,
+    /// Which IPv6 form to sign with.
+    pub link_local: LinkLocalRule,
+    /// Advert intervals of silence before a backup takes over (ucarp
+    /// `--deadratio`); local only, never on the wire.
+    pub dead_ratio: NonZeroU8,
+    addrs: heapless::Vec<IpAddr, MAX_ADDRS>,
+}
+
+impl VhostConfig {
+    /// The defaults for a vhid.
+    pub const fn new(vhid: Vhid) -> VhostConfig {
+        VhostConfig {
+            vhid,
+            advbase: 1,
+            advskew: AdvSkew(0),
+            key: Key::EMPTY,
+            lladdr: None,
+            link_local: LinkLocalRule::Include,
+            dead_ratio: match NonZeroU8::new(DEFAULT_DEAD_RATIO) {
+                Some(r) => r,
+                None => NonZeroU8::MIN,
+            },
+            addrs: heapless::Vec::new(),
+        }
+    }
+
+    /// Sets advbase, seconds.
+    pub fn with_advbase(mut self, advbase: u8) -> VhostConfig {
+        self.advbase = advbase;
+        self
+    }
+
+    /// Sets advskew.
+    ///
+    /// # Errors
+    /// As [`AdvSkew::new`].
+    pub fn with_advskew(mut self, advskew: u8) -> Result<VhostConfig, ConfigError> {
+        self.advskew = AdvSkew::new(advskew)?;
+        Ok(self)
+    }
+
+    /// Sets the passphrase.
+    ///
+    /// # Errors
+    /// As [`Key::new`].
+    pub fn with_passphrase(mut self, pass: &[u8]) -> Result<VhostConfig, ConfigError> {
+        self.key = Key::new(pass)?;
+        Ok(self)
+    }
+
+    /// Sets the dead ratio.
+    ///
+    /// # Errors
+    /// [`ConfigError::OutOfRange`] for 0.
+    pub fn with_dead_ratio(mut self, ratio: u8) -> Result<VhostConfig, ConfigError> {
+        self.dead_ratio = NonZeroU8::new(ratio).ok_or(ConfigError::OutOfRange {
+            field: Field::DeadRatio,
+            min: 1,
+            max: 255,
+            got: 0,
+        })?;
+        Ok(self)
+    }
+
+    /// Adds a virtual address.
+    ///
+    /// # Errors
+    /// [`ConfigError::BadAddress`], [`ConfigError::DuplicateAddress`] or
+    /// [`ConfigError::TooManyAddresses`]; the config is unchanged then.
+    pub fn add_address(&mut self, addr: IpAddr) -> Result<(), ConfigError> {
+        if addr.is_multicast() || addr.is_unspecified() || addr.is_loopback() {
+            return Err(ConfigError::BadAddress(addr));
+        }
+        if self.addrs.contains(&addr) {
+            return Err(ConfigError::DuplicateAddress(addr));
+        }
+        self.addrs
+            .push(addr)
+            .map_err(|_| ConfigError::TooManyAddresses { max: MAX_ADDRS })
+    }
+
+    /// Builder form of [`VhostConfig::add_address`].
+    ///
+    /// # Errors
+    /// As [`VhostConfig::add_address`].
+    pub fn with_address(mut self, addr: IpAddr) -> Result<VhostConfig, ConfigError> {
+        self.add_address(addr)?;
+        Ok(self)
+    }
+
+    /// Removes an address; true if it was there.
+    pub fn remove_address(&mut self, addr: IpAddr) -> bool {
+        match self.addrs.iter().position(|a| *a == addr) {
+            Some(i) => {
+                self.addrs.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The virtual addresses in the order they were added.
+    pub fn addresses(&self) -> &[IpAddr] {
+        &self.addrs
+    }
+
+    /// True if any address is IPv4 (the vhid then sends IPv4 adverts).
+    pub fn has_ipv4(&self) -> bool {
+        self.addrs.iter().any(IpAddr::is_ipv4)
+    }
+
+    /// True if any address is IPv6 (the vhid then sends IPv6 adverts).
+    pub fn has_ipv6(&self) -> bool {
+        self.addrs.iter().any(IpAddr::is_ipv6)
+    }
+
+    /// advbase and advskew as intervals.
+    pub const fn timing(&self) -> AdvTiming {
+        AdvTiming::new(self.advbase, self.advskew.get())
+    }
+
+    /// Calls `f` with the static HMAC input of this configuration.
+    pub fn with_auth_input<R>(&self, f: impl FnOnce(&AuthInput<'_>) -> R) -> R {
+        let mut v4: heapless::Vec<core::net::Ipv4Addr, MAX_ADDRS> = heapless::Vec::new();
+        let mut v6: heapless::Vec<core::net::Ipv6Addr, MAX_ADDRS> = heapless::Vec::new();
+        for addr in &self.addrs {
+            // Both vectors have the capacity of `addrs`: pushes cannot fail.
+            let _ = match addr {
+                IpAddr::V4(a) => v4.push(*a).map_err(|_| ()),
+                IpAddr::V6(a) => v6.push(*a).map_err(|_| ()),
+            };
+        }
+        f(&AuthInput {
+            vhid: self.vhid.get(),
+            lladdr: self.lladdr,
+            ipv4: &v4,
+            ipv6: &v6,
+            link_local: self.link_local,
+        })
+    }
+}

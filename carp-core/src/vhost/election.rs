@@ -1,0 +1,254 @@
+//! The election: what an accepted advert means for us. A pure function.
+//!
+//! As OpenBSD 4.x `carp_proto_input_c`, with D our effective demotion:
+//! our interval `sc = advbase + (D > 0 && advskew < 240 ? 240 : advskew)/256`
+//! and the sender's `ch = advbase' + advskew'/256`, compared exactly in
+//! 1/256 s ticks.
+
+use super::fsm::{Reason, State};
+use crate::policy::Policy;
+use crate::time::AdvTiming;
+use crate::wire::Advert;
+
+/// The advskew a demoted host advertises (and times with) in the early BSDs.
+pub const DEMOTED_ADVSKEW: u8 = 240;
+
+/// What to do about an accepted advert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// MASTER: step down to BACKUP.
+    Yield,
+    /// BACKUP: take over now.
+    TakeOver(Reason),
+    /// BACKUP: the master is alive; restart master-down.
+    KeepListening,
+    /// MASTER hearing a worse master, or INIT: nothing to do.
+    Ignore,
+}
+
+/// Our side of the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Local {
+    /// Our configured advbase/advskew.
+    pub timing: AdvTiming,
+    /// Our dead ratio (3 unless configured).
+    pub dead_ratio: u8,
+    /// True if the preempt hold-down has passed (or is zero).
+    pub holddown_passed: bool,
+}
+
+/// The advskew we advertise under `policy`: 240 while demoted, if ours is
+/// below it.
+pub const fn effective_advskew(advskew: u8, policy: &Policy) -> u8 {
+    if policy.demotion > 0 && advskew < DEMOTED_ADVSKEW {
+        DEMOTED_ADVSKEW
+    } else {
+        advskew
+    }
+}
+
+/// Decides, for our `state`, what a verified `advert` means.
+pub fn decide(state: State, local: &Local, advert: &Advert, policy: &Policy) -> Verdict {
+    let ours = AdvTiming::new(
+        local.timing.advbase,
+        effective_advskew(local.timing.advskew, policy),
+    )
+    .ticks();
+    let theirs = AdvTiming::new(advert.advbase, advert.advskew).ticks();
+    let (peer_demote, our_demote) = if policy.ignore_peer_demote {
+        (0, 0)
+    } else {
+        (advert.demote, policy.demotion)
+    };
+    match state {
+        State::Init => Verdict::Ignore,
+        State::Master => {
+            if ours > theirs || (ours == theirs && peer_demote <= our_demote) {
+                Verdict::Yield
+            } else {
+                Verdict::Ignore
+            }
+        }
+        State::Backup => {
+            if policy.preempt && ours < theirs && local.holddown_passed {
+                Verdict::TakeOver(Reason::Preempt)
+            } else if peer_demote > our_demote {
+                Verdict::TakeOver(Reason::PeerDemoted)
+            } else if local.timing.advbase > 0
+                && local.timing.master_down_ticks(local.dead_ratio) < theirs
+            {
+                // OpenBSD skips this rule in its advbase-0 mode.
+                Verdict::TakeOver(if advert.is_bow_out() {
+                    Reason::BowOut
+                } else {
+                    Reason::PeerTooSlow
+                })
+            } else {
+                Verdict::KeepListening
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn advert(advbase: u8, advskew: u8, demote: u8) -> Advert {
+        Advert {
+            vhid: 1,
+            advskew,
+            demote,
+            advbase,
+            counter: 0,
+            digest: [0; 20],
+        }
+    }
+
+    fn local(advbase: u8, advskew: u8) -> Local {
+        Local {
+            timing: AdvTiming::new(advbase, advskew),
+            dead_ratio: 3,
+            holddown_passed: true,
+        }
+    }
+
+    #[test]
+    fn master_yields_to_more_frequent_and_to_ties() {
+        let p = Policy::DEFAULT;
+        let l = local(1, 100);
+        assert_eq!(
+            decide(State::Master, &l, &advert(1, 50, 0), &p),
+            Verdict::Yield
+        );
+        assert_eq!(
+            decide(State::Master, &l, &advert(1, 100, 0), &p),
+            Verdict::Yield
+        );
+        assert_eq!(
+            decide(State::Master, &l, &advert(1, 101, 0), &p),
+            Verdict::Ignore
+        );
+    }
+
+    #[test]
+    fn master_tie_with_more_demoted_peer_stays() {
+        let p = Policy {
+            demotion: 1,
+            ..Policy::DEFAULT
+        };
+        // Both demoted: both advertise 240.
+        let l = local(1, 100);
+        assert_eq!(
+            decide(State::Master, &l, &advert(1, 240, 2), &p),
+            Verdict::Ignore
+        );
+        assert_eq!(
+            decide(State::Master, &l, &advert(1, 240, 1), &p),
+            Verdict::Yield
+        );
+    }
+
+    #[test]
+    fn backup_preempts_only_with_preempt_on() {
+        let l = local(1, 10);
+        let slower = advert(1, 50, 0);
+        assert_eq!(
+            decide(State::Backup, &l, &slower, &Policy::DEFAULT),
+            Verdict::KeepListening
+        );
+        let p = Policy {
+            preempt: true,
+            ..Policy::DEFAULT
+        };
+        assert_eq!(
+            decide(State::Backup, &l, &slower, &p),
+            Verdict::TakeOver(Reason::Preempt)
+        );
+        let held = Local {
+            holddown_passed: false,
+            ..l
+        };
+        assert_eq!(
+            decide(State::Backup, &held, &slower, &p),
+            Verdict::KeepListening
+        );
+    }
+
+    #[test]
+    fn backup_takes_over_from_more_demoted_master_regardless_of_preempt() {
+        let l = local(1, 100);
+        assert_eq!(
+            decide(State::Backup, &l, &advert(1, 240, 1), &Policy::DEFAULT),
+            Verdict::TakeOver(Reason::PeerDemoted)
+        );
+        let freebsd = Policy {
+            ignore_peer_demote: true,
+            ..Policy::DEFAULT
+        };
+        assert_eq!(
+            decide(State::Backup, &l, &advert(1, 240, 1), &freebsd),
+            Verdict::KeepListening
+        );
+    }
+
+    #[test]
+    fn backup_takes_over_at_once_on_bow_out() {
+        let l = local(1, 100);
+        assert_eq!(
+            decide(State::Backup, &l, &advert(255, 255, 0), &Policy::DEFAULT),
+            Verdict::TakeOver(Reason::BowOut)
+        );
+        assert_eq!(
+            decide(State::Backup, &l, &advert(4, 0, 0), &Policy::DEFAULT),
+            Verdict::TakeOver(Reason::PeerTooSlow)
+        );
+        // advbase 0 mode skips the rule.
+        assert_eq!(
+            decide(
+                State::Backup,
+                &local(0, 5),
+                &advert(255, 255, 0),
+                &Policy::DEFAULT
+            ),
+            Verdict::KeepListening
+        );
+    }
+
+    #[test]
+    fn demotion_makes_us_advertise_240() {
+        let p = Policy {
+            demotion: 3,
+            ..Policy::DEFAULT
+        };
+        assert_eq!(effective_advskew(0, &p), 240);
+        assert_eq!(effective_advskew(250, &p), 250);
+        assert_eq!(effective_advskew(0, &Policy::DEFAULT), 0);
+        // A demoted master yields to an undemoted peer with skew 100.
+        assert_eq!(
+            decide(State::Master, &local(1, 0), &advert(1, 100, 0), &p),
+            Verdict::Yield
+        );
+    }
+
+    #[test]
+    fn exhaustive_two_masters_never_both_stay_without_demotion() {
+        // For every pair of timings, when two masters hear each other at
+        // least one yields; exactly one yields unless they tie.
+        let p = Policy::DEFAULT;
+        for a in (0..=255u8).step_by(3) {
+            for b in 0..=254u8 {
+                let la = local(1, a.min(254));
+                let lb = local(1, b);
+                let va = decide(State::Master, &la, &advert(1, b, 0), &p);
+                let vb = decide(State::Master, &lb, &advert(1, a.min(254), 0), &p);
+                let yields = [va, vb].iter().filter(|v| **v == Verdict::Yield).count();
+                if a.min(254) == b {
+                    assert_eq!(yields, 2);
+                } else {
+                    assert_eq!(yields, 1, "a={a} b={b}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,522 @@
+//! `VirtualHost`: one vhid's state machine, without I/O.
+
+mod config;
+pub mod election;
+mod fsm;
+mod replay;
+#[cfg(test)]
+mod tests;
+
+pub use config::{AdvSkew, ConfigError, Field, Vhid, VhostConfig, MAX_ADDRS};
+pub use fsm::{Reason, State};
+pub use replay::{Freshness, REPLAY_SENDERS};
+
+use core::net::IpAddr;
+
+use election::{decide, effective_advskew, Local, Verdict};
+use replay::ReplayTable;
+
+use crate::auth::{AuthContext, AuthError, Authenticated};
+use crate::demotion::DemoteReason;
+use crate::event::{Event, EventKind, Transmit};
+use crate::policy::{Policy, ReplayPolicy};
+use crate::stats::{Counter, Reject, Stats};
+use crate::time::{AdvTiming, Instant};
+use crate::timer::{Timer, TimerTable};
+use crate::wire::{Advert, Packet, BOW_OUT, HEADER_LEN};
+
+/// Events a virtual host queues before the oldest is dropped (and counted).
+pub const EVENT_CAPACITY: usize = 16;
+/// Consecutive failed sends that demote the host (BSD
+/// `CARP_SENDAD_MAX_ERRORS`).
+pub const SENDAD_MAX_ERRORS: u8 = 3;
+/// Consecutive good sends that undo it (BSD `CARP_SENDAD_MIN_SUCCESS`).
+pub const SENDAD_MIN_SUCCESS: u8 = 3;
+/// Adverts after a takeover until the delayed repeat of the announcement
+/// (BSD `sc_delayed_arp`, for layer-3 switches that miss the first).
+const DELAYED_ANNOUNCE_ADVERTS: u8 = 2;
+
+/// What [`VirtualHost::poll_transmit`] owes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Nothing,
+    Advert,
+    BowOut,
+}
+
+/// One virtual host (one vhid): the CARP state machine, sans-IO.
+///
+/// The four kinds of call, quinn-style:
+///
+/// * **commands**: [`VirtualHost::new`], [`VirtualHost::reconfigure`],
+///   [`VirtualHost::set_link`], [`VirtualHost::set_admin`],
+///   [`VirtualHost::force_state`];
+/// * **inputs**: [`VirtualHost::handle_advert`] (only a verified
+///   [`Authenticated`] advert gets in), [`VirtualHost::handle_timeout`],
+///   [`VirtualHost::handle_send_result`];
+/// * **outputs**: [`VirtualHost::poll_timeout`],
+///   [`VirtualHost::poll_transmit`], [`VirtualHost::poll_event`];
+/// * **getters**: [`VirtualHost::state`], [`VirtualHost::config`],
+///   [`VirtualHost::stats`], [`VirtualHost::vhid`], [`VirtualHost::timing`].
+///
+/// After every command or input, drain `poll_transmit` and `poll_event`,
+/// then sleep until `poll_timeout`. Every `now` comes from the caller's
+/// monotonic clock and must not go backwards; calling `handle_timeout` early
+/// does nothing, calling it late acts as of the call.
+#[derive(Debug, Clone)]
+pub struct VirtualHost {
+    config: VhostConfig,
+    auth: AuthContext,
+    state: State,
+    admin_up: bool,
+    link_up: bool,
+    timers: TimerTable,
+    counter: u64,
+    pending: Pending,
+    announce_countdown: u8,
+    master_heard_since: Option<Instant>,
+    last_heard: Option<Instant>,
+    replay: ReplayTable,
+    send_errors: u8,
+    send_successes: u8,
+    send_demoted: bool,
+    events: heapless::Deque<Event, EVENT_CAPACITY>,
+    next_seq: u64,
+    events_dropped: u64,
+    stats: Stats,
+}
+
+impl VirtualHost {
+    /// A virtual host in INIT, administratively down, parent link down.
+    ///
+    /// `counter_seed` is the initial replay counter, drawn at random by the
+    /// caller (put randomness in the high half so a restart does not repeat
+    /// counters); core draws no randomness of its own.
+    pub fn new(config: VhostConfig, counter_seed: u64) -> VirtualHost {
+        let auth = config.with_auth_input(|input| AuthContext::new(&config.key, input));
+        VirtualHost {
+            config,
+            auth,
+            state: State::Init,
+            admin_up: false,
+            link_up: false,
+            timers: TimerTable::default(),
+            counter: counter_seed,
+            pending: Pending::Nothing,
+            announce_countdown: 0,
+            master_heard_since: None,
+            last_heard: None,
+            replay: ReplayTable::default(),
+            send_errors: 0,
+            send_successes: 0,
+            send_demoted: false,
+            events: heapless::Deque::new(),
+            next_seq: 0,
+            events_dropped: 0,
+            stats: Stats::new(),
+        }
+    }
+
+    // ===== commands =====
+
+    /// Replaces the whole configuration, or nothing.
+    ///
+    /// The HMAC context is rebuilt once. Changing skew, base, key or
+    /// addresses keeps the state (no detour through INIT): a MASTER re-times
+    /// its next advert, a BACKUP restarts master-down. A vhid left without
+    /// addresses goes to INIT; one that gains its first runs.
+    ///
+    /// # Errors
+    /// [`ConfigError::VhidChanged`]: a new vhid is a new virtual host.
+    pub fn reconfigure(&mut self, now: Instant, config: VhostConfig) -> Result<(), ConfigError> {
+        if config.vhid != self.config.vhid {
+            return Err(ConfigError::VhidChanged {
+                current: self.config.vhid.get(),
+                got: config.vhid.get(),
+            });
+        }
+        self.auth = config.with_auth_input(|input| AuthContext::new(&config.key, input));
+        self.config = config;
+        match self.state {
+            State::Init => self.setrun(now, Reason::Reconfigured),
+            _ if !self.is_runnable() => self.enter_init(now, Reason::Reconfigured),
+            State::Backup => self.arm_master_down(now),
+            State::Master => self.timers.set(
+                Timer::Advertise,
+                now + self.config.timing().advert_interval(),
+            ),
+        }
+        Ok(())
+    }
+
+    /// The parent link went up or down. Down sends nothing (it cannot).
+    pub fn set_link(&mut self, now: Instant, up: bool) {
+        self.link_up = up;
+        if up {
+            self.setrun(now, Reason::LinkUp);
+        } else {
+            self.enter_init(now, Reason::LinkDown);
+        }
+    }
+
+    /// The carp interface was brought up or down. A MASTER going down sends
+    /// the bow-out advert (advbase and advskew 255) so backups take over at
+    /// once instead of waiting out master-down.
+    pub fn set_admin(&mut self, now: Instant, up: bool) {
+        self.admin_up = up;
+        if up {
+            self.setrun(now, Reason::AdminUp);
+        } else {
+            if self.state == State::Master {
+                self.pending = Pending::BowOut;
+            }
+            self.enter_init(now, Reason::AdminDown);
+        }
+    }
+
+    /// `ifconfig carpN state init|backup|master`.
+    ///
+    /// # Errors
+    /// [`ConfigError::NotRunning`] for BACKUP or MASTER while the interface
+    /// is down, its parent link is down or it has no address.
+    pub fn force_state(&mut self, now: Instant, state: State) -> Result<(), ConfigError> {
+        match state {
+            State::Init => self.enter_init(now, Reason::Forced),
+            _ if !self.is_runnable() => return Err(ConfigError::NotRunning),
+            State::Backup => self.enter_backup(now, Reason::Forced),
+            State::Master => self.take_over(now, Reason::Forced),
+        }
+        Ok(())
+    }
+
+    // ===== inputs =====
+
+    /// Checks an advert's digest with this host's key and addresses.
+    ///
+    /// # Errors
+    /// [`AuthError::BadDigest`].
+    pub fn verify(&self, advert: &Advert) -> Result<Authenticated, AuthError> {
+        self.auth.verify(advert)
+    }
+
+    /// A verified advert from `src` arrived.
+    ///
+    /// # Errors
+    /// [`Reject::BadVhid`] for another vhid or while in INIT, and
+    /// [`Reject::Replay`] under [`ReplayPolicy::Enforce`]. A rejected advert
+    /// changes no state (only its counter moves).
+    pub fn handle_advert(
+        &mut self,
+        now: Instant,
+        advert: &Authenticated,
+        src: IpAddr,
+        policy: &Policy,
+    ) -> Result<Verdict, Reject> {
+        let advert = advert.advert();
+        if advert.vhid != self.config.vhid.get() || self.state == State::Init {
+            return Err(self.reject(Reject::BadVhid(advert.vhid)));
+        }
+        if policy.replay != ReplayPolicy::Off {
+            if let Freshness::Replayed { last } = self.replay.check(src, advert.counter) {
+                let dropped = policy.replay == ReplayPolicy::Enforce;
+                self.push_event(
+                    now,
+                    EventKind::Replay {
+                        src,
+                        counter: advert.counter,
+                        last,
+                        dropped,
+                    },
+                );
+                if dropped {
+                    return Err(self.reject(Reject::Replay {
+                        counter: advert.counter,
+                        last,
+                    }));
+                }
+                self.stats.bump(Counter::ReplayLogged);
+            }
+            self.replay.accept(src, advert.counter);
+        }
+        // As the BSDs, continue the sender's sequence; unlike them never go
+        // backwards, so a counter we send is never one we sent before.
+        self.counter = self.counter.max(advert.counter);
+        self.last_heard = Some(now);
+        if self.state == State::Backup && self.master_heard_since.is_none() {
+            self.master_heard_since = Some(now);
+        }
+        let local = Local {
+            timing: self.config.timing(),
+            dead_ratio: self.config.dead_ratio.get(),
+            holddown_passed: self
+                .master_heard_since
+                .is_some_and(|since| now.saturating_since(since) >= policy.preempt_holddown),
+        };
+        let verdict = decide(self.state, &local, advert, policy);
+        match verdict {
+            Verdict::Yield => self.enter_backup(now, Reason::BetterMaster),
+            Verdict::TakeOver(reason) => self.take_over(now, reason),
+            Verdict::KeepListening => self.arm_master_down(now),
+            Verdict::Ignore => {}
+        }
+        Ok(verdict)
+    }
+
+    /// Runs every expired timer. Harmless when nothing has expired.
+    pub fn handle_timeout(&mut self, now: Instant, policy: &Policy) {
+        if self.timers.is_expired(Timer::MasterDown, now) && self.state == State::Backup {
+            self.take_over(now, Reason::MasterDown);
+        }
+        if let Some(due) = self.timers.get(Timer::Advertise) {
+            if due <= now && self.state == State::Master {
+                self.pending = Pending::Advert;
+                let interval = self.advert_timing(policy).advert_interval();
+                // From the deadline, so a late caller does not drift; never
+                // in the past.
+                let next = due + interval;
+                self.timers.set(
+                    Timer::Advertise,
+                    if next > now { next } else { now + interval },
+                );
+            }
+        }
+    }
+
+    /// The embedder's send of the last advert succeeded or failed. After
+    /// [`SENDAD_MAX_ERRORS`] failures in a row an
+    /// [`EventKind::Demote`] of +1 asks the embedder to demote the host;
+    /// after [`SENDAD_MIN_SUCCESS`] successes in a row one of -1 undoes it.
+    pub fn handle_send_result(&mut self, now: Instant, ok: bool) {
+        if ok {
+            self.send_errors = 0;
+            self.send_successes = self.send_successes.saturating_add(1);
+            if self.send_demoted && self.send_successes >= SENDAD_MIN_SUCCESS {
+                self.send_demoted = false;
+                self.push_demote(now, -1);
+            }
+        } else {
+            self.send_successes = 0;
+            self.send_errors = self.send_errors.saturating_add(1);
+            if !self.send_demoted && self.send_errors >= SENDAD_MAX_ERRORS {
+                self.send_demoted = true;
+                self.push_demote(now, 1);
+            }
+        }
+    }
+
+    // ===== outputs =====
+
+    /// The earliest deadline, if any timer is armed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// Writes the advert that is due, signed and checksummed, into `buf`
+    /// (at least [`HEADER_LEN`] bytes), advancing the counter. `None` when
+    /// nothing is due or `buf` is too short (the advert stays due).
+    pub fn poll_transmit(
+        &mut self,
+        now: Instant,
+        policy: &Policy,
+        buf: &mut [u8],
+    ) -> Option<Transmit> {
+        let bow_out = match self.pending {
+            Pending::Nothing => return None,
+            Pending::Advert => false,
+            Pending::BowOut => true,
+        };
+        let mut packet = Packet::new_checked(buf.get_mut(..HEADER_LEN)?).ok()?;
+        self.counter = self.counter.wrapping_add(1);
+        let timing = self.advert_timing(policy);
+        let advert = Advert {
+            vhid: self.config.vhid.get(),
+            advskew: if bow_out { BOW_OUT } else { timing.advskew },
+            demote: if policy.ignore_peer_demote {
+                0
+            } else {
+                policy.demotion
+            },
+            advbase: if bow_out { BOW_OUT } else { timing.advbase },
+            counter: self.counter,
+            digest: self.auth.sign(self.counter),
+        };
+        advert.emit(&mut packet).ok()?;
+        self.pending = Pending::Nothing;
+        if !bow_out && self.announce_countdown > 0 {
+            self.announce_countdown -= 1;
+            if self.announce_countdown == 0 {
+                self.push_event(now, EventKind::Announce { repeat: true });
+            }
+        }
+        Some(Transmit {
+            len: HEADER_LEN,
+            ipv4: self.config.has_ipv4(),
+            ipv6: self.config.has_ipv6(),
+            bow_out,
+        })
+    }
+
+    /// The next event, oldest first.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ===== getters =====
+
+    /// The current state.
+    pub const fn state(&self) -> State {
+        self.state
+    }
+
+    /// The configuration in force.
+    pub const fn config(&self) -> &VhostConfig {
+        &self.config
+    }
+
+    /// This host's counters.
+    pub const fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The vhid.
+    pub const fn vhid(&self) -> Vhid {
+        self.config.vhid
+    }
+
+    /// The configured advbase/advskew.
+    pub const fn timing(&self) -> AdvTiming {
+        self.config.timing()
+    }
+
+    /// The advbase/advskew put on the wire under `policy` (advskew 240
+    /// while demoted).
+    pub const fn advert_timing(&self, policy: &Policy) -> AdvTiming {
+        let t = self.config.timing();
+        AdvTiming::new(t.advbase, effective_advskew(t.advskew, policy))
+    }
+
+    /// The counter of the last advert sent (or adopted).
+    pub const fn counter(&self) -> u64 {
+        self.counter
+    }
+
+    /// When the last advert was accepted.
+    pub const fn last_heard(&self) -> Option<Instant> {
+        self.last_heard
+    }
+
+    /// True when up, parent link up and with at least one address.
+    pub fn is_runnable(&self) -> bool {
+        self.admin_up && self.link_up && !self.config.addresses().is_empty()
+    }
+
+    /// True when administratively up.
+    pub const fn is_admin_up(&self) -> bool {
+        self.admin_up
+    }
+
+    /// True when an advert (or the bow-out) is waiting for `poll_transmit`.
+    pub const fn has_pending_transmit(&self) -> bool {
+        !matches!(self.pending, Pending::Nothing)
+    }
+
+    /// Events lost because the queue was full when they happened.
+    pub const fn events_dropped(&self) -> u64 {
+        self.events_dropped
+    }
+
+    /// A timer's deadline.
+    pub fn deadline(&self, timer: Timer) -> Option<Instant> {
+        self.timers.get(timer)
+    }
+
+    // ===== transitions =====
+
+    /// As BSD `carp_setrun`: INIT moves to BACKUP once runnable.
+    fn setrun(&mut self, now: Instant, reason: Reason) {
+        if self.state == State::Init && self.is_runnable() {
+            self.enter_backup(now, reason);
+        }
+    }
+
+    fn enter_init(&mut self, now: Instant, reason: Reason) {
+        self.timers.stop_all();
+        self.announce_countdown = 0;
+        self.master_heard_since = None;
+        self.set_state(now, State::Init, reason);
+    }
+
+    fn enter_backup(&mut self, now: Instant, reason: Reason) {
+        self.timers.stop(Timer::Advertise);
+        self.announce_countdown = 0;
+        self.master_heard_since = None;
+        self.arm_master_down(now);
+        self.set_state(now, State::Backup, reason);
+    }
+
+    /// As BSD `carp_master_down`: MASTER, advert now, announce, advert timer.
+    fn take_over(&mut self, now: Instant, reason: Reason) {
+        self.timers.stop(Timer::MasterDown);
+        self.master_heard_since = None;
+        self.pending = Pending::Advert;
+        self.timers.set(
+            Timer::Advertise,
+            now + self.config.timing().advert_interval(),
+        );
+        self.announce_countdown = DELAYED_ANNOUNCE_ADVERTS;
+        let was_master = self.state == State::Master;
+        self.set_state(now, State::Master, reason);
+        if !was_master {
+            self.stats.bump(Counter::Preempt);
+        }
+        self.push_event(now, EventKind::Announce { repeat: false });
+    }
+
+    fn arm_master_down(&mut self, now: Instant) {
+        let interval = self
+            .config
+            .timing()
+            .master_down_interval(self.config.dead_ratio.get());
+        self.timers.set(Timer::MasterDown, now + interval);
+    }
+
+    fn set_state(&mut self, now: Instant, to: State, reason: Reason) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        self.stats.bump(Counter::Ostates);
+        self.push_event(now, EventKind::StateChange { from, to, reason });
+    }
+
+    fn reject(&mut self, reject: Reject) -> Reject {
+        self.stats.record(reject);
+        reject
+    }
+
+    fn push_demote(&mut self, now: Instant, delta: i32) {
+        self.push_event(
+            now,
+            EventKind::Demote {
+                reason: DemoteReason::SendErrors,
+                delta,
+            },
+        );
+    }
+
+    fn push_event(&mut self, now: Instant, kind: EventKind) {
+        let event = Event {
+            seq: self.next_seq,
+            at: now,
+            vhid: self.config.vhid.get(),
+            kind,
+        };
+        self.next_seq = self.next_seq.wrapping_add(1);
+        if self.events.is_full() {
+            let _ = self.events.pop_front();
+            self.events_dropped = self.events_dropped.saturating_add(1);
+        }
+        let _ = self.events.push_back(event);
+    }
+}
