@@ -1,14 +1,15 @@
 //! Counters and the reasons an input is rejected.
 //!
 //! [`Counter`] is a superset of BSD `struct carpstats`, in its order, with
-//! our own counters after it. [`Reject`] has one variant per input check;
+//! our own counters after it. The `netstat -s -p carp` wording lives in
+//! carp-sysctl, beside the tree that prints it. [`Reject`] has one variant per input check;
 //! [`Stats::record`] is the only way a rejection moves a counter, so reasons
 //! and counters cannot drift apart.
 
 use core::fmt;
 
 macro_rules! counters {
-    ($( $(#[$doc:meta])* $variant:ident => $name:literal, $line:literal; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal; )*) => {
         /// One statistics counter.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Counter {
@@ -26,62 +27,57 @@ macro_rules! counters {
             pub const fn name(self) -> &'static str {
                 match self { $( Counter::$variant => $name, )* }
             }
-
-            /// The netstat line with `{}` standing for the number.
-            pub const fn netstat_format(self) -> &'static str {
-                match self { $( Counter::$variant => $line, )* }
-            }
         }
     };
 }
 
 counters! {
     /// Adverts received over IPv4.
-    Ipackets => "ipackets", "{} packets received (IPv4)";
+    Ipackets => "ipackets";
     /// Adverts received over IPv6.
-    Ipackets6 => "ipackets6", "{} packets received (IPv6)";
+    Ipackets6 => "ipackets6";
     /// Received on an interface without carp.
-    Badif => "badif", "{} packets discarded for bad interface";
+    Badif => "badif";
     /// TTL or hop limit not 255.
-    Badttl => "badttl", "{} packets discarded for wrong TTL";
+    Badttl => "badttl";
     /// Link or IP header incomplete.
-    Hdrops => "hdrops", "{} packets shorter than header";
+    Hdrops => "hdrops";
     /// CARP checksum wrong.
-    Badsum => "badsum", "{} discarded for bad checksums";
+    Badsum => "badsum";
     /// Version not 2.
-    Badver => "badver", "{} discarded packets with a bad version";
+    Badver => "badver";
     /// Fewer than 36 bytes of CARP.
-    Badlen => "badlen", "{} discarded because packet too short";
+    Badlen => "badlen";
     /// Digest did not verify.
-    Badauth => "badauth", "{} discarded for bad authentication";
+    Badauth => "badauth";
     /// No such vhid on the parent, or it is not running.
-    Badvhid => "badvhid", "{} discarded for bad vhid";
+    Badvhid => "badvhid";
     /// Source or destination address not acceptable.
-    Badaddrs => "badaddrs", "{} discarded because of a bad address list";
+    Badaddrs => "badaddrs";
     /// Adverts sent over IPv4.
-    Opackets => "opackets", "{} packets sent (IPv4)";
+    Opackets => "opackets";
     /// Adverts sent over IPv6.
-    Opackets6 => "opackets6", "{} packets sent (IPv6)";
+    Opackets6 => "opackets6";
     /// Sends that failed for want of buffers.
-    Onomem => "onomem", "{} send failed due to mbuf memory error";
+    Onomem => "onomem";
     /// State changes (any direction).
-    Ostates => "ostates", "{} state updates sent";
+    Ostates => "ostates";
     /// Transitions to MASTER.
-    Preempt => "preempt", "{} transitions to master";
+    Preempt => "preempt";
     /// Type not 1 (ours: the BSDs do not check it).
-    Badtype => "badtype", "{} discarded packets with a bad type";
+    Badtype => "badtype";
     /// authlen not 7 (ours).
-    Badauthlen => "badauthlen", "{} discarded packets with a bad authlen";
+    Badauthlen => "badauthlen";
     /// Replayed counters dropped under the `enforce` replay policy (ours).
-    Replay => "replay", "{} discarded as replays";
+    Replay => "replay";
     /// Replayed counters accepted under the `log` policy (ours).
-    ReplayLogged => "replaylogged", "{} replays accepted and logged";
+    ReplayLogged => "replaylogged";
     /// Our own adverts seen again on a non-simplex parent (ours).
-    Own => "own", "{} own packets looped back";
+    Own => "own";
     /// Dropped because net.inet.carp.allow is 0 (ours).
-    Disabled => "disabled", "{} discarded while carp is not allowed";
+    Disabled => "disabled";
     /// Sends the driver refused for other reasons (ours).
-    Senderr => "senderr", "{} send failed for other reasons";
+    Senderr => "senderr";
 }
 
 impl fmt::Display for Counter {
@@ -255,10 +251,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_counter_has_a_unique_name_and_a_placeholder() {
+    fn every_counter_has_a_unique_name() {
         for (i, a) in Counter::ALL.iter().enumerate() {
             assert_eq!(*a as usize, i);
-            assert!(a.netstat_format().contains("{}"));
             for b in &Counter::ALL[i + 1..] {
                 assert_ne!(a.name(), b.name());
             }
