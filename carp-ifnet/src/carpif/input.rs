@@ -1,0 +1,216 @@
+//! The input path: one frame from the parent, checked in BSD order.
+//!
+//! As OpenBSD `carp_proto_input` / `carp_proto_input_c`: count the packet,
+//! `allow`, interface, TTL, length, checksum, vhid, own advert, version
+//! (and, ours, type and authlen), digest; then the election. Every failure
+//! is a [`Reject`] counted once in this parent's stats and once in the
+//! host's [`Sysctl`] stats, and changes no state.
+
+use core::net::IpAddr;
+
+use carp_core::vhost::election::Verdict;
+use carp_core::wire::{Advert, Packet, PROTO, TTL};
+use carp_core::{Counter, Instant, Reject, State};
+use carp_sysctl::Sysctl;
+
+use super::CarpIf;
+use crate::driver::Driver;
+use crate::frame::{self, link_header_len, Body, FrameError};
+use crate::lladdr::LinkType;
+use crate::nd::NeighborSolicit;
+
+/// ICMPv6, the next header of neighbour discovery.
+const NEXT_HEADER_ICMPV6: u8 = 58;
+/// Offset of the protocol byte in an IPv4 header.
+const IPV4_PROTOCOL_AT: usize = 9;
+/// Offset of the next-header byte in an IPv6 header.
+const IPV6_NEXT_HEADER_AT: usize = 6;
+
+/// What an accepted frame did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input {
+    /// A CARP advert for `vhid` passed every check and reached the election.
+    Advert {
+        /// The vhid.
+        vhid: u8,
+        /// What the election made of it.
+        verdict: Verdict,
+    },
+    /// An ARP request for a virtual address was answered by `vhid`.
+    ArpReplied {
+        /// The vhid that answered (this host is its master).
+        vhid: u8,
+    },
+    /// A neighbour solicitation for a virtual address was answered.
+    NdReplied {
+        /// The vhid that answered.
+        vhid: u8,
+    },
+    /// An ARP request or solicitation for a virtual address that this host
+    /// must not answer (backup, or another master's share under arpbalance).
+    Silent,
+    /// Not CARP's: the parent's own stack should handle it.
+    NotCarp,
+}
+
+impl<D: Driver, const N: usize> CarpIf<D, N> {
+    /// Takes one received link-layer frame.
+    ///
+    /// # Errors
+    /// The [`Reject`] of the first input check the frame failed; it has
+    /// been counted and nothing else changed.
+    pub fn input(&mut self, now: Instant, frame: &[u8], sysctl: &Sysctl) -> Result<Input, Reject> {
+        let link = self.driver.link_type();
+        let parsed = match frame::parse(link, frame) {
+            Ok(parsed) => parsed,
+            Err(e) if is_truncated_carp(link, frame, &e) => {
+                return Err(self.reject(Reject::HeaderTruncated { len: frame.len() }, sysctl));
+            }
+            Err(_) => return Ok(Input::NotCarp),
+        };
+        match parsed.body {
+            Body::Ipv4 { header, payload } if header.protocol == PROTO => {
+                self.count(Counter::Ipackets, sysctl);
+                if header.is_fragment() {
+                    return Err(self.reject(Reject::HeaderTruncated { len: frame.len() }, sysctl));
+                }
+                self.carp_input(now, IpAddr::V4(header.src), header.ttl, payload, sysctl)
+            }
+            Body::Ipv6 { header, payload } if header.next_header == PROTO => {
+                self.count(Counter::Ipackets6, sysctl);
+                self.carp_input(
+                    now,
+                    IpAddr::V6(header.src),
+                    header.hop_limit,
+                    payload,
+                    sysctl,
+                )
+            }
+            Body::Ipv6 { header, payload } if header.next_header == NEXT_HEADER_ICMPV6 => {
+                match NeighborSolicit::parse(&header, payload) {
+                    Ok(ns) => Ok(self.answer_solicitation(&ns, parsed.src, sysctl)),
+                    Err(_) => Ok(Input::NotCarp),
+                }
+            }
+            Body::Arp(arp) => Ok(self.answer_arp(&arp, sysctl)),
+            _ => Ok(Input::NotCarp),
+        }
+    }
+
+    fn carp_input(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        ttl: u8,
+        payload: &[u8],
+        sysctl: &Sysctl,
+    ) -> Result<Input, Reject> {
+        if !sysctl.allow() {
+            return Err(self.reject(Reject::Disabled, sysctl));
+        }
+        if self.vhosts.is_empty() {
+            return Err(self.reject(Reject::BadInterface, sysctl));
+        }
+        if ttl != TTL {
+            return Err(self.reject(Reject::BadTtl(ttl), sysctl));
+        }
+        let packet = match Packet::new_checked(payload) {
+            Ok(p) => p,
+            Err(_) => {
+                return Err(self.reject(Reject::BadLength { len: payload.len() }, sysctl));
+            }
+        };
+        if !packet.verify_checksum() {
+            return Err(self.reject(Reject::BadChecksum, sysctl));
+        }
+        if !is_unicast_source(src) {
+            return Err(self.reject(Reject::BadAddress, sysctl));
+        }
+        let vhid = packet.vhid();
+        let at = match self.position(vhid) {
+            Ok(at)
+                if self
+                    .vhosts
+                    .get(at)
+                    .is_some_and(|v| v.host.state() != State::Init) =>
+            {
+                at
+            }
+            _ => return Err(self.reject(Reject::BadVhid(vhid), sysctl)),
+        };
+        if self.is_own_address(src) {
+            return Err(self.reject(Reject::Own, sysctl));
+        }
+        let advert = match Advert::parse_fields(&packet) {
+            Ok(a) => a,
+            Err(e) => return Err(self.reject(e.into(), sysctl)),
+        };
+        let Some(vhost) = self.vhosts.get_mut(at) else {
+            return Err(self.reject(Reject::BadVhid(vhid), sysctl));
+        };
+        let verified = match vhost.host.verify(&advert) {
+            Ok(v) => v,
+            Err(_) => return Err(self.reject(Reject::BadAuth, sysctl)),
+        };
+        let policy = sysctl.policy();
+        let outcome = vhost.host.handle_advert(now, &verified, src, &policy);
+        // The vhost counted its own rejection; the parent and host count too.
+        let verdict = match outcome {
+            Ok(verdict) => verdict,
+            Err(r) => {
+                self.flush(now, sysctl);
+                return Err(self.reject(r, sysctl));
+            }
+        };
+        self.flush(now, sysctl);
+        Ok(Input::Advert { vhid, verdict })
+    }
+
+    fn is_own_address(&self, src: IpAddr) -> bool {
+        match src {
+            IpAddr::V4(a) => self.driver.ipv4_addr() == Some(a),
+            IpAddr::V6(a) => self.driver.ipv6_link_local() == Some(a),
+        }
+    }
+
+    pub(crate) fn count(&mut self, counter: Counter, sysctl: &Sysctl) {
+        self.stats.bump(counter);
+        sysctl.bump(counter);
+    }
+
+    fn reject(&mut self, reject: Reject, sysctl: &Sysctl) -> Reject {
+        self.stats.record(reject);
+        sysctl.record(reject);
+        reject
+    }
+}
+
+/// Adverts come from a unicast address; anything else is a forgery or a
+/// misconfiguration.
+fn is_unicast_source(src: IpAddr) -> bool {
+    match src {
+        IpAddr::V4(a) => !(a.is_multicast() || a.is_broadcast() || a.is_unspecified()),
+        IpAddr::V6(a) => !(a.is_multicast() || a.is_unspecified()),
+    }
+}
+
+/// A frame whose link or IP header is cut short but whose protocol byte says
+/// CARP: BSD counts that under `hdrops`. Anything else malformed is the
+/// parent stack's business, not carp's.
+fn is_truncated_carp(link: LinkType, frame: &[u8], error: &FrameError) -> bool {
+    let truncation = error.is_truncated()
+        || matches!(
+            error,
+            FrameError::BadIpv4TotalLen { .. } | FrameError::BadIpv6PayloadLen { .. }
+        );
+    if !truncation {
+        return false;
+    }
+    let ip = frame.get(link_header_len(link)..).unwrap_or(&[]);
+    match ip.first().map(|b| b >> 4) {
+        Some(4) => ip.get(IPV4_PROTOCOL_AT) == Some(&PROTO),
+        Some(6) => ip.get(IPV6_NEXT_HEADER_AT) == Some(&PROTO),
+        _ => false,
+    }
+}

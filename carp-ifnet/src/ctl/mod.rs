@@ -1,0 +1,35 @@
+//! The ifconfig-like control interface: parsing and ABI, no side effects.
+//!
+//! * [`request`]: [`CarpReq`], the fixed-layout set/get request in the
+//!   spirit of BSD `struct carpreq` (`SIOCSVH` / `SIOCGVH`), with checked
+//!   conversions to and from [`VhostConfig`](carp_core::VhostConfig).
+//! * [`words`]: ifconfig words (`vhid 1 advskew 100 pass x carpdev em0
+//!   192.0.2.100/24 state master`) into an [`IfconfigRequest`], which
+//!   [`IfconfigRequest::apply`] turns into a whole new configuration or an
+//!   error, the old one untouched.
+//! * [`config_file`]: whole lines of shell, OpenBSD `hostname.if` and
+//!   FreeBSD `rc.conf` into a [`ConfigLine`].
+//! * [`status`]: the `ifconfig carp0` status in BSD shape.
+//!
+//! Every failure is a [`CtlError`] naming the keyword or field and the
+//! word index; nothing here allocates or panics.
+
+pub mod config_file;
+mod error;
+mod ifname;
+pub mod request;
+pub mod status;
+pub mod words;
+
+#[cfg(test)]
+mod tests;
+
+pub use config_file::{parse_line, ConfigLine, MAX_CLONED};
+pub use error::CtlError;
+pub use ifname::{IfName, IFNAMSIZ, MAX_IFNAME_LEN};
+pub use request::{state_number, CarpReq, CarpReqAddr, CARPREQ_LEN};
+pub use status::{state_name, CarpLine, IfFlags, Status};
+pub use words::{
+    parse_netmask, parse_state, parse_word_iter, parse_words, AddrSpec, AliasOp, CarpdevChange,
+    Family, IfconfigRequest, Lifecycle,
+};

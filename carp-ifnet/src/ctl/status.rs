@@ -1,0 +1,146 @@
+//! The BSD `ifconfig carp0` status, written to any [`core::fmt::Write`]:
+//!
+//! ```text
+//! carp0: flags=41<UP,RUNNING> mtu 1500
+//! \tcarp: MASTER vhid 1 advbase 1 advskew 100
+//! \tinet 192.168.0.100 netmask 0xffffff00
+//! \tinet6 2001:db8::1 prefixlen 64
+//! ```
+//!
+//! (`\t` is one tab, as ifconfig prints.) The carp line follows both BSDs'
+//! `carp_status`: `carp: STATE vhid N advbase N advskew N`; with a parent
+//! it takes OpenBSD's later form `carp: STATE carpdev em0 vhid N ...`.
+//! Flags print as `printb` does: hex value, then the names of the set bits
+//! in bit order.
+
+use core::fmt;
+use core::net::IpAddr;
+
+use bitflags::bitflags;
+use carp_core::{State, VhostConfig};
+
+bitflags! {
+    /// Interface flags shown in the status, with their BSD `IFF_*` values.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct IfFlags: u32 {
+        /// `IFF_UP`: administratively up.
+        const UP = 0x1;
+        /// `IFF_BROADCAST`.
+        const BROADCAST = 0x2;
+        /// `IFF_RUNNING`: resources allocated (the parent is there).
+        const RUNNING = 0x40;
+        /// `IFF_SIMPLEX`: cannot hear its own transmissions.
+        const SIMPLEX = 0x800;
+        /// `IFF_MULTICAST`.
+        const MULTICAST = 0x8000;
+    }
+}
+
+/// The BSD name of a state: `INIT`, `BACKUP`, `MASTER`.
+pub const fn state_name(state: State) -> &'static str {
+    match state {
+        State::Init => "INIT",
+        State::Backup => "BACKUP",
+        State::Master => "MASTER",
+    }
+}
+
+/// The `carp: ...` line of one vhid without indentation or newline (FreeBSD
+/// prints one per vhid of the parent).
+#[derive(Debug, Clone, Copy)]
+pub struct CarpLine<'a> {
+    /// The state.
+    pub state: State,
+    /// The configuration.
+    pub config: &'a VhostConfig,
+    /// The parent, printed OpenBSD-style when given.
+    pub carpdev: Option<&'a str>,
+}
+
+impl fmt::Display for CarpLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "carp: {}", state_name(self.state))?;
+        if let Some(dev) = self.carpdev {
+            write!(f, " carpdev {dev}")?;
+        }
+        write!(
+            f,
+            " vhid {} advbase {} advskew {}",
+            self.config.vhid.get(),
+            self.config.advbase,
+            self.config.advskew.get()
+        )
+    }
+}
+
+/// The whole status of one carp interface; its `Display` is the ifconfig
+/// output, each line ending in a newline.
+#[derive(Debug, Clone, Copy)]
+pub struct Status<'a> {
+    /// Interface name (`carp0`).
+    pub ifname: &'a str,
+    /// Interface flags.
+    pub flags: IfFlags,
+    /// MTU in bytes.
+    pub mtu: u32,
+    /// The vhid's state.
+    pub state: State,
+    /// The configuration.
+    pub config: &'a VhostConfig,
+    /// Prefix length of each address of `config`, in the same order; an
+    /// address past the end of the slice shows as a host route (32, 128).
+    pub prefix_lens: &'a [u8],
+    /// The parent, if any.
+    pub carpdev: Option<&'a str>,
+}
+
+impl Status<'_> {
+    /// Writes the status to `out`.
+    ///
+    /// # Errors
+    /// Those of `out`.
+    pub fn write_to<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        write!(out, "{self}")
+    }
+}
+
+impl fmt::Display for Status<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: flags={:x}<", self.ifname, self.flags.bits())?;
+        for (i, (name, _)) in self.flags.iter_names().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(name)?;
+        }
+        writeln!(f, "> mtu {}", self.mtu)?;
+        writeln!(
+            f,
+            "\t{}",
+            CarpLine {
+                state: self.state,
+                config: self.config,
+                carpdev: self.carpdev,
+            }
+        )?;
+        for (i, addr) in self.config.addresses().iter().enumerate() {
+            let prefix = self.prefix_lens.get(i).copied();
+            match addr {
+                IpAddr::V4(a) => {
+                    let len = u32::from(prefix.unwrap_or(32).min(32));
+                    let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
+                    writeln!(f, "\tinet {a} netmask {mask:#010x}")?;
+                }
+                IpAddr::V6(a) => {
+                    write!(f, "\tinet6 {a}")?;
+                    // KAME prints the scope of a link-local address.
+                    if a.is_unicast_link_local() {
+                        write!(f, "%{}", self.ifname)?;
+                    }
+                    writeln!(f, " prefixlen {}", prefix.unwrap_or(128))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
