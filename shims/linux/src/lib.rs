@@ -1,0 +1,1 @@
+//! carpd: carp on a real Linux interface.

@@ -1,0 +1,4 @@
+//! A deterministic simulated LAN for carp hosts.
+#![forbid(unsafe_code)]
+
+pub mod pcap;

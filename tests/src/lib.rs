@@ -1,0 +1,15 @@
+//! Shared helpers for carp's cross-crate tests: fixture loading, the tshark
+//! harness, network namespaces for interop tests, and the rule for when a
+//! missing prerequisite skips a test and when it fails it.
+//!
+//! * [`fixtures`]: the ucarp captures in `tests/fixtures/` as CARP headers.
+//! * [`tshark`]: decode pcaps with tshark and read the CARP fields back.
+//! * [`netns`]: throw-away namespaces joined by a bridge, cleaned up on drop.
+//! * [`mod@require`]: [`require!`] skips on a laptop, fails in CI.
+//! * [`process`]: running commands with a deadline.
+
+pub mod fixtures;
+pub mod netns;
+pub mod process;
+pub mod require;
+pub mod tshark;
