@@ -3,7 +3,72 @@
 //! ordered input checks, ARP/ND answering, arpbalance, many vhids per parent
 //! and the ifconfig-like control ABI.
 //!
-//! `#![no_std]`, no allocation.
+//! `#![no_std]`, no allocation, no clock: the embedder owns the driver, the
+//! clock and the [`carp_sysctl::Sysctl`] tree, and calls in.
+//!
+//! ```text
+//! frame -> CarpIf::input -> (link/IP checks, BSD order) -> VirtualHost
+//!       <- Driver::transmit <- (virtual-MAC frames, ARP/ND) <- actions
+//! ```
+//!
+//! # An embedder's loop
+//!
+//! A driver, a clock and a `CarpIf`: feed received frames to
+//! [`carpif::CarpIf::input`], call [`carpif::CarpIf::handle_timeout`] when
+//! [`carpif::CarpIf::poll_timeout`] is reached, drain events.
+//!
+//! ```
+//! use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+//! use carp_core::{EventKind, Instant, State, VhostConfig, Vhid};
+//! use carp_ifnet::carpif::CarpIf;
+//! use carp_ifnet::driver::{Driver, LinkState, TxError};
+//! use carp_ifnet::lladdr::{LinkType, MacAddr};
+//! use carp_sysctl::Sysctl;
+//!
+//! /// A parent interface that just keeps what it sends.
+//! struct Nic { sent: Vec<Vec<u8>> }
+//! impl Driver for Nic {
+//!     fn link_type(&self) -> LinkType { LinkType::Ethernet }
+//!     fn hw_addr(&self) -> MacAddr { MacAddr([0x02, 0, 0, 0, 0, 1]) }
+//!     fn mtu(&self) -> usize { 1500 }
+//!     fn link_state(&self) -> LinkState { LinkState::Up }
+//!     fn ipv4_addr(&self) -> Option<Ipv4Addr> { Some(Ipv4Addr::new(192, 0, 2, 1)) }
+//!     fn ipv6_link_local(&self) -> Option<Ipv6Addr> { None }
+//!     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
+//!         self.sent.push(frame.to_vec());
+//!         Ok(())
+//!     }
+//!     fn join_multicast(&mut self, _: MacAddr) -> Result<(), TxError> { Ok(()) }
+//!     fn leave_multicast(&mut self, _: MacAddr) -> Result<(), TxError> { Ok(()) }
+//! }
+//!
+//! static SYSCTL: Sysctl = Sysctl::new();
+//! let mut carp: CarpIf<Nic> = CarpIf::new(Nic { sent: Vec::new() });
+//! let config = VhostConfig::new(Vhid::new(1).unwrap())
+//!     .with_advskew(100).unwrap()
+//!     .with_passphrase(b"changeme").unwrap()
+//!     .with_address(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100))).unwrap();
+//! carp.add_vhost(Instant::ZERO, config, 0x5eed << 32, &SYSCTL).unwrap();
+//!
+//! // The embedder's loop: sleep until the deadline (or a frame arrives),
+//! // then tell carp what time it is. Nobody else is on this LAN, so the
+//! // backup takes over after 3 s + 100/256 s.
+//! let mut now = Instant::ZERO;
+//! for _ in 0..5 {
+//!     let Some(deadline) = carp.poll_timeout() else { break };
+//!     now = deadline; // a real embedder sleeps here; frames go to carp.input()
+//!     carp.handle_timeout(now, &SYSCTL);
+//!     while let Some(event) = carp.poll_event() {
+//!         if let EventKind::StateChange { to: State::Master, .. } = event.kind {
+//!             assert_eq!(event.at, Instant::from_micros(3_390_625));
+//!         }
+//!     }
+//! }
+//! assert_eq!(carp.vhost(1).unwrap().state(), State::Master);
+//! // Adverts from the virtual MAC 00:00:5e:00:01:01, plus gratuitous ARPs.
+//! assert_eq!(&carp.driver().sent[0][6..12], &[0, 0, 0x5e, 0, 1, 1]);
+//! assert!(now > Instant::from_secs(3));
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -28,4 +93,5 @@ pub mod ctl;
 pub mod driver;
 pub mod frame;
 pub mod lladdr;
+pub mod log_event;
 pub mod nd;

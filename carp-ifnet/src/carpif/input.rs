@@ -17,6 +17,7 @@ use super::CarpIf;
 use crate::driver::Driver;
 use crate::frame::{self, link_header_len, Body, FrameError};
 use crate::lladdr::LinkType;
+use crate::log_event::LogEvent;
 use crate::nd::NeighborSolicit;
 
 /// ICMPv6, the next header of neighbour discovery.
@@ -182,6 +183,7 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
     fn reject(&mut self, reject: Reject, sysctl: &Sysctl) -> Reject {
         self.stats.record(reject);
         sysctl.record(reject);
+        LogEvent::Dropped(reject).emit(sysctl.log_level());
         reject
     }
 }

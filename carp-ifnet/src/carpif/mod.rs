@@ -22,6 +22,7 @@ use carp_core::{
 };
 use carp_sysctl::Sysctl;
 use core::fmt;
+use core::net::IpAddr;
 
 use crate::driver::{Driver, LinkState};
 use crate::lladdr::MacAddr;
@@ -137,6 +138,7 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
             self.join_groups();
         }
         let mac = self.driver.link_type().virtual_mac(vhid);
+        self.sync_solicited_groups(None, Some(&config));
         let mut host = VirtualHost::new(config, counter_seed);
         host.set_link(now, self.link_up);
         host.set_admin(now, true);
@@ -154,7 +156,8 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
     pub fn remove_vhost(&mut self, now: Instant, vhid: u8, sysctl: &Sysctl) -> Result<(), IfError> {
         self.set_admin(now, vhid, false, sysctl)?;
         let at = self.position(vhid).map_err(|_| IfError::NoSuchVhid(vhid))?;
-        self.vhosts.remove(at);
+        let removed = self.vhosts.remove(at);
+        self.sync_solicited_groups(Some(removed.host.config()), None);
         if self.vhosts.is_empty() {
             self.leave_groups();
         }
@@ -174,7 +177,10 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
         let vhid = config.vhid.get();
-        self.vhost_mut(vhid)?.host.reconfigure(now, config)?;
+        let host = &mut self.vhost_mut(vhid)?.host;
+        let old = host.config().clone();
+        host.reconfigure(now, config.clone())?;
+        self.sync_solicited_groups(Some(&old), Some(&config));
         self.flush(now, sysctl);
         Ok(())
     }
@@ -327,6 +333,24 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         let link = self.driver.link_type();
         let _ = self.driver.leave_multicast(link.multicast_mac_v4());
         let _ = self.driver.leave_multicast(link.multicast_mac_v6());
+    }
+
+    /// Neighbour solicitations for a virtual IPv6 address go to its
+    /// solicited-node group: join the groups of addresses added, leave
+    /// those of addresses removed.
+    fn sync_solicited_groups(&mut self, old: Option<&VhostConfig>, new: Option<&VhostConfig>) {
+        let link = self.driver.link_type();
+        let v6 = |c: Option<&VhostConfig>, a: &IpAddr| c.is_some_and(|c| c.addresses().contains(a));
+        for addr in old.map(VhostConfig::addresses).unwrap_or(&[]) {
+            if let (IpAddr::V6(a), false) = (addr, v6(new, addr)) {
+                let _ = self.driver.leave_multicast(link.solicited_node_mac(*a));
+            }
+        }
+        for addr in new.map(VhostConfig::addresses).unwrap_or(&[]) {
+            if let (IpAddr::V6(a), false) = (addr, v6(old, addr)) {
+                let _ = self.driver.join_multicast(link.solicited_node_mac(*a));
+            }
+        }
     }
 
     fn recompute_deadline(&mut self) {

@@ -10,6 +10,7 @@ use super::{CarpIf, Vhost, EVENT_QUEUE};
 use crate::arp::emit_gratuitous_arp;
 use crate::driver::{Driver, TxError};
 use crate::frame::{emit_advert, AdvertIp, MAX_FRAME_LEN};
+use crate::log_event::LogEvent;
 use crate::nd::emit_unsolicited_na;
 
 /// The embedder's event queue and its overflow count.
@@ -64,6 +65,7 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
                     }
                     _ => {}
                 }
+                LogEvent::Vhost(event).emit(sysctl.log_level());
                 queue.push(event);
             }
         }

@@ -447,6 +447,11 @@ fn master_answers_neighbour_solicitation_and_announces_na_on_takeover() {
     let mut cif: CarpIf<Mock> = CarpIf::new(Mock::new(11));
     let cfg = config(5, 0).with_address(IpAddr::V6(v6)).unwrap();
     cif.add_vhost(us(0), cfg, 0, &s).unwrap();
+    // The two CARP groups and the solicited-node group of the address.
+    assert!(cif
+        .driver()
+        .groups
+        .contains(&MacAddr([0x33, 0x33, 0xff, 0x00, 0x01, 0x00])));
     cif.force_state(us(0), 5, State::Master, &s).unwrap();
     let sent = take_sent(&mut cif);
     // IPv4 advert, IPv6 advert, gratuitous ARP, unsolicited NA.
