@@ -102,6 +102,6 @@ pub use auth::{AuthContext, AuthError, Authenticated, Key, KeyError, LinkLocalRu
 pub use demotion::{DemoteReason, Demotion};
 pub use event::{Event, EventKind, Transmit};
 pub use policy::{Policy, ReplayPolicy};
-pub use stats::{Counter, Reject, Stats};
+pub use stats::{CompactStats, Counter, Reject, Stats};
 pub use time::{AdvTiming, Duration, Instant};
 pub use vhost::{AdvSkew, ConfigError, Reason, State, Vhid, VhostConfig, VirtualHost};

@@ -246,6 +246,56 @@ impl Stats {
     }
 }
 
+/// The same counters in 32 bits each, for per-vhid bookkeeping where
+/// memory counts (255 vhids per parent); [`CompactStats::to_stats`] widens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompactStats {
+    counts: [u32; Counter::COUNT],
+}
+
+impl Default for CompactStats {
+    fn default() -> CompactStats {
+        CompactStats::new()
+    }
+}
+
+impl CompactStats {
+    /// All zero.
+    pub const fn new() -> CompactStats {
+        CompactStats {
+            counts: [0; Counter::COUNT],
+        }
+    }
+
+    /// Adds one to a counter (saturating).
+    pub fn bump(&mut self, counter: Counter) {
+        if let Some(c) = self.counts.get_mut(counter as usize) {
+            *c = c.saturating_add(1);
+        }
+    }
+
+    /// Counts a rejection under its counter.
+    pub fn record(&mut self, reject: Reject) {
+        self.bump(reject.counter());
+    }
+
+    /// The value of one counter.
+    pub fn get(&self, counter: Counter) -> u64 {
+        self.counts
+            .get(counter as usize)
+            .map_or(0, |c| u64::from(*c))
+    }
+
+    /// The counters as a full [`Stats`].
+    pub fn to_stats(&self) -> Stats {
+        let mut stats = Stats::new();
+        for (counter, n) in Counter::ALL.iter().zip(self.counts.iter()) {
+            stats.add(*counter, u64::from(*n));
+        }
+        stats
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +308,21 @@ mod tests {
                 assert_ne!(a.name(), b.name());
             }
         }
+    }
+
+    #[test]
+    fn compact_stats_widen_exactly_and_saturate() {
+        let mut c = CompactStats::new();
+        c.bump(Counter::Preempt);
+        c.record(Reject::BadAuth);
+        let s = c.to_stats();
+        assert_eq!((s.get(Counter::Preempt), s.get(Counter::Badauth)), (1, 1));
+        assert_eq!(s.iter().map(|(_, v)| v).sum::<u64>(), 2);
+        let mut full = CompactStats {
+            counts: [u32::MAX; Counter::COUNT],
+        };
+        full.bump(Counter::Own);
+        assert_eq!(full.get(Counter::Own), u64::from(u32::MAX));
     }
 
     #[test]

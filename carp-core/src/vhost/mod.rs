@@ -20,13 +20,16 @@ use crate::auth::{AuthContext, AuthError, Authenticated};
 use crate::demotion::DemoteReason;
 use crate::event::{Event, EventKind, Transmit};
 use crate::policy::{Policy, ReplayPolicy};
-use crate::stats::{Counter, Reject, Stats};
+use crate::stats::{CompactStats, Counter, Reject, Stats};
 use crate::time::{AdvTiming, Instant};
 use crate::timer::{Timer, TimerTable};
 use crate::wire::{Advert, Packet, BOW_OUT, HEADER_LEN};
 
 /// Events a virtual host queues before the oldest is dropped (and counted).
-pub const EVENT_CAPACITY: usize = 16;
+/// One call yields at most three (replay, state change, announcement), and
+/// an embedder drains after every call, as `CarpIf` does; kept small because
+/// a parent may hold 255 vhids.
+pub const EVENT_CAPACITY: usize = 4;
 /// Consecutive failed sends that demote the host (BSD
 /// `CARP_SENDAD_MAX_ERRORS`).
 pub const SENDAD_MAX_ERRORS: u8 = 3;
@@ -82,8 +85,8 @@ pub struct VirtualHost {
     send_demoted: bool,
     events: heapless::Deque<Event, EVENT_CAPACITY>,
     next_seq: u64,
-    events_dropped: u64,
-    stats: Stats,
+    events_dropped: u32,
+    stats: CompactStats,
 }
 
 impl VirtualHost {
@@ -113,7 +116,7 @@ impl VirtualHost {
             events: heapless::Deque::new(),
             next_seq: 0,
             events_dropped: 0,
-            stats: Stats::new(),
+            stats: CompactStats::new(),
         }
     }
 
@@ -373,9 +376,9 @@ impl VirtualHost {
         &self.config
     }
 
-    /// This host's counters.
-    pub const fn stats(&self) -> &Stats {
-        &self.stats
+    /// This host's counters (kept in 32 bits each, widened here).
+    pub fn stats(&self) -> Stats {
+        self.stats.to_stats()
     }
 
     /// The vhid.
@@ -420,8 +423,9 @@ impl VirtualHost {
         !matches!(self.pending, Pending::Nothing)
     }
 
-    /// Events lost because the queue was full when they happened.
-    pub const fn events_dropped(&self) -> u64 {
+    /// Events lost because the queue was full when they happened
+    /// (saturating).
+    pub const fn events_dropped(&self) -> u32 {
         self.events_dropped
     }
 

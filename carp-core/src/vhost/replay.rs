@@ -21,21 +21,24 @@ pub enum Freshness {
 struct Entry {
     src: IpAddr,
     last: u64,
-    /// Logical time of the last use, for eviction.
-    used: u64,
+    /// Logical time of the last use, for eviction (wrapping is harmless:
+    /// at worst a recently used entry is evicted first once in 2^32).
+    used: u32,
 }
 
 /// A small fixed table of `(sender, last counter)`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReplayTable {
-    entries: heapless::Vec<Entry, REPLAY_SENDERS>,
-    clock: u64,
+    // An array of options, not a heapless::Vec: no length word, and
+    // `Option<Entry>` costs nothing over `Entry` (IpAddr has a niche).
+    entries: [Option<Entry>; REPLAY_SENDERS],
+    clock: u32,
 }
 
 impl ReplayTable {
     /// How `counter` from `src` compares with what was accepted before.
     pub fn check(&self, src: IpAddr, counter: u64) -> Freshness {
-        match self.entries.iter().find(|e| e.src == src) {
+        match self.entries.iter().flatten().find(|e| e.src == src) {
             Some(e) if counter <= e.last => Freshness::Replayed { last: e.last },
             _ => Freshness::Fresh,
         }
@@ -45,20 +48,23 @@ impl ReplayTable {
     pub fn accept(&mut self, src: IpAddr, counter: u64) {
         self.clock = self.clock.wrapping_add(1);
         let now = self.clock;
-        if let Some(e) = self.entries.iter_mut().find(|e| e.src == src) {
+        if let Some(e) = self.entries.iter_mut().flatten().find(|e| e.src == src) {
             e.last = e.last.max(counter);
             e.used = now;
             return;
         }
-        let entry = Entry {
+        let entry = Some(Entry {
             src,
             last: counter,
             used: now,
-        };
-        if self.entries.push(entry).is_err() {
-            if let Some(oldest) = self.entries.iter_mut().min_by_key(|e| e.used) {
-                *oldest = entry;
-            }
+        });
+        // A free slot, else the least recently used one.
+        let slot = self
+            .entries
+            .iter_mut()
+            .min_by_key(|e| e.as_ref().map_or(0, |e| u64::from(e.used) + 1));
+        if let Some(slot) = slot {
+            *slot = entry;
         }
     }
 }

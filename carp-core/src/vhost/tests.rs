@@ -303,18 +303,18 @@ fn link_down_goes_to_init_and_link_up_back_to_backup() {
 #[test]
 fn forced_states_behave_like_ifconfig_state() {
     let mut vh = running(1, 10);
+    let mut events = drain(&mut vh);
     vh.force_state(us(5), State::Master).unwrap();
     assert_eq!(vh.state(), State::Master);
     assert!(vh.has_pending_transmit());
+    events.extend(drain(&mut vh));
     vh.force_state(us(6), State::Backup).unwrap();
     assert_eq!(vh.state(), State::Backup);
     assert_eq!(vh.poll_timeout(), Some(us(6 + 3_039_062)));
     vh.force_state(us(7), State::Init).unwrap();
     assert_eq!(vh.state(), State::Init);
-    let reasons: Vec<Reason> = state_changes(&drain(&mut vh))
-        .into_iter()
-        .map(|c| c.2)
-        .collect();
+    events.extend(drain(&mut vh));
+    let reasons: Vec<Reason> = state_changes(&events).into_iter().map(|c| c.2).collect();
     assert_eq!(
         reasons,
         [
@@ -487,7 +487,7 @@ fn event_overflow_drops_oldest_and_counts() {
         vh.next_seq as usize
     );
     let first = vh.poll_event().unwrap();
-    assert_eq!(first.seq, vh.events_dropped());
+    assert_eq!(first.seq, u64::from(vh.events_dropped()));
     assert_eq!(vh.state(), State::Backup);
 }
 
@@ -623,4 +623,20 @@ fn three_hosts_fail_over_in_skew_order_and_preempt_back() {
     lan.hosts[1] = running_at(1, 10, lan.now);
     lan.run_until(Instant::from_secs(40));
     assert_eq!(lan.masters(), [1]);
+}
+
+#[test]
+fn virtual_host_with_eight_addresses_fits_in_one_kib() {
+    // Issue 10's budget: 255 vhids per parent must stay small.
+    let mut cfg = config(1, 0);
+    for n in 1..8u8 {
+        cfg.add_address(src(100 + n)).unwrap();
+    }
+    assert_eq!(cfg.addresses().len(), MAX_ADDRS);
+    let vh = VirtualHost::new(cfg, 0);
+    assert!(
+        core::mem::size_of_val(&vh) <= 1024,
+        "{}",
+        core::mem::size_of_val(&vh)
+    );
 }
