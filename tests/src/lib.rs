@@ -7,9 +7,13 @@
 //! * [`netns`]: throw-away namespaces joined by a bridge, cleaned up on drop.
 //! * [`mod@require`]: [`require!`] skips on a laptop, fails in CI.
 //! * [`process`]: running commands with a deadline.
+//! * [`driver`]: a recording in-memory driver for `CarpIf`.
+//! * [`pcapfile`]: temporary pcaps for tshark.
 
+pub mod driver;
 pub mod fixtures;
 pub mod netns;
+pub mod pcapfile;
 pub mod process;
 pub mod require;
 pub mod tshark;

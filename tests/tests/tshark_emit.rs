@@ -1,43 +1,14 @@
 //! tshark, an independent dissector, reads the adverts our code emits and
 //! signs exactly as we meant them: CARP, checksum good, same fields.
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
-
 use carp_core::wire::{Advert, Packet, HEADER_LEN};
 use carp_core::AuthContext;
-use carp_sim::pcap::{PcapWriter, LINKTYPE_ETHERNET};
+use carp_sim::pcap::LINKTYPE_ETHERNET;
 use carp_tests::fixtures::{CarpFrame, FixtureVhost, FIXTURES};
+use carp_tests::pcapfile::TempPcap;
 use carp_tests::require;
 use carp_tests::require::Prerequisite::Tshark;
 use carp_tests::tshark::{assert_every_carp_checksum_good, carp_fields};
-
-/// A pcap in the temp dir, removed on drop.
-struct TempPcap(PathBuf);
-
-impl TempPcap {
-    fn write(name: &str, frames: &[(u64, Vec<u8>)]) -> TempPcap {
-        let path = std::env::temp_dir().join(format!("carp-{}-{name}.pcap", std::process::id()));
-        let file = BufWriter::new(File::create(&path).unwrap());
-        let mut writer = PcapWriter::new(file, LINKTYPE_ETHERNET).unwrap();
-        for (ts, frame) in frames {
-            writer.write_frame(*ts, frame).unwrap();
-        }
-        writer.flush().unwrap();
-        TempPcap(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempPcap {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
 
 /// Our advert for `fixture`'s configuration with vhid, skew and counter
 /// chosen by `change`, signed by our AuthContext and emitted by our code.
@@ -76,7 +47,11 @@ fn check_tshark_reads(name: &str, change: impl Fn(&mut Advert) + Copy) {
             })
             .collect();
         let frames: Vec<(u64, Vec<u8>)> = ours.iter().map(|(_, f, ts)| (*ts, f.clone())).collect();
-        let pcap = TempPcap::write(&format!("{name}-vhid{}", fixture.vhid), &frames);
+        let pcap = TempPcap::write(
+            &format!("{name}-vhid{}", fixture.vhid),
+            LINKTYPE_ETHERNET,
+            &frames,
+        );
 
         assert_eq!(assert_every_carp_checksum_good(pcap.path()), ours.len());
         let decoded = carp_fields(pcap.path()).unwrap();
@@ -135,7 +110,11 @@ fn tshark_flags_a_corrupted_checksum() {
     let frame = &fixture.adverts()[0];
     let mut header = frame.header;
     header[6] ^= 0x01;
-    let pcap = TempPcap::write("corrupt", &[(frame.ts_micros, frame.with_header(&header))]);
+    let pcap = TempPcap::write(
+        "corrupt",
+        LINKTYPE_ETHERNET,
+        &[(frame.ts_micros, frame.with_header(&header))],
+    );
     let decoded = carp_fields(pcap.path()).unwrap();
     assert_eq!(decoded.len(), 1);
     assert!(!decoded[0].checksum_good);

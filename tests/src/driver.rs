@@ -1,0 +1,97 @@
+//! A recording driver for cross-crate tests: what `CarpIf` transmits is
+//! kept, in order, for the test to deliver, inspect or write to a pcap.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::lladdr::{LinkType, MacAddr};
+
+/// An in-memory parent interface.
+#[derive(Debug, Clone)]
+pub struct RecordingDriver {
+    /// Link type reported to carp.
+    pub link: LinkType,
+    /// The parent's own MAC.
+    pub mac: MacAddr,
+    /// The parent's IPv4 address (source of IPv4 adverts).
+    pub ipv4: Option<Ipv4Addr>,
+    /// The parent's link-local IPv6 address (source of IPv6 adverts).
+    pub ipv6: Option<Ipv6Addr>,
+    /// Link state reported to carp.
+    pub up: bool,
+    /// When set, every transmit fails with it.
+    pub fail: Option<TxError>,
+    /// Frames transmitted, oldest first.
+    pub sent: Vec<Vec<u8>>,
+    /// Multicast MACs joined.
+    pub groups: Vec<MacAddr>,
+}
+
+impl RecordingDriver {
+    /// Host `n` of 192.0.2.0/24 on Ethernet: MAC 02:00:00:00:00:n,
+    /// 192.0.2.n, fe80::n.
+    pub fn host(n: u8) -> RecordingDriver {
+        RecordingDriver::on(LinkType::Ethernet, n)
+    }
+
+    /// Host `n` on the given link type.
+    pub fn on(link: LinkType, n: u8) -> RecordingDriver {
+        RecordingDriver {
+            link,
+            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
+            ipv4: Some(Ipv4Addr::new(192, 0, 2, n)),
+            ipv6: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n))),
+            up: true,
+            fail: None,
+            sent: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// Takes the frames sent so far.
+    pub fn take(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.sent)
+    }
+}
+
+impl Driver for RecordingDriver {
+    fn link_type(&self) -> LinkType {
+        self.link
+    }
+    fn hw_addr(&self) -> MacAddr {
+        self.mac
+    }
+    fn mtu(&self) -> usize {
+        1500
+    }
+    fn link_state(&self) -> LinkState {
+        if self.up {
+            LinkState::Up
+        } else {
+            LinkState::Down
+        }
+    }
+    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        self.ipv4
+    }
+    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
+        self.ipv6
+    }
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
+        match self.fail {
+            Some(e) => Err(e),
+            None => {
+                self.sent.push(frame.to_vec());
+                Ok(())
+            }
+        }
+    }
+    fn join_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
+        self.groups.push(mac);
+        Ok(())
+    }
+    fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
+        self.groups.retain(|g| *g != mac);
+        Ok(())
+    }
+}
