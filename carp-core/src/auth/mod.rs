@@ -7,24 +7,23 @@
 //! scope id cleared), and last the 8 counter bytes as on the wire.
 //!
 //! [`AuthContext`] absorbs everything but the counter once per configuration
-//! and keeps both the inner (after ipad and the static message) and the outer
-//! (after opad) SHA-1 states, so signing or verifying one advert costs the
-//! counter, one inner and one outer compression. Verification compares in
-//! constant time.
+//! and keeps the inner SHA-1 state (after ipad and the static message's whole
+//! blocks), a template of the final inner block with the static tail, pad and
+//! bit count in place, and the outer state (after opad). Signing or verifying
+//! one advert then costs writing the counter into a copy of the template, one
+//! inner and one outer raw compression (`sha1::compress`): the floor of
+//! HMAC-SHA1. Verification compares in constant time (`subtle`).
 
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
+use subtle::{Choice, ConstantTimeEq};
 
 use crate::wire::{Advert, DIGEST_LEN, TYPE_ADVERTISEMENT, VERSION};
 
-type HmacSha1 = Hmac<Sha1>;
+mod precomputed;
 
-/// SHA-1 block length: HMAC pads the key to this.
-const SHA1_BLOCK_LEN: usize = 64;
+use precomputed::Precomputed;
 
 /// Key length of the BSDs (`CARP_KEY_LEN`): the passphrase zero-padded.
 pub const KEY_LEN: usize = 20;
@@ -180,9 +179,9 @@ impl Authenticated {
 #[derive(Clone)]
 pub struct AuthContext {
     /// The form we sign with.
-    send: HmacSha1,
+    send: Precomputed,
     /// The other OpenBSD form, when it differs (link-local addresses present).
-    alternate: Option<HmacSha1>,
+    alternate: Option<Precomputed>,
 }
 
 impl fmt::Debug for AuthContext {
@@ -219,9 +218,7 @@ impl AuthContext {
 
     /// The digest for an advert carrying `counter`.
     pub fn sign(&self, counter: u64) -> [u8; DIGEST_LEN] {
-        let mut mac = self.send.clone();
-        mac.update(&counter.to_be_bytes());
-        mac.finalize().into_bytes().into()
+        self.send.digest(counter)
     }
 
     /// Checks an advert's digest in constant time against each accepted
@@ -230,16 +227,18 @@ impl AuthContext {
     /// # Errors
     /// [`AuthError::BadDigest`] when no form matches.
     pub fn verify(&self, advert: &Advert) -> Result<Authenticated, AuthError> {
-        let counter = advert.counter.to_be_bytes();
-        let mut mac = self.send.clone();
-        mac.update(&counter);
-        if mac.verify_slice(&advert.digest).is_ok() {
-            return Ok(Authenticated { advert: *advert });
-        }
-        if let Some(alternate) = &self.alternate {
-            let mut mac = alternate.clone();
-            mac.update(&counter);
-            if mac.verify_slice(&advert.digest).is_ok() {
+        // Compared as the five big-endian words of the SHA-1 state, one
+        // `subtle` comparison each: the same as comparing the 20 bytes, and
+        // the computed words never take a trip through memory as bytes.
+        let received: [[u8; 4]; 5] = zerocopy::transmute!(advert.digest);
+        let received = received.map(u32::from_be_bytes);
+        for form in core::iter::once(&self.send).chain(&self.alternate) {
+            let computed = form.words(advert.counter);
+            let same = computed
+                .iter()
+                .zip(&received)
+                .fold(Choice::from(1), |all, (c, r)| all & c.ct_eq(r));
+            if bool::from(same) {
                 return Ok(Authenticated { advert: *advert });
             }
         }
@@ -263,14 +262,10 @@ fn clear_scope(addr: &Ipv6Addr) -> [u8; 16] {
     octets
 }
 
-fn absorb(key: &Key, input: &AuthInput<'_>, with_link_local: bool) -> HmacSha1 {
+fn absorb(key: &Key, input: &AuthInput<'_>, with_link_local: bool) -> Precomputed {
     // HMAC pads any key to the 64-byte block with zeros, so the bare
-    // passphrase, the BSDs' 20 padded bytes and this block give one MAC.
-    let mut block = [0u8; SHA1_BLOCK_LEN];
-    for (dst, src) in block.iter_mut().zip(key.padded()) {
-        *dst = *src;
-    }
-    let mut mac = <HmacSha1 as KeyInit>::new(&block.into());
+    // passphrase and the BSDs' 20 padded bytes give one MAC.
+    let mut mac = Precomputed::builder(key.padded());
     mac.update(&[VERSION, TYPE_ADVERTISEMENT]);
     if let Some(lladdr) = input.lladdr {
         mac.update(&lladdr);
@@ -301,7 +296,7 @@ fn absorb(key: &Key, input: &AuthInput<'_>, with_link_local: bool) -> HmacSha1 {
         mac.update(&next);
         last = Some(next);
     }
-    mac
+    mac.finish()
 }
 
 #[cfg(test)]

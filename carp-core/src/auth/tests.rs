@@ -5,6 +5,7 @@
 use super::*;
 use crate::wire::{Packet, HEADER_LEN};
 use core::net::{IpAddr, Ipv4Addr};
+use std::vec::Vec;
 
 /// ucarp 1.5.2, vhid 7, `secret42`, 192.0.2.100 (fixtures/ucarp-v4-vhid7.pcap #1).
 const UCARP_VHID7: [u8; HEADER_LEN] = [
@@ -206,12 +207,214 @@ fn passphrases_of_20_bytes_or_more_are_refused() {
 #[test]
 fn digests_are_never_compared_with_eq_in_verify() {
     // Guard for the constant-time rule: the verifier must go through
-    // `verify_slice`, never `==` on digests.
+    // `subtle`'s `ct_eq`, never `==` (or `!=`) on digests.
     let src = include_str!("mod.rs");
     let verify = &src[src.find("pub fn verify").unwrap()..];
     let body = &verify[..verify.find("\n    }\n").unwrap()];
-    assert!(body.contains("verify_slice"));
-    assert!(!body.contains("digest =="));
-    assert!(!body.contains("== advert.digest"));
+    assert!(body.contains(".ct_eq("));
+    assert!(!body.contains("=="));
+    assert!(!body.contains("!="));
+    assert!(!body.contains(".eq("));
+    assert!(!body.contains("verify_slice"));
     let _ = IpAddr::V4(Ipv4Addr::LOCALHOST);
+}
+
+/// The message as the reference layout says, built independently of
+/// `absorb`: already sorted, deduplicated, scope-cleared addresses.
+fn reference_digest(
+    pass: &[u8],
+    vhid: u8,
+    lladdr: Option<[u8; 6]>,
+    v4: &[Ipv4Addr],
+    v6: &[[u8; 16]],
+    counter: u64,
+) -> [u8; 20] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(pass).unwrap();
+    mac.update(&[2, 1]);
+    if let Some(l) = lladdr {
+        mac.update(&l);
+    }
+    mac.update(&[vhid]);
+    for a in v4 {
+        mac.update(&a.octets());
+    }
+    for a in v6 {
+        mac.update(a);
+    }
+    mac.update(&counter.to_be_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// A small deterministic generator (xorshift64*), so failures replay.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Counters that stress the byte layout: zero, all ones, each single byte set.
+fn edge_counters() -> impl Iterator<Item = u64> {
+    [0, u64::MAX, COUNTER, 1 << 63]
+        .into_iter()
+        .chain((0..8).map(|i| 0xa5u64 << (8 * i)))
+}
+
+#[test]
+fn every_static_tail_length_matches_the_hmac_crate() {
+    // Static message 2 + 6 (lladdr) + 1 + 4n + 16m bytes, always odd: n IPv4
+    // and m IPv6 addresses reach every odd tail length 1..63 of the final
+    // inner block, so both the one-block and the two-block finishes (counter
+    // straddling the block boundary included) are compared with `Hmac<Sha1>`.
+    let mut tails = [false; 64];
+    for lladdr in [None, Some([0x00, 0x00, 0x5e, 0x00, 0x01, 0x07])] {
+        for n4 in 0..20u32 {
+            for n6 in 0..5u16 {
+                let v4: Vec<Ipv4Addr> = (0..n4).map(|i| Ipv4Addr::from(0x0a00_0001 + i)).collect();
+                let v6: Vec<Ipv6Addr> = (0..n6)
+                    .map(|i| Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, i + 1))
+                    .collect();
+                let v6_bytes: Vec<[u8; 16]> = v6.iter().map(|a| a.octets()).collect();
+                let len = 2 + lladdr.map_or(0, |_| 6) + 1 + 4 * v4.len() + 16 * v6.len();
+                tails[len % 64] = true;
+                let c = AuthContext::new(
+                    &Key::new(b"tails").unwrap(),
+                    &AuthInput {
+                        vhid: 42,
+                        lladdr,
+                        ipv4: &v4,
+                        ipv6: &v6,
+                        link_local: LinkLocalRule::Include,
+                    },
+                );
+                for counter in edge_counters() {
+                    let expected = reference_digest(b"tails", 42, lladdr, &v4, &v6_bytes, counter);
+                    assert_eq!(c.sign(counter), expected, "len {len} counter {counter:#x}");
+                    let advert = Advert {
+                        vhid: 42,
+                        advskew: 0,
+                        demote: 0,
+                        advbase: 1,
+                        counter,
+                        digest: expected,
+                    };
+                    assert!(c.verify(&advert).is_ok(), "len {len}");
+                }
+            }
+        }
+    }
+    let missed: Vec<usize> = (1..64).step_by(2).filter(|t| !tails[*t]).collect();
+    assert!(missed.is_empty(), "tail lengths missed: {missed:?}");
+}
+
+#[test]
+fn random_configurations_sign_and_verify_like_the_hmac_crate() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..400 {
+        let pass_len = rng.below(20) as usize;
+        let pass: Vec<u8> = (0..pass_len).map(|_| rng.next() as u8).collect();
+        let vhid = rng.next() as u8;
+        let lladdr = (rng.below(2) == 0).then(|| rng.next().to_be_bytes()[..6].try_into().unwrap());
+        // Few distinct values, so duplicates and unsorted order are common.
+        let v4: Vec<Ipv4Addr> = (0..rng.below(12))
+            .map(|_| Ipv4Addr::from(0xc000_0200 + rng.below(8) as u32))
+            .collect();
+        let v6: Vec<Ipv6Addr> = (0..rng.below(6))
+            .map(|_| {
+                let link_local = rng.below(3) == 0;
+                let scope = if rng.below(2) == 0 { 0 } else { 2 };
+                let host = rng.below(4) as u16;
+                if link_local {
+                    Ipv6Addr::new(0xfe80, scope, 0, 0, 0, 0, 0, host)
+                } else {
+                    Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, host)
+                }
+            })
+            .collect();
+        let rule = if rng.below(2) == 0 {
+            LinkLocalRule::Include
+        } else {
+            LinkLocalRule::Exclude
+        };
+        // The reference message: ascending, once each, scope cleared.
+        let mut sorted4 = v4.clone();
+        sorted4.sort();
+        sorted4.dedup();
+        let written = |with_ll: bool| -> Vec<[u8; 16]> {
+            let mut out: Vec<[u8; 16]> = v6
+                .iter()
+                .filter(|a| with_ll || a.segments()[0] != 0xfe80)
+                .map(|a| {
+                    let mut o = a.octets();
+                    if a.segments()[0] == 0xfe80 {
+                        o[2] = 0;
+                        o[3] = 0;
+                    }
+                    o
+                })
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        };
+        let with = written(true);
+        let without = written(false);
+        let c = AuthContext::new(
+            &Key::new(&pass).unwrap(),
+            &AuthInput {
+                vhid,
+                lladdr,
+                ipv4: &v4,
+                ipv6: &v6,
+                link_local: rule,
+            },
+        );
+        for _ in 0..8 {
+            let counter = rng.next();
+            let inc = reference_digest(&pass, vhid, lladdr, &sorted4, &with, counter);
+            let exc = reference_digest(&pass, vhid, lladdr, &sorted4, &without, counter);
+            let signed = match rule {
+                LinkLocalRule::Include => inc,
+                LinkLocalRule::Exclude => exc,
+            };
+            assert_eq!(c.sign(counter), signed, "round {round}");
+            for digest in [inc, exc] {
+                let mut advert = Advert {
+                    vhid,
+                    advskew: 0,
+                    demote: 0,
+                    advbase: 1,
+                    counter,
+                    digest,
+                };
+                assert!(c.verify(&advert).is_ok(), "round {round}");
+                advert.digest[rng.below(20) as usize] ^= 1 << rng.below(8);
+                assert_eq!(c.verify(&advert), Err(AuthError::BadDigest));
+                advert.digest = digest;
+                advert.counter ^= 1 << rng.below(64);
+                assert_eq!(c.verify(&advert), Err(AuthError::BadDigest));
+            }
+        }
+    }
+}
+
+#[test]
+fn precomputed_outer_bit_count_is_opad_block_plus_digest() {
+    assert_eq!(precomputed::OUTER_BITS, 672);
+}
+
+#[test]
+fn context_holds_at_most_two_precomputed_forms_in_little_space() {
+    // Two forms (send, alternate) of states, tail template and lengths.
+    let size = core::mem::size_of::<AuthContext>();
+    println!("size_of::<AuthContext>() = {size}");
+    assert!(size <= 256, "{size}");
 }
