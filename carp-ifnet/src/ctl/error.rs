@@ -11,6 +11,9 @@ use core::net::IpAddr;
 
 use carp_core::ConfigError;
 
+use super::ifname::IfName;
+use crate::carpif::IfError;
+
 /// Why a control request is refused. A refused request changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -143,6 +146,31 @@ pub enum CtlError {
     },
     /// The configuration itself refuses the change.
     Config(ConfigError),
+    /// No carp interface of this name was created.
+    NoSuchInterface(IfName),
+    /// A carp interface of this name exists already (or it is the parent's
+    /// name).
+    InterfaceExists(IfName),
+    /// The registry holds its capacity of interface names already.
+    TooManyInterfaces {
+        /// The capacity.
+        max: usize,
+    },
+    /// The vhid is taken on the parent, by another carp interface or by a
+    /// vhost added to the parent directly.
+    VhidInUse(u8),
+    /// `carpdev` names another interface than the registry's parent (one
+    /// registry serves one parent).
+    WrongCarpdev {
+        /// The name given.
+        got: IfName,
+        /// The registry's parent.
+        parent: IfName,
+    },
+    /// The interface has no vhid yet (`get`, or words that need one).
+    NoVhid(IfName),
+    /// The parent interface refused the command.
+    If(IfError),
 }
 
 impl CtlError {
@@ -296,6 +324,17 @@ impl fmt::Display for CtlError {
                 write!(f, "carpreq {field}: not zero-padded")
             }
             CtlError::Config(e) => write!(f, "{e}"),
+            CtlError::NoSuchInterface(name) => write!(f, "{name}: no such interface"),
+            CtlError::InterfaceExists(name) => write!(f, "{name}: interface exists"),
+            CtlError::TooManyInterfaces { max } => {
+                write!(f, "too many carp interfaces (at most {max})")
+            }
+            CtlError::VhidInUse(v) => write!(f, "vhid {v}: in use on the parent"),
+            CtlError::WrongCarpdev { got, parent } => {
+                write!(f, "carpdev {got}: not the parent {parent}")
+            }
+            CtlError::NoVhid(name) => write!(f, "{name}: no vhid configured"),
+            CtlError::If(e) => write!(f, "{e}"),
         }
     }
 }
@@ -304,6 +343,7 @@ impl core::error::Error for CtlError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             CtlError::Config(e) => Some(e),
+            CtlError::If(e) => Some(e),
             _ => None,
         }
     }
@@ -312,5 +352,11 @@ impl core::error::Error for CtlError {
 impl From<ConfigError> for CtlError {
     fn from(e: ConfigError) -> CtlError {
         CtlError::Config(e)
+    }
+}
+
+impl From<IfError> for CtlError {
+    fn from(e: IfError) -> CtlError {
+        CtlError::If(e)
     }
 }

@@ -1,4 +1,5 @@
-//! The ifconfig-like control interface: parsing and ABI, no side effects.
+//! The ifconfig-like control interface: parsing, ABI and the registry of
+//! carp interfaces by name.
 //!
 //! * [`request`]: [`CarpReq`], the fixed-layout set/get request in the
 //!   spirit of BSD `struct carpreq` (`SIOCSVH` / `SIOCGVH`), with checked
@@ -10,13 +11,19 @@
 //! * [`config_file`]: whole lines of shell, OpenBSD `hostname.if` and
 //!   FreeBSD `rc.conf` into a [`ConfigLine`].
 //! * [`status`]: the `ifconfig carp0` status in BSD shape.
+//! * [`registry`]: [`CarpInterfaces`], carp interfaces by name on one
+//!   parent, the one part with side effects: it drives a
+//!   [`CarpIf`](crate::carpif::CarpIf) with the requests above,
+//!   transactionally.
 //!
 //! Every failure is a [`CtlError`] naming the keyword or field and the
-//! word index; nothing here allocates or panics.
+//! word index, or the interface, vhid or parent refused; nothing here
+//! allocates or panics.
 
 pub mod config_file;
 mod error;
 mod ifname;
+pub mod registry;
 pub mod request;
 pub mod status;
 pub mod words;
@@ -27,8 +34,9 @@ mod tests;
 pub use config_file::{parse_line, ConfigLine, MAX_CLONED};
 pub use error::CtlError;
 pub use ifname::{IfName, IFNAMSIZ, MAX_IFNAME_LEN};
+pub use registry::{default_prefix_len, CarpInterfaces, DEFAULT_INTERFACES};
 pub use request::{state_number, CarpReq, CarpReqAddr, CARPREQ_LEN};
-pub use status::{state_name, CarpLine, IfFlags, Status};
+pub use status::{state_name, CarpLine, IfFlags, Status, StatusHeader};
 pub use words::{
     parse_netmask, parse_state, parse_word_iter, parse_words, AddrSpec, AliasOp, CarpdevChange,
     Family, IfconfigRequest, Lifecycle,

@@ -104,7 +104,20 @@ impl Status<'_> {
     }
 }
 
-impl fmt::Display for Status<'_> {
+/// The first status line alone, `carp0: flags=41<UP,RUNNING> mtu 1500`
+/// with its newline: all a carp interface with no vhid yet shows (as
+/// FreeBSD prints no carp line for an interface without vhids).
+#[derive(Debug, Clone, Copy)]
+pub struct StatusHeader<'a> {
+    /// Interface name (`carp0`).
+    pub ifname: &'a str,
+    /// Interface flags.
+    pub flags: IfFlags,
+    /// MTU in bytes.
+    pub mtu: u32,
+}
+
+impl fmt::Display for StatusHeader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: flags={:x}<", self.ifname, self.flags.bits())?;
         for (i, (name, _)) in self.flags.iter_names().enumerate() {
@@ -113,7 +126,21 @@ impl fmt::Display for Status<'_> {
             }
             f.write_str(name)?;
         }
-        writeln!(f, "> mtu {}", self.mtu)?;
+        writeln!(f, "> mtu {}", self.mtu)
+    }
+}
+
+impl fmt::Display for Status<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}",
+            StatusHeader {
+                ifname: self.ifname,
+                flags: self.flags,
+                mtu: self.mtu,
+            }
+        )?;
         writeln!(
             f,
             "\t{}",

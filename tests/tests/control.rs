@@ -1,0 +1,646 @@
+//! The control registry across crates: every line of
+//! `tests/fixtures/config-examples.txt` applied through `ctl::parse_line`
+//! and `CarpInterfaces` (or `Sysctl::set_line`), and every knob's effect
+//! observed through `CarpIf`s on an in-memory wire with a virtual clock.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use carp_core::{Counter, EventKind, Instant, Key, Reason, Reject, State, VhostConfig};
+use carp_ifnet::arp::{ArpOperation, ArpRepr};
+use carp_ifnet::carpif::{CarpIf, Input};
+use carp_ifnet::ctl::{parse_line, CarpInterfaces, ConfigLine, CtlError, IfName};
+use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_ifnet::log_event::LogEvent;
+use carp_sysctl::{Knob, LogLevel, Sysctl};
+
+const FIXTURE: &str = include_str!("../fixtures/config-examples.txt");
+
+/// Offset of the CARP header in an Ethernet/IPv4 advert frame.
+const CARP_AT: usize = 14 + 20;
+
+#[derive(Debug)]
+struct Nic {
+    n: u8,
+    up: bool,
+    sent: Vec<Vec<u8>>,
+}
+
+impl Driver for Nic {
+    fn link_type(&self) -> LinkType {
+        LinkType::Ethernet
+    }
+    fn hw_addr(&self) -> MacAddr {
+        MacAddr([0x02, 0, 0, 0, 0, self.n])
+    }
+    fn mtu(&self) -> usize {
+        1500
+    }
+    fn link_state(&self) -> LinkState {
+        if self.up {
+            LinkState::Up
+        } else {
+            LinkState::Down
+        }
+    }
+    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        Some(Ipv4Addr::new(192, 0, 2, self.n))
+    }
+    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
+        Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(self.n)))
+    }
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
+        self.sent.push(frame.to_vec());
+        Ok(())
+    }
+    fn join_multicast(&mut self, _: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+    fn leave_multicast(&mut self, _: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+}
+
+fn name(s: &str) -> IfName {
+    IfName::new(s).unwrap()
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn secs(s: u64) -> Instant {
+    Instant::from_secs(s)
+}
+
+/// One parent interface of one host, with its registry.
+struct Parent {
+    reg: CarpInterfaces,
+    cif: CarpIf<Nic>,
+}
+
+impl Parent {
+    fn new(parent: &str, n: u8) -> Parent {
+        Parent {
+            reg: CarpInterfaces::new(name(parent)),
+            cif: CarpIf::new(Nic {
+                n,
+                up: true,
+                sent: Vec::new(),
+            }),
+        }
+    }
+
+    fn ifconfig(&mut self, ifname: &str, words: &str, now: Instant, s: &Sysctl) {
+        self.reg
+            .ifconfig(ifname, words, &mut self.cif, now, s)
+            .unwrap_or_else(|e| panic!("ifconfig {ifname} {words}: {e}"));
+    }
+
+    fn state(&self, vhid: u8) -> State {
+        self.cif.vhost(vhid).unwrap().state()
+    }
+
+    fn config(&self, vhid: u8) -> &VhostConfig {
+        self.cif.vhost(vhid).unwrap().config()
+    }
+
+    fn status(&self, ifname: &str) -> String {
+        let mut out = String::new();
+        self.reg.status(ifname, &self.cif, &mut out).unwrap();
+        out
+    }
+
+    fn take_sent(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.cif.driver_mut().sent)
+    }
+}
+
+// ===== the fixture's configuration lines =====
+
+/// Applies the lines of one paragraph of the fixture to fresh parents em0
+/// and em1 (a request naming `carpdev em1` goes to em1's registry: one
+/// registry per parent) and one fresh sysctl tree.
+struct Applied {
+    em0: Parent,
+    em1: Parent,
+    sysctl: Sysctl,
+    lines: usize,
+}
+
+/// `hostname.if` lines name no interface: the file does. The fixture's
+/// hostname.carp0 holds vhid 1, hostname.carp1 vhid 2. FreeBSD 10+ alias
+/// lines name the parent: the embedder picks the carp name (carp0 here).
+fn file_interface(request: &carp_ifnet::ctl::IfconfigRequest) -> &'static str {
+    match request.vhid.map(|v| v.get()) {
+        Some(2) => "carp1",
+        _ => "carp0",
+    }
+}
+
+fn apply_paragraph(paragraph: &[&str]) -> Applied {
+    let mut a = Applied {
+        em0: Parent::new("em0", 11),
+        em1: Parent::new("em1", 12),
+        sysctl: Sysctl::new(),
+        lines: 0,
+    };
+    for line in paragraph {
+        a.lines += 1;
+        match parse_line(line).unwrap_or_else(|e| panic!("{line}: {e}")) {
+            ConfigLine::Blank => {}
+            ConfigLine::Create { ifname } => a.em0.reg.create(&ifname).unwrap(),
+            ConfigLine::Destroy { ifname } => a
+                .em0
+                .reg
+                .destroy(&ifname, &mut a.em0.cif, Instant::ZERO, &a.sysctl)
+                .unwrap(),
+            ConfigLine::Cloned { names } => {
+                for n in &names {
+                    a.em0.reg.create(n).unwrap();
+                }
+            }
+            ConfigLine::Configure { ifname, request } => {
+                let parent = match &request.carpdev {
+                    Some(carp_ifnet::ctl::CarpdevChange::Set(dev)) if dev.as_str() == "em1" => {
+                        &mut a.em1
+                    }
+                    _ => &mut a.em0,
+                };
+                let target = match ifname {
+                    Some(n) if n.as_str() != "em0" => n,
+                    _ => name(file_interface(&request)),
+                };
+                if !parent.reg.names().any(|n| n == target.as_str()) {
+                    parent.reg.create(&target).unwrap();
+                }
+                parent
+                    .reg
+                    .configure(&target, &request, &mut parent.cif, Instant::ZERO, &a.sysctl)
+                    .unwrap_or_else(|e| panic!("{line}: {e}"));
+            }
+            ConfigLine::NotMine { line } => {
+                let knob = a
+                    .sysctl
+                    .set_line(line)
+                    .unwrap_or_else(|e| panic!("{line}: {e}"));
+                assert!(knob.is_some(), "{line}");
+            }
+        }
+    }
+    a
+}
+
+/// The fixture's paragraphs (blank-line separated), each with its comment
+/// lines.
+fn paragraphs() -> Vec<Vec<&'static str>> {
+    let mut out = vec![Vec::new()];
+    for line in FIXTURE.lines() {
+        if line.trim().is_empty() {
+            out.push(Vec::new());
+        } else {
+            out.last_mut().unwrap().push(line);
+        }
+    }
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+fn key(pass: &str) -> Key {
+    Key::new(pass.as_bytes()).unwrap()
+}
+
+#[test]
+fn every_fixture_line_applies_through_the_registry_and_the_sysctl() {
+    let paragraphs = paragraphs();
+    assert_eq!(paragraphs.len(), 8, "header, six examples, expected status");
+    let mut applied = Vec::new();
+    let mut lines = 0;
+    for p in &paragraphs[..7] {
+        let a = apply_paragraph(p);
+        lines += a.lines;
+        applied.push(a);
+    }
+    let all_but_status = FIXTURE.lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(lines + paragraphs[7].len(), all_but_status);
+
+    // OpenBSD ifconfig: the second configuration of carp0 replaces the first.
+    let em0 = &applied[1].em0;
+    let c = em0.config(1);
+    assert_eq!((c.advbase, c.advskew.get()), (1, 110));
+    assert_eq!(c.key, key("changeme"));
+    assert_eq!(c.addresses(), [ip("192.168.0.100")]);
+    assert_eq!(em0.state(1), State::Backup, "skew change kept BACKUP");
+
+    // OpenBSD with a parent and netmask: one registry per parent.
+    let (em0, em1) = (&applied[2].em0, &applied[2].em1);
+    assert_eq!(em0.config(1).advskew.get(), 128);
+    assert_eq!(em0.config(1).key, key("lanpasswd"));
+    assert_eq!(em1.config(2).key, key("wanpasswd"));
+    assert_eq!(
+        em0.status("carp0"),
+        "carp0: flags=41<UP,RUNNING> mtu 1500\n\
+         \tcarp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 128\n\
+         \tinet 172.16.0.100 netmask 0xffffff00\n"
+    );
+    assert_eq!(
+        em1.status("carp1"),
+        "carp1: flags=41<UP,RUNNING> mtu 1500\n\
+         \tcarp: BACKUP carpdev em1 vhid 2 advbase 1 advskew 0\n\
+         \tinet 192.0.2.100 netmask 0xffffff00\n"
+    );
+
+    // hostname.carp0 / hostname.carp1.
+    let em0 = &applied[3].em0;
+    assert_eq!(em0.config(1).advskew.get(), 100);
+    assert_eq!(em0.config(1).key, key("foo"));
+    assert_eq!(em0.config(1).addresses(), [ip("10.0.0.1")]);
+    assert_eq!(em0.config(2).key, key("bar"));
+    assert!(em0
+        .status("carp1")
+        .ends_with("\tinet 192.168.0.1 netmask 0xffffff00\n"));
+
+    // rc.conf: cloned_interfaces, then the ifconfig_carpN lines.
+    let em0 = &applied[4].em0;
+    let names: Vec<&str> = em0.reg.names().collect();
+    assert_eq!(names, ["carp1", "carp2"]);
+    assert_eq!(em0.config(1).advskew.get(), 80);
+    assert_eq!(em0.config(1).key, key("BigPassword"));
+    assert_eq!(em0.config(2).key, key("BigPass2W"));
+    assert_eq!(em0.config(2).addresses(), [ip("10.11.12.1")]);
+    assert!(em0
+        .status("carp1")
+        .ends_with("\tinet 99.88.77.66 netmask 0xff000000\n"));
+
+    // FreeBSD 10+ alias line: vhid 1 with 10.0.0.1/32.
+    let em0 = &applied[5].em0;
+    assert_eq!(em0.config(1).key, key("foo"));
+    assert!(em0
+        .status("carp0")
+        .ends_with("\tinet 10.0.0.1 netmask 0xffffffff\n"));
+
+    // sysctl lines, both spellings.
+    let s = &applied[6].sysctl;
+    assert!(s.preempt());
+    assert!(s.allow());
+    assert!(s.arpbalance());
+    assert_eq!(s.log_level(), LogLevel::StateChanges);
+}
+
+#[test]
+fn status_of_the_first_openbsd_example_as_master_matches_the_fixture() {
+    let paragraphs = paragraphs();
+    let mut a = apply_paragraph(&paragraphs[1][..3]);
+    let s = Sysctl::new();
+    a.em0.ifconfig("carp0", "state master", Instant::ZERO, &s);
+    // The fixture's expected block, comment marks and indentation removed.
+    let expected: Vec<String> = paragraphs[7][1..]
+        .iter()
+        .map(|l| l.trim_start_matches('#').trim().to_string())
+        .collect();
+    let status = a.em0.status("carp0");
+    let got: Vec<&str> = status.lines().map(str::trim).collect();
+    assert_eq!(got, expected);
+    assert!(status.contains("\n\tcarp: "), "indented with a tab");
+}
+
+// ===== knob effects on the wire =====
+
+/// Two hosts' parents on one in-memory Ethernet, each with its own sysctl.
+struct Wire {
+    a: Parent,
+    sa: Sysctl,
+    b: Parent,
+    sb: Sysctl,
+    now: Instant,
+    /// Every frame each host sent, in order.
+    log_a: Vec<Vec<u8>>,
+    log_b: Vec<Vec<u8>>,
+    /// Rejections each host's input returned.
+    rejects_b: Vec<Reject>,
+}
+
+impl Wire {
+    fn new() -> Wire {
+        Wire {
+            a: Parent::new("em0", 11),
+            sa: Sysctl::new(),
+            b: Parent::new("em0", 12),
+            sb: Sysctl::new(),
+            now: Instant::ZERO,
+            log_a: Vec::new(),
+            log_b: Vec::new(),
+            rejects_b: Vec::new(),
+        }
+    }
+
+    fn ifconfig_a(&mut self, words: &str) {
+        self.a.ifconfig("carp0", words, self.now, &self.sa);
+        self.exchange();
+    }
+
+    fn ifconfig_b(&mut self, words: &str) {
+        self.b.ifconfig("carp0", words, self.now, &self.sb);
+        self.exchange();
+    }
+
+    /// Delivers what each side sent to the other until the wire is quiet.
+    fn exchange(&mut self) {
+        loop {
+            let from_a = self.a.take_sent();
+            let from_b = self.b.take_sent();
+            if from_a.is_empty() && from_b.is_empty() {
+                return;
+            }
+            for f in from_a {
+                if let Err(r) = self.b.cif.input(self.now, &f, &self.sb) {
+                    self.rejects_b.push(r);
+                }
+                self.log_a.push(f);
+            }
+            for f in from_b {
+                let _ = self.a.cif.input(self.now, &f, &self.sa);
+                self.log_b.push(f);
+            }
+        }
+    }
+
+    /// Runs both hosts' timers up to `until`.
+    fn run_until(&mut self, until: Instant) {
+        self.exchange();
+        while let Some(next) = [self.a.cif.poll_timeout(), self.b.cif.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+            .filter(|t| *t <= until)
+        {
+            self.now = next;
+            self.a.cif.handle_timeout(next, &self.sa);
+            self.b.cif.handle_timeout(next, &self.sb);
+            self.exchange();
+        }
+        self.now = until;
+    }
+
+    /// A master on A (skew 10 unless said), B backup (skew 100 unless said).
+    fn pair(skew_a: u8, skew_b: u8) -> Wire {
+        let mut w = Wire::new();
+        w.ifconfig_b(&format!(
+            "create vhid 1 advskew {skew_b} pass secret 192.0.2.100/24"
+        ));
+        w.ifconfig_a(&format!(
+            "create vhid 1 advskew {skew_a} pass secret 192.0.2.100/24 state master"
+        ));
+        w
+    }
+
+    fn last_advert_a(&self) -> &[u8] {
+        self.log_a
+            .iter()
+            .rev()
+            .find(|f| f[12..14] == [0x08, 0x00])
+            .unwrap()
+    }
+}
+
+#[test]
+fn healthy_pair_keeps_its_master() {
+    let mut w = Wire::pair(10, 100);
+    w.run_until(secs(20));
+    assert_eq!(w.a.state(1), State::Master);
+    assert_eq!(w.b.state(1), State::Backup);
+    assert!(w.rejects_b.is_empty(), "{:?}", w.rejects_b);
+}
+
+#[test]
+fn allow_zero_drops_adverts_and_the_deaf_backup_takes_over() {
+    let mut w = Wire::pair(10, 100);
+    w.sb.set("allow", 0).unwrap();
+    w.run_until(secs(20));
+    assert!(w.rejects_b.iter().all(|r| *r == Reject::Disabled));
+    assert!(w.rejects_b.len() >= 10);
+    assert_eq!(
+        w.sb.stats().get(Counter::Disabled),
+        w.rejects_b.len() as u64
+    );
+    assert_eq!(
+        w.b.cif.stats().get(Counter::Disabled),
+        w.rejects_b.len() as u64
+    );
+    // B heard nothing it could act on: it took over after master-down.
+    assert_eq!(w.b.state(1), State::Master);
+    assert_eq!(
+        w.a.state(1),
+        State::Master,
+        "A still hears B's worse adverts"
+    );
+}
+
+#[test]
+fn preempt_on_lets_a_better_backup_take_over_and_off_does_not() {
+    for (preempt, b_wins) in [(1, true), (0, false)] {
+        let mut w = Wire::pair(100, 10);
+        w.sb.set("net.inet.carp.preempt", preempt).unwrap();
+        w.run_until(secs(20));
+        let (a, b) = (w.a.state(1), w.b.state(1));
+        if b_wins {
+            assert_eq!((a, b), (State::Backup, State::Master), "preempt=1");
+            let took = std::iter::from_fn(|| w.b.cif.poll_event()).any(|e| {
+                e.kind
+                    == EventKind::StateChange {
+                        from: State::Backup,
+                        to: State::Master,
+                        reason: Reason::Preempt,
+                    }
+            });
+            assert!(took);
+        } else {
+            assert_eq!((a, b), (State::Master, State::Backup), "preempt=0");
+        }
+    }
+}
+
+fn arp_request(sender: Ipv4Addr, target: Ipv4Addr) -> Vec<u8> {
+    let req = ArpRepr {
+        operation: ArpOperation::Request,
+        sender_mac: MacAddr([0x02, 0xaa, 0, 0, 0, 1]),
+        sender_ip: sender,
+        target_mac: MacAddr::ZERO,
+        target_ip: target,
+    };
+    let mut buf = [0u8; 64];
+    let n = req
+        .emit_frame(
+            LinkType::Ethernet,
+            MacAddr::BROADCAST,
+            req.sender_mac,
+            &mut buf,
+        )
+        .unwrap();
+    buf[..n].to_vec()
+}
+
+#[test]
+fn arpbalance_changes_which_vhid_answers_arp() {
+    let s = Sysctl::new();
+    let mut p = Parent::new("em0", 11);
+    p.ifconfig(
+        "carp0",
+        "create vhid 1 pass x 192.0.2.100/24 state master",
+        Instant::ZERO,
+        &s,
+    );
+    p.ifconfig(
+        "carp1",
+        "create vhid 2 pass y 192.0.2.100/24 state master",
+        Instant::ZERO,
+        &s,
+    );
+    let answers = |p: &mut Parent, s: &Sysctl| -> Vec<u8> {
+        (1..=20u8)
+            .map(|n| {
+                let req = arp_request(
+                    Ipv4Addr::new(198, 51, 100, n),
+                    Ipv4Addr::new(192, 0, 2, 100),
+                );
+                match p.cif.input(secs(1), &req, s) {
+                    Ok(Input::ArpReplied { vhid }) => vhid,
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect()
+    };
+    let plain = answers(&mut p, &s);
+    assert!(plain.iter().all(|v| *v == 1), "first master answers all");
+    s.set("arpbalance", 1).unwrap();
+    let balanced = answers(&mut p, &s);
+    assert_eq!(balanced.iter().filter(|v| **v == 1).count(), 10);
+    assert_eq!(balanced.iter().filter(|v| **v == 2).count(), 10);
+}
+
+#[test]
+fn demotion_write_makes_the_master_advertise_240_and_lose() {
+    let mut w = Wire::pair(10, 100);
+    w.run_until(secs(5));
+    w.sa.set("demotion", 10).unwrap();
+    w.run_until(secs(8));
+    let advert = w
+        .log_a
+        .iter()
+        .find(|f| f[12..14] == [0x08, 0x00] && f[CARP_AT + 4] == 10)
+        .expect("a demoted advert");
+    assert_eq!(advert[CARP_AT + 2], 240, "advskew 240 while demoted");
+    assert_eq!((w.a.state(1), w.b.state(1)), (State::Backup, State::Master));
+}
+
+#[test]
+fn parent_link_down_demotes_by_ifdown_demotion_factor_and_fails_over_elsewhere() {
+    // Host A has two parents sharing its sysctl: em0 (vhid 1, alone) and
+    // em1 (vhid 1 on the wire with B). em0 losing its link demotes A, so
+    // its em1 master gives way too.
+    let mut w = Wire::pair(10, 100);
+    let mut em0 = Parent::new("em0", 21);
+    em0.ifconfig(
+        "carp5",
+        "create vhid 5 pass z 198.51.100.5/24",
+        Instant::ZERO,
+        &w.sa,
+    );
+    w.sa.set("ifdown_demotion_factor", 50).unwrap();
+    w.run_until(secs(5));
+    assert_eq!(w.a.state(1), State::Master);
+    em0.cif.set_link(w.now, false, &w.sa);
+    assert_eq!(em0.cif.vhost(5).unwrap().state(), State::Init);
+    assert_eq!(w.sa.get("demotion").unwrap().as_int(), Some(50));
+    w.run_until(secs(8));
+    assert_eq!(w.last_advert_a()[CARP_AT + 4], 50, "demote byte");
+    assert_eq!((w.a.state(1), w.b.state(1)), (State::Backup, State::Master));
+    em0.cif.set_link(w.now, true, &w.sa);
+    assert_eq!(w.sa.get("demotion").unwrap().as_int(), Some(0));
+}
+
+#[test]
+fn replay_enforce_drops_a_replayed_advert() {
+    let mut w = Wire::pair(10, 100);
+    w.run_until(secs(3));
+    let advert = w.last_advert_a().to_vec();
+    for (policy, dropped) in [(1, false), (2, true)] {
+        w.sb.set("replay", policy).unwrap();
+        let r = w.b.cif.input(w.now, &advert, &w.sb);
+        if dropped {
+            assert!(matches!(r, Err(Reject::Replay { .. })), "{r:?}");
+        } else {
+            assert!(r.is_ok(), "replay=1 logs and accepts: {r:?}");
+        }
+    }
+    assert_eq!(w.b.cif.stats().get(Counter::Replay), 1);
+}
+
+#[test]
+fn dscp_sets_the_tos_byte_of_the_advert() {
+    let mut w = Wire::pair(10, 100);
+    w.run_until(secs(2));
+    assert_eq!(w.last_advert_a()[15], 0x10, "default dscp 4: TOS 0x10");
+    w.sa.set("dscp", 46).unwrap();
+    w.run_until(secs(4));
+    assert_eq!(w.last_advert_a()[15], 46 << 2);
+    let ip = &w.last_advert_a()[14..34];
+    assert_eq!(
+        carp_core::wire::checksum(ip),
+        0,
+        "IPv4 checksum still right"
+    );
+}
+
+#[test]
+fn log_level_maps_to_the_log_facade_filter() {
+    let s = Sysctl::new();
+    let dropped = LogEvent::Dropped(Reject::BadTtl(64));
+    let cases = [
+        (0, LogLevel::Off, "OFF", false),
+        (1, LogLevel::StateChanges, "INFO", false),
+        (2, LogLevel::BadPackets, "DEBUG", true),
+        (7, LogLevel::Verbose, "TRACE", true),
+    ];
+    for (value, level, filter, logs_drops) in cases {
+        s.set_knob(Knob::Log, value).unwrap();
+        assert_eq!(s.log_level(), level);
+        assert_eq!(s.log_level().level_filter().to_string(), filter);
+        assert_eq!(
+            s.log_level().allows(dropped.level().unwrap()),
+            logs_drops,
+            "log={value}"
+        );
+    }
+}
+
+#[test]
+fn bad_requests_leave_the_running_pair_alone() {
+    let mut w = Wire::pair(10, 100);
+    w.run_until(secs(5));
+    let deadline = w.a.cif.poll_timeout();
+    let before = w.a.reg.get("carp0", &w.a.cif).unwrap();
+    let refused = [
+        ("vhid 0", "vhid 0: out of range 1..255"),
+        ("advskew 255", "advskew 255: out of range 0..254"),
+        ("carpdev em1", "carpdev em1: not the parent em0"),
+        ("frobnicate", "word 1: unknown"),
+    ];
+    for (words, text) in refused {
+        let e =
+            w.a.reg
+                .ifconfig("carp0", words, &mut w.a.cif, w.now, &w.sa)
+                .unwrap_err();
+        assert_eq!(e.to_string(), text);
+        assert_eq!(w.a.reg.get("carp0", &w.a.cif).unwrap(), before);
+        assert_eq!(w.a.cif.poll_timeout(), deadline);
+        assert_eq!(w.a.state(1), State::Master);
+    }
+    assert!(matches!(
+        w.a.reg
+            .ifconfig("carp7", "vhid 3", &mut w.a.cif, w.now, &w.sa),
+        Err(CtlError::NoSuchInterface(_))
+    ));
+    w.run_until(secs(10));
+    assert_eq!((w.a.state(1), w.b.state(1)), (State::Master, State::Backup));
+}
