@@ -1,0 +1,216 @@
+//! carp without std: two carp interfaces over a static loopback wire,
+//! driven by a fake clock, in an image with no OS, no allocator and no
+//! `main`.
+//!
+//! This is what a firmware or unikernel links: carp-core (wire format,
+//! HMAC, state machine), carp-ifnet (framing and the input checks over a
+//! [`Driver`]) and carp-sysctl (the host's knobs, in a `static`). The
+//! entry point runs a few rounds: both hosts start as BACKUP, the one with
+//! the smaller advskew becomes MASTER at master-down and its adverts keep
+//! the other BACKUP; then it stops being fed and the other takes over. The
+//! outcome is written to `OUTCOME` (a debugger or a test harness reads it)
+//! and the core parks.
+//!
+//! A real board adds its runtime (e.g. `cortex-m-rt` and a `memory.x`),
+//! a timer for the clock and its NIC as the [`Driver`].
+#![no_std]
+#![no_main]
+#![deny(unsafe_code)]
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::panic::PanicInfo;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use carp_core::{Instant, State, Vhid, VhostConfig};
+use carp_ifnet::carpif::CarpIf;
+use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_sysctl::Sysctl;
+
+/// The host's `net.inet.carp` tree: `const`-constructed, so no init code.
+static SYSCTL: Sysctl = Sysctl::new();
+
+/// What the run ended with: bits 0-7 the vhid state of host A, 8-15 of
+/// host B, 16 set once B took over after A went silent.
+static OUTCOME: AtomicU32 = AtomicU32::new(0);
+/// Fake time of the takeover, in microseconds (32-bit: thumbv7em has no
+/// 64-bit atomics).
+static TAKEOVER_AT_US: AtomicU32 = AtomicU32::new(0);
+
+/// Frames one host can have in flight on the wire.
+const SLOTS: usize = 4;
+/// Longest frame kept (an IPv4 advert on Ethernet is 70 bytes).
+const FRAME: usize = 128;
+
+/// One end of a loopback wire: sent frames wait here until the loop below
+/// hands them to the other host.
+struct Loopback {
+    mac: MacAddr,
+    ip: Ipv4Addr,
+    frames: [[u8; FRAME]; SLOTS],
+    lens: [usize; SLOTS],
+    queued: usize,
+}
+
+impl Loopback {
+    const fn new(n: u8) -> Loopback {
+        Loopback {
+            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
+            ip: Ipv4Addr::new(192, 0, 2, n),
+            frames: [[0; FRAME]; SLOTS],
+            lens: [0; SLOTS],
+            queued: 0,
+        }
+    }
+
+    /// Takes the queued frames, oldest first, into `deliver`.
+    fn drain(&mut self, mut deliver: impl FnMut(&[u8])) {
+        for (frame, len) in self.frames.iter().zip(self.lens).take(self.queued) {
+            if let Some(bytes) = frame.get(..len) {
+                deliver(bytes);
+            }
+        }
+        self.queued = 0;
+    }
+}
+
+impl Driver for Loopback {
+    fn link_type(&self) -> LinkType {
+        LinkType::Ethernet
+    }
+    fn hw_addr(&self) -> MacAddr {
+        self.mac
+    }
+    fn mtu(&self) -> usize {
+        1500
+    }
+    fn link_state(&self) -> LinkState {
+        LinkState::Up
+    }
+    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        Some(self.ip)
+    }
+    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
+        None
+    }
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
+        let slot = self.queued;
+        let (Some(buf), Some(len)) = (self.frames.get_mut(slot), self.lens.get_mut(slot)) else {
+            return Err(TxError::NoBuffers);
+        };
+        let dst = buf
+            .get_mut(..frame.len())
+            .ok_or(TxError::TooLong { len: frame.len() })?;
+        dst.copy_from_slice(frame);
+        *len = frame.len();
+        self.queued += 1;
+        Ok(())
+    }
+    fn join_multicast(&mut self, _mac: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+    fn leave_multicast(&mut self, _mac: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+}
+
+fn config(skew: u8) -> Option<VhostConfig> {
+    VhostConfig::new(Vhid::new(1).ok()?)
+        .with_advskew(skew)
+        .ok()?
+        .with_passphrase(b"s3cret")
+        .ok()?
+        .with_address(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100)))
+        .ok()
+}
+
+fn state(cif: &CarpIf<Loopback, 4>) -> State {
+    cif.vhost(1).map_or(State::Init, |v| v.state())
+}
+
+/// Moves the frames each host sent to the other, while A is alive.
+fn exchange(a: &mut CarpIf<Loopback, 4>, b: &mut CarpIf<Loopback, 4>, a_alive: bool, now: Instant) {
+    let mut from_a = Loopback::new(0);
+    core::mem::swap(&mut from_a.frames, &mut a.driver_mut().frames);
+    core::mem::swap(&mut from_a.lens, &mut a.driver_mut().lens);
+    from_a.queued = core::mem::take(&mut a.driver_mut().queued);
+    if a_alive {
+        from_a.drain(|f| {
+            let _ = b.input(now, f, &SYSCTL);
+        });
+    }
+    let mut from_b = Loopback::new(0);
+    core::mem::swap(&mut from_b.frames, &mut b.driver_mut().frames);
+    core::mem::swap(&mut from_b.lens, &mut b.driver_mut().lens);
+    from_b.queued = core::mem::take(&mut b.driver_mut().queued);
+    if a_alive {
+        from_b.drain(|f| {
+            let _ = a.input(now, f, &SYSCTL);
+        });
+    }
+}
+
+/// Runs the scenario; returns the outcome word.
+fn run() -> Option<u32> {
+    let mut a: CarpIf<Loopback, 4> = CarpIf::new(Loopback::new(1));
+    let mut b: CarpIf<Loopback, 4> = CarpIf::new(Loopback::new(2));
+    let mut now = Instant::from_micros(0);
+    a.add_vhost(now, config(0)?, 0x1000, &SYSCTL).ok()?;
+    b.add_vhost(now, config(100)?, 0x2000, &SYSCTL).ok()?;
+    let kill_at = Instant::from_secs(5);
+    let mut a_alive = true;
+    for _round in 0..64 {
+        exchange(&mut a, &mut b, a_alive, now);
+        while a.poll_event().is_some() || b.poll_event().is_some() {}
+        if a_alive && now >= kill_at && state(&a) == State::Master {
+            a_alive = false;
+        }
+        if !a_alive && state(&b) == State::Master {
+            TAKEOVER_AT_US.store(
+                u32::try_from(now.micros()).unwrap_or(u32::MAX),
+                Ordering::Relaxed,
+            );
+            break;
+        }
+        let next_a = if a_alive { a.poll_timeout() } else { None };
+        now = match (next_a, b.poll_timeout()) {
+            (Some(x), Some(y)) => x.min(y),
+            (x, y) => x.or(y)?,
+        };
+        if a_alive {
+            a.handle_timeout(now, &SYSCTL);
+        }
+        b.handle_timeout(now, &SYSCTL);
+    }
+    let took_over = u32::from(!a_alive && state(&b) == State::Master);
+    Some(state_bits(state(&a)) | state_bits(state(&b)) << 8 | took_over << 16)
+}
+
+const fn state_bits(s: State) -> u32 {
+    match s {
+        State::Init => 0,
+        State::Backup => 1,
+        State::Master => 2,
+    }
+}
+
+/// The entry point the linker starts (no runtime, no `main`).
+// `no_mangle` is the one unsafe attribute: the symbol must be `_start` for
+// the linker, and nothing else in the image defines it.
+#[allow(unsafe_code)]
+#[no_mangle]
+pub extern "C" fn _start() -> ! {
+    let outcome = run().unwrap_or(u32::MAX);
+    OUTCOME.store(core::hint::black_box(outcome), Ordering::Relaxed);
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+#[panic_handler]
+fn panic(_info: &PanicInfo) -> ! {
+    OUTCOME.store(u32::MAX - 1, Ordering::Relaxed);
+    loop {
+        core::hint::spin_loop();
+    }
+}

@@ -1,0 +1,336 @@
+//! Plain C structs crossing the boundary: the control request
+//! ([`carp_req`]), counters ([`carp_stats`]) and events ([`carp_event`]).
+#![allow(non_camel_case_types)]
+
+use core::ffi::{c_char, c_int, CStr};
+use core::net::IpAddr;
+
+use carp_core::{Counter, DemoteReason, Event, EventKind, Reason, State, Stats};
+use carp_ifnet::ctl::state_number;
+
+/// Bytes of `carp_req.key` (19-byte passphrase and a NUL).
+pub const CARP_KEY_LEN: usize = 20;
+/// Bytes of `carp_req.carpdev` (IFNAMSIZ).
+pub const CARP_IFNAMSIZ: usize = 16;
+/// Virtual addresses one vhid holds.
+pub const CARP_MAX_ADDRS: usize = 8;
+/// Size of a `carp_req` in bytes: the `len` argument of the carpreq calls.
+pub const CARP_CARPREQ_LEN: usize = 216;
+
+/// `carp_req.state` and `carp_if_state`: INIT.
+pub const CARP_STATE_INIT: c_int = 0;
+/// BACKUP.
+pub const CARP_STATE_BACKUP: c_int = 1;
+/// MASTER.
+pub const CARP_STATE_MASTER: c_int = 2;
+
+/// One address slot of a [`carp_req`] (18 bytes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct carp_req_addr {
+    /// 4 (IPv4) or 6 (IPv6); 0 in an unused slot.
+    pub family: u8,
+    /// Prefix length: 0..32 for IPv4, 0..128 for IPv6.
+    pub prefix_len: u8,
+    /// The address in network order; IPv4 uses the first 4 bytes, the rest 0.
+    pub addr: [u8; 16],
+}
+
+/// The set/get request of one virtual host (BSD `struct carpreq` and more;
+/// 216 bytes, no padding, integers in host order). Zero it, fill it and
+/// pass `sizeof(carp_req)` as the length. A set request is a whole
+/// configuration: there is no "0 means unchanged".
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct carp_req {
+    /// `CARP_STATE_*`. On set: BACKUP or MASTER forces that state after the
+    /// configuration is applied; INIT forces nothing.
+    pub state: i32,
+    /// The vhid, 1..255.
+    pub vhid: i32,
+    /// Skew in 1/256 s, 0..254.
+    pub advskew: i32,
+    /// Base advertisement interval in seconds, 0..255.
+    pub advbase: i32,
+    /// The passphrase, NUL-padded (at most 19 bytes).
+    pub key: [u8; CARP_KEY_LEN],
+    /// Parent interface name, NUL-padded; all zero for none.
+    pub carpdev: [u8; CARP_IFNAMSIZ],
+    /// Demotion counter (get: the host's current value; set: ignored).
+    pub demote: i32,
+    /// Bit 0: `lladdr` holds a non-default virtual MAC. Bit 1: sign IPv6
+    /// without link-local addresses (OpenBSD's form).
+    pub flags: u32,
+    /// Used slots of `addrs`.
+    pub naddrs: u32,
+    /// OpenBSD virtual MAC, meaningful with flag bit 0.
+    pub lladdr: [u8; 6],
+    /// Advert intervals of silence before a backup takes over, 1..255 (3).
+    pub dead_ratio: u8,
+    /// Reserved, 0.
+    pub reserved: u8,
+    /// The virtual addresses, `naddrs` of them.
+    pub addrs: [carp_req_addr; CARP_MAX_ADDRS],
+}
+
+/// Counters in BSD `struct carpstats` order, then ours; see
+/// `netstat -s -p carp` for their wording.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct carp_stats {
+    /// Adverts received over IPv4.
+    pub ipackets: u64,
+    /// Adverts received over IPv6.
+    pub ipackets6: u64,
+    /// Received on an interface without carp.
+    pub badif: u64,
+    /// TTL or hop limit not 255.
+    pub badttl: u64,
+    /// Link or IP header incomplete.
+    pub hdrops: u64,
+    /// CARP checksum wrong.
+    pub badsum: u64,
+    /// Version not 2.
+    pub badver: u64,
+    /// Fewer than 36 bytes of CARP.
+    pub badlen: u64,
+    /// Digest did not verify.
+    pub badauth: u64,
+    /// No such vhid on the parent, or it is not running.
+    pub badvhid: u64,
+    /// Source or destination address not acceptable.
+    pub badaddrs: u64,
+    /// Adverts sent over IPv4.
+    pub opackets: u64,
+    /// Adverts sent over IPv6.
+    pub opackets6: u64,
+    /// Sends that failed for want of buffers.
+    pub onomem: u64,
+    /// State changes.
+    pub ostates: u64,
+    /// Transitions to MASTER.
+    pub preempt: u64,
+    /// Type not 1 (ours).
+    pub badtype: u64,
+    /// authlen not 7 (ours).
+    pub badauthlen: u64,
+    /// Replayed counters dropped under the `enforce` replay policy (ours).
+    pub replay: u64,
+    /// Replayed counters accepted under the `log` policy (ours).
+    pub replaylogged: u64,
+    /// Our own adverts seen again (ours).
+    pub own: u64,
+    /// Dropped because net.inet.carp.allow is 0 (ours).
+    pub disabled: u64,
+    /// Sends the driver refused for other reasons (ours).
+    pub senderr: u64,
+}
+
+/// Number of counters in a [`carp_stats`].
+pub const CARP_COUNTERS: usize = 23;
+
+impl From<&Stats> for carp_stats {
+    fn from(s: &Stats) -> carp_stats {
+        carp_stats {
+            ipackets: s.get(Counter::Ipackets),
+            ipackets6: s.get(Counter::Ipackets6),
+            badif: s.get(Counter::Badif),
+            badttl: s.get(Counter::Badttl),
+            hdrops: s.get(Counter::Hdrops),
+            badsum: s.get(Counter::Badsum),
+            badver: s.get(Counter::Badver),
+            badlen: s.get(Counter::Badlen),
+            badauth: s.get(Counter::Badauth),
+            badvhid: s.get(Counter::Badvhid),
+            badaddrs: s.get(Counter::Badaddrs),
+            opackets: s.get(Counter::Opackets),
+            opackets6: s.get(Counter::Opackets6),
+            onomem: s.get(Counter::Onomem),
+            ostates: s.get(Counter::Ostates),
+            preempt: s.get(Counter::Preempt),
+            badtype: s.get(Counter::Badtype),
+            badauthlen: s.get(Counter::Badauthlen),
+            replay: s.get(Counter::Replay),
+            replaylogged: s.get(Counter::ReplayLogged),
+            own: s.get(Counter::Own),
+            disabled: s.get(Counter::Disabled),
+            senderr: s.get(Counter::Senderr),
+        }
+    }
+}
+
+/// `carp_event.kind`: the state changed (`from`, `to`, `reason`).
+pub const CARP_EVENT_STATE_CHANGE: u8 = 1;
+/// Announce every virtual address now (gratuitous ARP / unsolicited NA);
+/// `repeat` marks the delayed second announcement.
+pub const CARP_EVENT_ANNOUNCE: u8 = 2;
+/// An advert's counter was not above the last one from `src` (`counter`,
+/// `last`, `dropped`).
+pub const CARP_EVENT_REPLAY: u8 = 3;
+/// Change the host's demotion by `delta` for `reason` (a `CARP_DEMOTE_*`).
+pub const CARP_EVENT_DEMOTE: u8 = 4;
+/// An event this version of the header does not describe.
+pub const CARP_EVENT_OTHER: u8 = 255;
+
+/// One event of a virtual host, drained by `carp_if_poll_events`. Fields
+/// not used by `kind` are 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct carp_event {
+    /// Sequence number per virtual host, from 0.
+    pub seq: u64,
+    /// When it happened, in the caller's microseconds.
+    pub at_us: u64,
+    /// The vhid.
+    pub vhid: u8,
+    /// `CARP_EVENT_*`.
+    pub kind: u8,
+    /// STATE_CHANGE: state before (`CARP_STATE_*`).
+    pub from: u8,
+    /// STATE_CHANGE: state after (`CARP_STATE_*`).
+    pub to: u8,
+    /// STATE_CHANGE: why (`carp_reason_name`); DEMOTE: which contribution
+    /// (`carp_demote_reason_name`).
+    pub reason: u8,
+    /// ANNOUNCE: 1 for the delayed repeat.
+    pub repeat: u8,
+    /// REPLAY: 1 if the advert was dropped (`enforce`), 0 if accepted (`log`).
+    pub dropped: u8,
+    /// REPLAY: 4 or 6, the family of `src`.
+    pub src_family: u8,
+    /// DEMOTE: signed change.
+    pub delta: i32,
+    /// REPLAY: the sender, network order (IPv4 in the first 4 bytes).
+    pub src: [u8; 16],
+    /// REPLAY: counter received.
+    pub counter: u64,
+    /// REPLAY: last counter accepted from that sender.
+    pub last: u64,
+}
+
+/// Reasons of a state change, indexed by `carp_event.reason`.
+const REASONS: [(Reason, &CStr); 12] = [
+    (Reason::AdminUp, c"admin-up"),
+    (Reason::AdminDown, c"admin-down"),
+    (Reason::LinkUp, c"link-up"),
+    (Reason::LinkDown, c"link-down"),
+    (Reason::MasterDown, c"master-down"),
+    (Reason::Preempt, c"preempt"),
+    (Reason::PeerDemoted, c"peer-demoted"),
+    (Reason::PeerTooSlow, c"peer-too-slow"),
+    (Reason::BowOut, c"bow-out"),
+    (Reason::BetterMaster, c"better-master"),
+    (Reason::Forced, c"forced"),
+    (Reason::Reconfigured, c"reconfigured"),
+];
+
+/// Demotion reasons, indexed by `carp_event.reason` of a DEMOTE event.
+const DEMOTE_REASONS: [(DemoteReason, &CStr); 5] = [
+    (DemoteReason::Global, c"global"),
+    (DemoteReason::LinkDown, c"link-down"),
+    (DemoteReason::SendErrors, c"send-errors"),
+    (DemoteReason::Admin, c"admin"),
+    (DemoteReason::BootNotReady, c"boot-not-ready"),
+];
+
+/// What an index is not.
+const UNKNOWN: &CStr = c"unknown";
+
+fn index_of<T: PartialEq>(table: &[(T, &CStr)], value: T) -> u8 {
+    table
+        .iter()
+        .position(|(v, _)| *v == value)
+        .and_then(|i| u8::try_from(i).ok())
+        .unwrap_or(u8::MAX)
+}
+
+fn name_at(table: &[(impl Sized, &'static CStr)], index: c_int) -> &'static CStr {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| table.get(i))
+        .map_or(UNKNOWN, |(_, name)| *name)
+}
+
+/// The name of a state-change reason (`carp_event.reason`): a static
+/// NUL-terminated string, "unknown" for other values.
+#[no_mangle]
+pub extern "C" fn carp_reason_name(reason: c_int) -> *const c_char {
+    name_at(&REASONS, reason).as_ptr()
+}
+
+/// The name of a demotion reason (`carp_event.reason` of a DEMOTE event).
+#[no_mangle]
+pub extern "C" fn carp_demote_reason_name(reason: c_int) -> *const c_char {
+    name_at(&DEMOTE_REASONS, reason).as_ptr()
+}
+
+/// The BSD name of a state (`INIT`, `BACKUP`, `MASTER`), "unknown" for
+/// other values.
+#[no_mangle]
+pub extern "C" fn carp_state_name(state: c_int) -> *const c_char {
+    match state {
+        CARP_STATE_INIT => c"INIT",
+        CARP_STATE_BACKUP => c"BACKUP",
+        CARP_STATE_MASTER => c"MASTER",
+        _ => UNKNOWN,
+    }
+    .as_ptr()
+}
+
+fn state_u8(state: State) -> u8 {
+    u8::try_from(state_number(state)).unwrap_or(u8::MAX)
+}
+
+impl From<&Event> for carp_event {
+    fn from(e: &Event) -> carp_event {
+        let mut out = carp_event {
+            seq: e.seq,
+            at_us: e.at.micros(),
+            vhid: e.vhid,
+            kind: CARP_EVENT_OTHER,
+            ..carp_event::default()
+        };
+        match e.kind {
+            EventKind::StateChange { from, to, reason } => {
+                out.kind = CARP_EVENT_STATE_CHANGE;
+                out.from = state_u8(from);
+                out.to = state_u8(to);
+                out.reason = index_of(&REASONS, reason);
+            }
+            EventKind::Announce { repeat } => {
+                out.kind = CARP_EVENT_ANNOUNCE;
+                out.repeat = u8::from(repeat);
+            }
+            EventKind::Replay {
+                src,
+                counter,
+                last,
+                dropped,
+            } => {
+                out.kind = CARP_EVENT_REPLAY;
+                out.counter = counter;
+                out.last = last;
+                out.dropped = u8::from(dropped);
+                match src {
+                    IpAddr::V4(a) => {
+                        out.src_family = 4;
+                        for (d, s) in out.src.iter_mut().zip(a.octets()) {
+                            *d = s;
+                        }
+                    }
+                    IpAddr::V6(a) => {
+                        out.src_family = 6;
+                        out.src = a.octets();
+                    }
+                }
+            }
+            EventKind::Demote { reason, delta } => {
+                out.kind = CARP_EVENT_DEMOTE;
+                out.reason = index_of(&DEMOTE_REASONS, reason);
+                out.delta = delta;
+            }
+            _ => {}
+        }
+        out
+    }
+}

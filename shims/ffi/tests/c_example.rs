@@ -1,0 +1,110 @@
+//! Builds `examples/c/failover.c` with the system `cc` against the
+//! staticlib cargo built for this test run, runs it, and checks its output
+//! to the byte; then runs it again under valgrind (leaks and invalid
+//! accesses fail the test). Without valgrind the second step is skipped,
+//! unless `CI=true`, where it fails.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const EXPECTED: &str = "\
+ifconfig 'vhid 1 advskwe 100': invalid argument (bad word index 2): word 3: unknown
+ifconfig 'vhid 1 advskew 300': value out of range: advskew 300: out of range 0..254
+B carpreq: vhid 1 advbase 1 advskew 100 naddrs 1 state BACKUP preempt 0
+         0 us  A vhid 1 INIT -> BACKUP (admin-up)
+         0 us  B vhid 1 INIT -> BACKUP (admin-up)
+   3000000 us  A vhid 1 BACKUP -> MASTER (master-down)
+   5000000 us  A killed (no more frames or time)
+   8390625 us  B vhid 1 BACKUP -> MASTER (master-down)
+takeover: B is MASTER at 8390625 us, 3390625 us after A died
+adverts: A sent 3, B sent 1 and received 3
+";
+
+/// The `libcarp_ffi.a` of this build: `cargo test` leaves it in
+/// `<target>/<profile>/deps/libcarp_ffi-<hash>.a` (a `cargo build` also
+/// copies one to `<profile>/`). The test binary lives in that `deps/`;
+/// the newest candidate is the one compiled from the current source.
+fn staticlib() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let deps = exe.parent().expect("test binary sits in <profile>/deps");
+    let profile = deps.parent().expect("deps sits in <profile>");
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(deps)
+        .expect("read deps")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libcarp_ffi-") && n.ends_with(".a"))
+        })
+        .collect();
+    candidates.push(profile.join("libcarp_ffi.a"));
+    candidates
+        .into_iter()
+        .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
+        .max()
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("no libcarp_ffi.a under {}", profile.display()))
+}
+
+fn build_example() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("failover");
+    let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .arg("-I")
+        .arg(dir.join("include"))
+        .arg("-o")
+        .arg(&out)
+        .arg(dir.join("examples/c/failover.c"))
+        .arg(staticlib())
+        .args(["-lpthread", "-ldl", "-lm"])
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "cc failed: {status}");
+    out
+}
+
+#[test]
+fn c_example_fails_over_to_the_backup_and_runs_clean_under_valgrind() {
+    let exe = build_example();
+    let run = Command::new(&exe).output().expect("run failover");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "failover exited {}: {}",
+        run.status,
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(stdout, EXPECTED);
+
+    let have_valgrind = Command::new("valgrind").arg("--version").output().is_ok();
+    if !have_valgrind {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "valgrind missing on CI"
+        );
+        eprintln!("skipped: valgrind missing");
+        return;
+    }
+    let grind = Command::new("valgrind")
+        .args([
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+            "--quiet",
+        ])
+        .arg(&exe)
+        .output()
+        .expect("run valgrind");
+    let report = String::from_utf8_lossy(&grind.stderr);
+    assert!(grind.status.success(), "valgrind: {report}");
+    assert_eq!(String::from_utf8_lossy(&grind.stdout), EXPECTED);
+    assert!(report.trim().is_empty(), "valgrind reported: {report}");
+}
