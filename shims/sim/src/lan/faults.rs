@@ -1,0 +1,304 @@
+//! Applying scheduled faults and commands: boot, crash, links, admin
+//! state, reconfiguration, sysctls, partitions, the attacker and clients.
+
+use std::rc::Rc;
+
+use carp_core::State;
+use carp_ifnet::carpif::CarpIf;
+use carp_ifnet::lladdr::LinkType;
+
+use super::{
+    driver_for, Action, Captured, Item, Lan, Receiver, Record, RecordKind, Sender, SimHost,
+};
+
+impl Lan {
+    pub(super) fn boot(&mut self, i: usize) {
+        let now = self.now;
+        self.boots += 1;
+        let boots = self.boots;
+        // A boot epoch in the top bits: every boot's counters start above
+        // any counter sent before it, so replay checks survive restarts.
+        let seed_base = boots << 48;
+        let mut seeds = Vec::new();
+        let Some(h) = self.hosts.get(i) else {
+            return;
+        };
+        for _ in &h.spec.vhosts {
+            seeds.push(seed_base | (self.rng.next_u64() >> 24));
+        }
+        let Some(h) = self.hosts.get_mut(i) else {
+            return;
+        };
+        if h.booted {
+            let old = h.current_counters();
+            h.retired.merge(&old);
+        }
+        let sysctl = match h.spec.knobs.sysctl() {
+            Ok(s) => s,
+            Err(e) => {
+                self.record(Some(i), RecordKind::Refused(e));
+                return;
+            }
+        };
+        let mut driver = driver_for(&h.spec);
+        driver.set_up(h.link_up);
+        h.cif = CarpIf::new(driver);
+        h.sysctl = sysctl;
+        h.alive = true;
+        h.booted = true;
+        h.boots += 1;
+        h.not_before = now;
+        h.backup_since.clear();
+        let mut refused = Vec::new();
+        for (config, seed) in h.spec.vhosts.clone().into_iter().zip(seeds) {
+            let vhid = config.vhid.get();
+            if let Err(e) = h.cif.add_vhost(now, config, seed, &h.sysctl) {
+                refused.push(format!("vhid {vhid}: {e}"));
+            }
+        }
+        if !h.link_up {
+            h.cif.set_link(now, false, &h.sysctl);
+        }
+        for r in refused {
+            self.record(Some(i), RecordKind::Refused(r));
+        }
+        self.drain(i);
+    }
+
+    fn crash(&mut self, i: usize) {
+        let now = self.now;
+        let Some(h) = self.hosts.get_mut(i) else {
+            return;
+        };
+        if !h.alive {
+            return;
+        }
+        h.alive = false;
+        let down: Vec<(u8, State)> = h
+            .cif
+            .vhosts()
+            .filter(|v| v.state() != State::Init)
+            .map(|v| (v.vhid().get(), v.state()))
+            .collect();
+        for (vhid, from) in down {
+            self.records.push(Record {
+                at: now,
+                host: Some(i),
+                kind: RecordKind::Transition {
+                    vhid,
+                    from,
+                    to: State::Init,
+                    reason: "crash",
+                    takeover: None,
+                },
+            });
+        }
+    }
+
+    pub(super) fn act(&mut self, action: Action) {
+        let now = self.now;
+        let name = |lan: &Lan, i: usize| {
+            lan.hosts
+                .get(i)
+                .map_or_else(|| format!("#{i}"), |h| h.spec.name.clone())
+        };
+        match action {
+            Action::Crash(i) => {
+                self.record(Some(i), RecordKind::Fault("crash".into()));
+                self.crash(i);
+            }
+            Action::Restart(i) => {
+                self.record(Some(i), RecordKind::Fault("restart".into()));
+                self.crash(i);
+                self.boot(i);
+            }
+            Action::LinkDown(i) | Action::LinkUp(i) => {
+                let up = matches!(action, Action::LinkUp(_));
+                let what = if up { "link-up" } else { "link-down" };
+                self.record(Some(i), RecordKind::Fault(what.into()));
+                if let Some(h) = self.hosts.get_mut(i) {
+                    h.link_up = up;
+                    h.cif.driver_mut().set_up(up);
+                    if h.alive {
+                        h.cif.set_link(now, up, &h.sysctl);
+                    }
+                }
+                self.drain(i);
+            }
+            Action::AdminDown(i, vhid) | Action::AdminUp(i, vhid) => {
+                let up = matches!(action, Action::AdminUp(..));
+                let what = match (up, vhid) {
+                    (true, None) => "admin-up".to_owned(),
+                    (false, None) => "admin-down".to_owned(),
+                    (true, Some(v)) => format!("admin-up vhid {v}"),
+                    (false, Some(v)) => format!("admin-down vhid {v}"),
+                };
+                self.record(Some(i), RecordKind::Fault(what));
+                self.on_live_host(i, |h| {
+                    let vhids: Vec<u8> = match vhid {
+                        Some(v) => vec![v],
+                        None => h.spec.vhosts.iter().map(|c| c.vhid.get()).collect(),
+                    };
+                    let mut errors = Vec::new();
+                    for v in vhids {
+                        if let Err(e) = h.cif.set_admin(now, v, up, &h.sysctl) {
+                            errors.push(e.to_string());
+                        }
+                    }
+                    errors
+                });
+            }
+            Action::ForceState(i, vhid, state) => {
+                self.record(
+                    Some(i),
+                    RecordKind::Fault(format!("state {} vhid {vhid}", state.name())),
+                );
+                self.on_live_host(i, |h| {
+                    let result = h.cif.force_state(now, vhid, state, &h.sysctl);
+                    if result.is_ok() && state == State::Backup {
+                        // BACKUP -> BACKUP reports no event but restarts
+                        // master-down.
+                        h.backup_since.insert(vhid, now);
+                    }
+                    result.err().map(|e| e.to_string()).into_iter().collect()
+                });
+            }
+            Action::Reconfigure(i, config) => {
+                let vhid = config.vhid.get();
+                let t = config.timing();
+                self.record(
+                    Some(i),
+                    RecordKind::Fault(format!(
+                        "reconfigure vhid {vhid} advbase {} advskew {}",
+                        t.advbase, t.advskew
+                    )),
+                );
+                if let Some(h) = self.hosts.get_mut(i) {
+                    if let Some(slot) = h.spec.vhosts.iter_mut().find(|c| c.vhid == config.vhid) {
+                        *slot = config.clone();
+                    }
+                }
+                self.on_live_host(i, |h| {
+                    let result = h.cif.reconfigure(now, config, &h.sysctl);
+                    if h.cif
+                        .vhost(vhid)
+                        .is_some_and(|v| v.state() == State::Backup)
+                    {
+                        // reconfigure restarts master-down.
+                        h.backup_since.insert(vhid, now);
+                    }
+                    result.err().map(|e| e.to_string()).into_iter().collect()
+                });
+            }
+            Action::Sysctl(host, knob, value) => {
+                let targets: Vec<usize> = match host {
+                    Some(i) => vec![i],
+                    None => (0..self.hosts.len()).collect(),
+                };
+                for i in targets {
+                    self.record(Some(i), RecordKind::Fault(format!("sysctl {knob}={value}")));
+                    let Some(h) = self.hosts.get_mut(i) else {
+                        continue;
+                    };
+                    h.spec.knobs.extra.push((knob.clone(), value));
+                    if let Err(e) = h.sysctl.set(&knob, value) {
+                        self.record(Some(i), RecordKind::Refused(format!("{knob}: {e}")));
+                    }
+                }
+            }
+            Action::Partition(groups) => {
+                let text: Vec<String> = groups
+                    .iter()
+                    .map(|g| {
+                        let names: Vec<String> = g.iter().map(|i| name(self, *i)).collect();
+                        format!("[{}]", names.join(" "))
+                    })
+                    .collect();
+                self.record(
+                    None,
+                    RecordKind::Fault(format!("partition {}", text.join(" "))),
+                );
+                for h in &mut self.hosts {
+                    h.group = 0;
+                }
+                for (n, group) in groups.iter().enumerate() {
+                    for i in group {
+                        if let Some(h) = self.hosts.get_mut(*i) {
+                            h.group = n + 1;
+                        }
+                    }
+                }
+            }
+            Action::Heal => {
+                self.record(None, RecordKind::Fault("heal".into()));
+                for h in &mut self.hosts {
+                    h.group = 0;
+                }
+            }
+            Action::SetLink(params) => {
+                self.record(
+                    None,
+                    RecordKind::Fault(format!(
+                        "link loss {} ppm delay {} jitter {} duplicate {} ppm",
+                        params.loss_ppm, params.delay, params.jitter, params.duplicate_ppm
+                    )),
+                );
+                self.link = params;
+            }
+            Action::Arp(c, target) => {
+                let link = self
+                    .hosts
+                    .first()
+                    .map_or(LinkType::Ethernet, |h| h.spec.link);
+                let Some(frame) = self
+                    .clients
+                    .get_mut(c)
+                    .and_then(|cl| cl.request(link, target))
+                else {
+                    return;
+                };
+                self.record(None, RecordKind::ArpRequest { client: c, target });
+                self.transmit(Sender::Client(c), frame);
+            }
+            Action::Inject(to, frame) => {
+                self.captured.push(Captured {
+                    at: now,
+                    from: Sender::Attacker,
+                    frame: frame.clone(),
+                });
+                let frame: Rc<[u8]> = Rc::from(frame);
+                let targets: Vec<usize> = match to {
+                    Some(i) => vec![i],
+                    None => (0..self.hosts.len()).collect(),
+                };
+                for i in targets {
+                    let item = Item::Deliver {
+                        from: Sender::Attacker,
+                        to: Receiver::Host(i),
+                        frame: Rc::clone(&frame),
+                    };
+                    self.push(now, item);
+                }
+            }
+            Action::Replay(n) => {
+                if let Some(c) = self.captured.get(n) {
+                    let frame = c.frame.clone();
+                    self.act(Action::Inject(None, frame));
+                }
+            }
+        }
+    }
+
+    /// Runs `f` on host `i` if it is alive, records what it refused, and
+    /// sends what it queued.
+    fn on_live_host(&mut self, i: usize, f: impl FnOnce(&mut SimHost) -> Vec<String>) {
+        let errors = match self.hosts.get_mut(i) {
+            Some(h) if h.alive => f(h),
+            _ => return,
+        };
+        for e in errors {
+            self.record(Some(i), RecordKind::Refused(e));
+        }
+        self.drain(i);
+    }
+}

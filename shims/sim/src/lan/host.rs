@@ -1,0 +1,90 @@
+//! One simulated host: its configuration, its current `CarpIf` and what
+//! it did over all its lives.
+
+use std::collections::BTreeMap;
+
+use carp_core::{Counter, Instant, State, Stats};
+use carp_ifnet::carpif::CarpIf;
+use carp_sysctl::Sysctl;
+
+use super::HostSpec;
+use crate::driver::SimDriver;
+
+/// One simulated host.
+#[derive(Debug)]
+pub struct SimHost {
+    pub(super) spec: HostSpec,
+    pub(super) cif: CarpIf<SimDriver>,
+    pub(super) sysctl: Sysctl,
+    pub(super) alive: bool,
+    pub(super) booted: bool,
+    pub(super) link_up: bool,
+    pub(super) boots: u32,
+    pub(super) frames_sent: u64,
+    pub(super) retired: Stats,
+    pub(super) group: usize,
+    /// Earliest instant its timers may run again (guards a timer that does
+    /// not move after it ran).
+    pub(super) not_before: Instant,
+    pub(super) backup_since: BTreeMap<u8, Instant>,
+}
+
+impl SimHost {
+    /// Its configuration (with any reconfiguration applied).
+    pub fn spec(&self) -> &HostSpec {
+        &self.spec
+    }
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+    /// The pseudo-interface of its current life.
+    pub fn cif(&self) -> &CarpIf<SimDriver> {
+        &self.cif
+    }
+    /// Its sysctl tree (current life).
+    pub fn sysctl(&self) -> &Sysctl {
+        &self.sysctl
+    }
+    /// True when booted and not crashed.
+    pub fn is_alive(&self) -> bool {
+        self.alive
+    }
+    /// True when its parent link is up.
+    pub fn is_link_up(&self) -> bool {
+        self.link_up
+    }
+    /// How many times it booted.
+    pub fn boots(&self) -> u32 {
+        self.boots
+    }
+    /// Frames it put on the segment, all lives.
+    pub fn frames_sent(&self) -> u64 {
+        self.frames_sent
+    }
+    /// The state of a vhid, INIT when crashed or not configured.
+    pub fn state(&self, vhid: u8) -> State {
+        if !self.alive {
+            return State::Init;
+        }
+        self.cif.vhost(vhid).map_or(State::Init, |v| v.state())
+    }
+    /// Host-wide counters over all its lives: the sysctl statistics plus
+    /// the vhost-only ones (transitions to master, state changes, replays
+    /// logged).
+    pub fn counters(&self) -> Stats {
+        let mut s = self.retired.clone();
+        s.merge(&self.current_counters());
+        s
+    }
+
+    pub(super) fn current_counters(&self) -> Stats {
+        let mut s = self.sysctl.stats();
+        for v in self.cif.vhosts() {
+            for c in [Counter::Preempt, Counter::Ostates, Counter::ReplayLogged] {
+                s.add(c, v.stats().get(c));
+            }
+        }
+        s
+    }
+}
