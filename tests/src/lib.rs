@@ -9,7 +9,9 @@
 //! * [`process`]: running commands with a deadline.
 //! * [`driver`]: a recording in-memory driver for `CarpIf`.
 //! * [`pcapfile`]: temporary pcaps for tshark.
+//! * [`carpd`]: running carpd and ucarp inside lab namespaces.
 
+pub mod carpd;
 pub mod driver;
 pub mod fixtures;
 pub mod netns;

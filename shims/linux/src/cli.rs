@@ -1,0 +1,167 @@
+//! The command line: ucarp-compatible flags, ifconfig words after `--`, and
+//! carpd's own options.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// carpd: CARP (Common Address Redundancy Protocol) on a Linux interface.
+///
+/// Runs one or more virtual hosts (vhids) on the parent interface given
+/// with -i: sends and receives CARP adverts (IPv4 to 224.0.0.18, IPv6 to
+/// ff02::12) from the virtual MAC `00:00:5e:00:01:<vhid>`, answers ARP and
+/// neighbour solicitations for the virtual addresses while MASTER, and puts
+/// the virtual addresses on a macvlan `carp<vhid>-<if>` (owning the virtual
+/// MAC) while MASTER. Interoperates with ucarp and the BSD carp(4).
+///
+/// A vhid comes from the ucarp-style flags (-v, -p, -a, -b, -k, ...), from
+/// ifconfig words after `--`, or from the lines of --config. Examples:
+///
+///   carpd -i eth0 -s 192.0.2.11 -v 1 -p secret -a 192.0.2.100 -k 10
+///
+///   carpd -i eth0 -- vhid 1 advskew 100 pass secret 192.0.2.100/24
+///
+///   carpd -i eth0 --config /etc/carpd.conf
+///
+/// Config file: one vhid per line in ifconfig words (`vhid 1 advskew 100
+/// pass x 192.0.2.100/24`), also as `ifconfig carp0 vhid 1 ...`, OpenBSD
+/// hostname.carpN lines (`inet 192.0.2.100 255.255.255.0 NONE vhid 1 pass
+/// x`) or FreeBSD rc.conf lines (`ifconfig_eth0_alias0="inet vhid 1 pass x
+/// alias 192.0.2.100/32"`); sysctl lines (`net.inet.carp.preempt=1`) set the
+/// host-wide knobs; `#` starts a comment. Several lines may name the same
+/// vhid: later words change earlier ones, as repeated ifconfig commands do.
+///
+/// Events: every state change, announcement, replay and demotion is
+/// written as one JSON line, in order and never dropped, to stdout or to
+/// --events. Scripts: -u/-d run as `<script> <interface> <address>
+/// [<xparam>]` once per virtual address, in order, as ucarp does.
+///
+/// Signals: SIGTERM/SIGINT leave gracefully (a MASTER sends the bow-out
+/// advert so a backup takes over at once, and the addresses are removed);
+/// SIGUSR1 prints each vhid's state and the counters (netstat -s -p carp
+/// style) to stderr; SIGHUP re-reads --config, all or nothing (a bad file
+/// keeps the running configuration).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "carpd", version, verbatim_doc_comment)]
+pub struct Cli {
+    /// Parent interface to run on (ucarp --interface).
+    #[arg(short = 'i', long = "interface", value_name = "IF")]
+    pub interface: String,
+
+    /// This host's own IPv4 address on IF, the source of IPv4 adverts
+    /// (ucarp --srcip). Default: the first IPv4 address of IF.
+    #[arg(short = 's', long = "srcip", value_name = "IP")]
+    pub srcip: Option<std::net::Ipv4Addr>,
+
+    /// Virtual host id, 1-255 (ucarp --vhid).
+    #[arg(short = 'v', long = "vhid", value_name = "ID")]
+    pub vhid: Option<u8>,
+
+    /// Passphrase, at most 19 bytes (ucarp --pass). Without one the key is
+    /// all zeros, as carp(4) without `pass`.
+    #[arg(short = 'p', long = "pass", value_name = "PASS")]
+    pub pass: Option<String>,
+
+    /// Read the passphrase from FILE, first line (ucarp --passfile).
+    #[arg(
+        short = 'o',
+        long = "passfile",
+        value_name = "FILE",
+        conflicts_with = "pass"
+    )]
+    pub passfile: Option<PathBuf>,
+
+    /// Virtual address, IPv4 or IPv6, optionally with /prefix (ucarp
+    /// --addr). Repeat for more addresses of the same vhid.
+    #[arg(short = 'a', long = "addr", value_name = "ADDR[/LEN]")]
+    pub addr: Vec<String>,
+
+    /// Advertisement base interval in seconds, 0-255 (ucarp --advbase;
+    /// 0 = sub-second adverts every advskew/256 s, as OpenBSD).
+    #[arg(
+        short = 'b',
+        long = "advbase",
+        value_name = "SECONDS",
+        default_value_t = 1
+    )]
+    pub advbase: u8,
+
+    /// Advertisement skew in 1/256 s, 0-254 (ucarp --advskew). The host
+    /// with the smaller advbase+advskew/256 wins the election.
+    #[arg(
+        short = 'k',
+        long = "advskew",
+        value_name = "SKEW",
+        default_value_t = 0
+    )]
+    pub advskew: u8,
+
+    /// Become MASTER as soon as possible when we advertise more often than
+    /// the current master (ucarp --preempt; net.inet.carp.preempt=1).
+    #[arg(short = 'P', long = "preempt")]
+    pub preempt: bool,
+
+    /// Advert intervals of silence before a backup declares the master dead
+    /// (ucarp --deadratio; default 3, as carp(4)). Local only.
+    #[arg(
+        short = 'r',
+        long = "deadratio",
+        value_name = "RATIO",
+        default_value_t = 3
+    )]
+    pub deadratio: u8,
+
+    /// Run FILE on becoming MASTER: `FILE <if> <address> [<xparam>]` per
+    /// virtual address (ucarp --upscript). carpd adds the addresses itself;
+    /// the script is for anything else.
+    #[arg(short = 'u', long = "upscript", value_name = "FILE")]
+    pub upscript: Option<PathBuf>,
+
+    /// Run FILE on leaving MASTER, and at start when BACKUP unless
+    /// --neutral (ucarp --downscript).
+    #[arg(short = 'd', long = "downscript", value_name = "FILE")]
+    pub downscript: Option<PathBuf>,
+
+    /// Run the down script at exit (ucarp --shutdown).
+    #[arg(short = 'z', long = "shutdown")]
+    pub shutdown: bool,
+
+    /// Do not run the down script at start when entering BACKUP (ucarp
+    /// --neutral).
+    #[arg(short = 'n', long = "neutral")]
+    pub neutral: bool,
+
+    /// Extra parameter passed to the up/down scripts (ucarp --xparam).
+    #[arg(short = 'x', long = "xparam", value_name = "VALUE")]
+    pub xparam: Option<String>,
+
+    /// Debug output on stderr (ucarp --debug).
+    #[arg(short = 'D', long = "debug")]
+    pub debug: bool,
+
+    /// Read vhids (ifconfig-word lines) and sysctl lines from FILE;
+    /// re-read on SIGHUP.
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Write the JSON event lines to PATH (a file, appended, or a FIFO)
+    /// instead of stdout.
+    #[arg(long = "events", value_name = "PATH")]
+    pub events: Option<PathBuf>,
+
+    /// Set a host-wide knob, e.g. `--sysctl replay=0` or
+    /// `--sysctl net.inet.carp.log=3` (repeatable).
+    #[arg(long = "sysctl", value_name = "NAME=VALUE")]
+    pub sysctl: Vec<String>,
+
+    /// Do not manage addresses (no macvlan, no netlink changes): only the
+    /// protocol, the events and the scripts, as ucarp with scripts that add
+    /// the address.
+    #[arg(long = "no-addresses")]
+    pub no_addresses: bool,
+
+    /// ifconfig words for one more vhid, after `--`:
+    /// `vhid 1 advbase 1 advskew 100 pass x 192.0.2.100/24 [state master]`.
+    #[arg(last = true, value_name = "WORDS")]
+    pub words: Vec<String>,
+}

@@ -1,0 +1,402 @@
+//! rtnetlink, synchronously: what carpd asks the kernel about links and
+//! addresses, and the changes it makes.
+//!
+//! Linux drops IP packets sent to a MAC address its interface does not own,
+//! so a master that answers ARP with the virtual MAC (as CARP does) must own
+//! that MAC somewhere. carpd gives each vhid a macvlan on the parent carrying
+//! the virtual MAC, brings it up and puts the virtual addresses on it while
+//! MASTER, and takes them off and brings it down when it leaves MASTER (the
+//! same shape as keepalived's `use_vmac`). The parent itself is never
+//! changed.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
+    NLM_F_REQUEST,
+};
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
+use netlink_packet_route::link::{
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
+    LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+};
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+/// rtnetlink multicast groups (`RTMGRP_*` bits) for the monitor socket.
+const RTMGRP_LINK: u32 = 0x1;
+const RTMGRP_IPV4_IFADDR: u32 = 0x10;
+const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+
+/// What carpd needs to know about its parent interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkInfoSnapshot {
+    /// Interface index.
+    pub index: u32,
+    /// Hardware address.
+    pub mac: [u8; 6],
+    /// MTU.
+    pub mtu: u32,
+    /// Administratively up and carrier present (`IFF_UP` and `IFF_RUNNING`).
+    pub running: bool,
+}
+
+/// A synchronous rtnetlink request socket.
+#[derive(Debug)]
+pub struct Netlink {
+    socket: Socket,
+    seq: u32,
+}
+
+fn other(msg: impl Into<String>) -> io::Error {
+    io::Error::other(msg.into())
+}
+
+impl Netlink {
+    /// Opens a request socket.
+    ///
+    /// # Errors
+    /// Socket creation.
+    pub fn open() -> io::Result<Netlink> {
+        let mut socket = Socket::new(NETLINK_ROUTE)?;
+        socket.bind_auto()?;
+        socket.connect(&SocketAddr::new(0, 0))?;
+        Ok(Netlink { socket, seq: 0 })
+    }
+
+    /// Opens a socket subscribed to link and address changes (its fd goes
+    /// into carpd's poll set).
+    ///
+    /// # Errors
+    /// Socket creation or bind.
+    pub fn monitor() -> io::Result<Socket> {
+        let mut socket = Socket::new(NETLINK_ROUTE)?;
+        socket.bind(&SocketAddr::new(
+            0,
+            RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+        ))?;
+        socket.set_non_blocking(true)?;
+        Ok(socket)
+    }
+
+    /// Sends `msg` with `flags` and collects the replies until the dump ends
+    /// or the ACK arrives.
+    fn request(
+        &mut self,
+        msg: RouteNetlinkMessage,
+        flags: u16,
+    ) -> io::Result<Vec<RouteNetlinkMessage>> {
+        self.seq = self.seq.wrapping_add(1);
+        let mut packet = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::from(msg));
+        packet.header.flags = NLM_F_REQUEST | flags;
+        packet.header.sequence_number = self.seq;
+        packet.finalize();
+        let mut buf = vec![0; packet.buffer_len()];
+        packet.serialize(&mut buf);
+        self.socket.send(&buf, 0)?;
+        let mut replies = Vec::new();
+        let mut rx = vec![0u8; 65536];
+        // Bounded: a dump of a namespace's links or addresses is small.
+        for _ in 0..10_000 {
+            let size = self.socket.recv(&mut &mut rx[..], 0)?;
+            let mut offset = 0;
+            while offset < size {
+                let bytes = rx.get(offset..size).unwrap_or(&[]);
+                let msg: NetlinkMessage<RouteNetlinkMessage> =
+                    NetlinkMessage::deserialize(bytes).map_err(|e| other(e.to_string()))?;
+                let len = msg.header.length as usize;
+                if msg.header.sequence_number == self.seq {
+                    match msg.payload {
+                        NetlinkPayload::Done(_) => return Ok(replies),
+                        NetlinkPayload::Error(e) => {
+                            return match e.code {
+                                None => Ok(replies),
+                                Some(code) => Err(io::Error::from_raw_os_error(-code.get())),
+                            };
+                        }
+                        NetlinkPayload::InnerMessage(m) => replies.push(m),
+                        _ => {}
+                    }
+                }
+                if len == 0 {
+                    break;
+                }
+                offset += len;
+            }
+        }
+        Err(other("netlink: no end of reply"))
+    }
+
+    /// Index, MAC, MTU and state of the interface called `name`.
+    ///
+    /// # Errors
+    /// No such interface, or netlink failure.
+    pub fn link_by_name(&mut self, name: &str) -> io::Result<LinkInfoSnapshot> {
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_owned()));
+        let replies = self.request(RouteNetlinkMessage::GetLink(msg), NLM_F_ACK)?;
+        replies
+            .into_iter()
+            .find_map(|m| match m {
+                RouteNetlinkMessage::NewLink(link) => Some(snapshot(&link)),
+                _ => None,
+            })
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no interface {name}")))
+    }
+
+    /// Every address on interface `index`, with its prefix length.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn addresses(&mut self, index: u32) -> io::Result<Vec<(IpAddr, u8)>> {
+        let replies = self.request(
+            RouteNetlinkMessage::GetAddress(AddressMessage::default()),
+            NLM_F_DUMP,
+        )?;
+        let mut out = Vec::new();
+        for reply in replies {
+            let RouteNetlinkMessage::NewAddress(a) = reply else {
+                continue;
+            };
+            if a.header.index != index {
+                continue;
+            }
+            let addr = a.attributes.iter().find_map(|attr| match attr {
+                AddressAttribute::Local(ip) => Some(*ip),
+                _ => None,
+            });
+            let addr = addr.or_else(|| {
+                a.attributes.iter().find_map(|attr| match attr {
+                    AddressAttribute::Address(ip) => Some(*ip),
+                    _ => None,
+                })
+            });
+            if let Some(addr) = addr {
+                out.push((addr, a.header.prefix_len));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds `addr/prefix_len` to interface `index` without a prefix route
+    /// (the parent already has one) and, for IPv6, without DAD (the
+    /// election already decided who owns it). Already present is fine.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix_len: u8) -> io::Result<()> {
+        let msg = address_message(index, addr, prefix_len);
+        match self.request(
+            RouteNetlinkMessage::NewAddress(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        ) {
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    /// Removes `addr` from interface `index`. Already gone is fine.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn del_address(&mut self, index: u32, addr: IpAddr, prefix_len: u8) -> io::Result<()> {
+        let msg = address_message(index, addr, prefix_len);
+        match self.request(RouteNetlinkMessage::DelAddress(msg), NLM_F_ACK) {
+            Err(e) if e.raw_os_error() == Some(libc::EADDRNOTAVAIL) => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    /// Creates (or finds) the macvlan `name` on `parent` with `mac`, left
+    /// down, with no IPv6 link-local address of its own. Returns its index.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn ensure_macvlan(&mut self, parent: u32, name: &str, mac: [u8; 6]) -> io::Result<u32> {
+        if let Ok(existing) = self.link_by_name(name) {
+            if existing.mac == mac {
+                self.set_up(existing.index, false)?;
+                return Ok(existing.index);
+            }
+            self.delete_link(existing.index)?;
+        }
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_owned()));
+        msg.attributes.push(LinkAttribute::Link(parent));
+        msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
+        msg.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::MacVlan),
+            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(
+                MacVlanMode::Private,
+            )])),
+        ]));
+        self.request(
+            RouteNetlinkMessage::NewLink(msg),
+            NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )?;
+        let index = self.link_by_name(name)?.index;
+        // Without this the macvlan would grow the same fe80:: address on
+        // every host of the vhid (it is derived from the shared MAC).
+        let mut gen = LinkMessage::default();
+        gen.header.index = index;
+        gen.attributes
+            .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
+                vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)],
+            )]));
+        let _ = self.request(RouteNetlinkMessage::SetLink(gen), NLM_F_ACK);
+        Ok(index)
+    }
+
+    /// Brings interface `index` up or down.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn set_up(&mut self, index: u32, up: bool) -> io::Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        msg.header.change_mask = LinkFlags::Up;
+        if up {
+            msg.header.flags = LinkFlags::Up;
+        }
+        self.request(RouteNetlinkMessage::SetLink(msg), NLM_F_ACK)
+            .map(drop)
+    }
+
+    /// Deletes interface `index`.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn delete_link(&mut self, index: u32) -> io::Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        self.request(RouteNetlinkMessage::DelLink(msg), NLM_F_ACK)
+            .map(drop)
+    }
+}
+
+fn address_message(index: u32, addr: IpAddr, prefix_len: u8) -> AddressMessage {
+    let mut msg = AddressMessage::default();
+    msg.header.index = index;
+    msg.header.prefix_len = prefix_len;
+    let mut flags = AddressFlags::Noprefixroute;
+    match addr {
+        IpAddr::V4(a) => {
+            msg.header.family = AddressFamily::Inet;
+            msg.attributes.push(AddressAttribute::Local(addr));
+            msg.attributes.push(AddressAttribute::Address(addr));
+            if prefix_len < 31 {
+                msg.attributes
+                    .push(AddressAttribute::Broadcast(broadcast(a, prefix_len)));
+            }
+        }
+        IpAddr::V6(_) => {
+            msg.header.family = AddressFamily::Inet6;
+            msg.attributes.push(AddressAttribute::Address(addr));
+            flags |= AddressFlags::Nodad;
+        }
+    }
+    msg.attributes.push(AddressAttribute::Flags(flags));
+    msg
+}
+
+fn broadcast(addr: Ipv4Addr, prefix_len: u8) -> Ipv4Addr {
+    let host_bits = 32u32.saturating_sub(u32::from(prefix_len));
+    let mask = u32::MAX.checked_shr(32 - host_bits).unwrap_or(0);
+    let mask = if host_bits == 0 { 0 } else { mask };
+    Ipv4Addr::from(u32::from(addr) | mask)
+}
+
+fn snapshot(link: &LinkMessage) -> LinkInfoSnapshot {
+    let mut mac = [0u8; 6];
+    let mut mtu = 1500;
+    for attr in &link.attributes {
+        match attr {
+            LinkAttribute::Address(a) if a.len() == 6 => mac.copy_from_slice(a),
+            LinkAttribute::Mtu(m) => mtu = *m,
+            _ => {}
+        }
+    }
+    let flags = link.header.flags;
+    LinkInfoSnapshot {
+        index: link.header.index,
+        mac,
+        mtu,
+        running: flags.contains(LinkFlags::Up) && flags.contains(LinkFlags::Running),
+    }
+}
+
+/// Parses the messages of one monitor read: the link states reported for
+/// `index` (the last one wins) and whether any address changed on it.
+pub fn parse_monitor(bytes: &[u8], index: u32) -> (Option<bool>, bool) {
+    let mut running = None;
+    let mut addresses_changed = false;
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let Some(rest) = bytes.get(offset..) else {
+            break;
+        };
+        let Ok(msg) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest) else {
+            break;
+        };
+        match &msg.payload {
+            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l))
+                if l.header.index == index =>
+            {
+                running = Some(snapshot(l).running);
+            }
+            NetlinkPayload::InnerMessage(
+                RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a),
+            ) if a.header.index == index => addresses_changed = true,
+            _ => {}
+        }
+        let len = msg.header.length as usize;
+        if len == 0 {
+            break;
+        }
+        offset += len;
+    }
+    (running, addresses_changed)
+}
+
+/// The first IPv4 address and the first IPv6 link-local address in `addrs`.
+pub fn pick_sources(addrs: &[(IpAddr, u8)]) -> (Option<Ipv4Addr>, Option<Ipv6Addr>) {
+    let v4 = addrs.iter().find_map(|(a, _)| match a {
+        IpAddr::V4(v4) => Some(*v4),
+        IpAddr::V6(_) => None,
+    });
+    let v6 = addrs.iter().find_map(|(a, _)| match a {
+        IpAddr::V6(v6) if v6.segments().first() == Some(&0xfe80) => Some(*v6),
+        _ => None,
+    });
+    (v4, v6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_of_a_slash_24_ends_in_255() {
+        let a = Ipv4Addr::new(192, 0, 2, 100);
+        assert_eq!(broadcast(a, 24), Ipv4Addr::new(192, 0, 2, 255));
+        assert_eq!(broadcast(a, 32), a);
+        assert_eq!(broadcast(a, 30), Ipv4Addr::new(192, 0, 2, 103));
+    }
+
+    #[test]
+    fn picks_the_first_ipv4_and_the_link_local_ipv6() {
+        let addrs = [
+            ("2001:db8::11".parse().unwrap(), 64),
+            ("192.0.2.11".parse().unwrap(), 24),
+            ("fe80::1".parse().unwrap(), 64),
+        ];
+        assert_eq!(
+            pick_sources(&addrs),
+            (
+                Some(Ipv4Addr::new(192, 0, 2, 11)),
+                Some("fe80::1".parse().unwrap())
+            )
+        );
+    }
+}
