@@ -17,6 +17,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::process::{checked_stdout, output_within, wait_until, wait_within, DEFAULT_TIMEOUT};
@@ -204,7 +205,14 @@ pub struct Lab {
     prefix: String,
     bridge: Netns,
     hosts: Vec<Netns>,
+    /// One lab at a time per test process: interop tests measure timing
+    /// and a 2-core machine running several at once would skew them.
+    /// Released after `Drop` has cleaned up.
+    _turn: MutexGuard<'static, ()>,
 }
+
+/// Serialises labs within one test process.
+static LAB_TURN: Mutex<()> = Mutex::new(());
 
 impl Lab {
     /// Creates the bridge namespace with `br0` up (no STP, no multicast
@@ -213,6 +221,9 @@ impl Lab {
     /// # Errors
     /// The failing `ip` command; whatever was created is deleted again.
     pub fn new() -> io::Result<Lab> {
+        // A test that panicked holding the turn poisons it; the lab it held
+        // was still cleaned up by its Drop, so the turn is safe to take.
+        let turn = LAB_TURN.lock().unwrap_or_else(PoisonError::into_inner);
         remove_stale();
         let prefix = unique_prefix();
         let bridge = Netns {
@@ -223,6 +234,7 @@ impl Lab {
             prefix,
             bridge,
             hosts: Vec::new(),
+            _turn: turn,
         };
         let br = lab.bridge.name();
         ip(&["-n", br, "link", "set", "lo", "up"])?;
