@@ -1,41 +1,87 @@
-//! The Internet checksum (RFC 1071) over the CARP header.
+//! The Internet checksum (RFC 1071), for the CARP header and, through
+//! carp-ifnet, the IPv4 and ICMPv6 checksums.
+//!
+//! Sums big-endian 32-bit words into a 64-bit accumulator: since
+//! 2^16 = 1 (mod 0xffff), a word `hi:lo` adds the same as `hi + lo`, so the
+//! folded result equals RFC 1071's 16-bit sum with half the additions.
 
-/// One's-complement sum of `data` folded to 16 bits, complemented: the value
-/// to store in a checksum field that was zero while summing.
+/// A running one's-complement sum over one or more pieces. Every piece but
+/// the last must have an even length (true of every header and address).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checksum {
+    acc: u64,
+}
+
+impl Checksum {
+    /// An empty sum.
+    pub const fn new() -> Checksum {
+        Checksum { acc: 0 }
+    }
+
+    /// Adds `data` (a trailing odd byte is padded with zero).
+    pub fn add(&mut self, data: &[u8]) -> &mut Checksum {
+        let mut words = data.chunks_exact(4);
+        for word in &mut words {
+            if let [a, b, c, d] = *word {
+                self.acc += u64::from(u32::from_be_bytes([a, b, c, d]));
+            }
+        }
+        match *words.remainder() {
+            [a, b, c] => {
+                self.acc += u64::from(u16::from_be_bytes([a, b]));
+                self.acc += u64::from(u16::from_be_bytes([c, 0]));
+            }
+            [a, b] => self.acc += u64::from(u16::from_be_bytes([a, b])),
+            [a] => self.acc += u64::from(u16::from_be_bytes([a, 0])),
+            _ => {}
+        }
+        self
+    }
+
+    /// The folded sum, not complemented: 0xffff over data whose checksum
+    /// field is right.
+    pub fn folded(&self) -> u16 {
+        let mut acc = self.acc;
+        while acc > 0xffff {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        acc as u16
+    }
+
+    /// The value to store in a checksum field that was zero while summing.
+    pub fn finish(&self) -> u16 {
+        !self.folded()
+    }
+}
+
+/// The checksum to store for `data` (whose checksum field is zero).
 pub fn checksum(data: &[u8]) -> u16 {
-    !fold(sum(data))
+    Checksum::new().add(data).finish()
 }
 
 /// True when `data`, checksum field included, sums to 0xffff as RFC 1071
 /// requires of a packet whose checksum is right.
 pub fn verify_checksum(data: &[u8]) -> bool {
-    fold(sum(data)) == 0xffff
-}
-
-fn sum(data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(2);
-    let mut acc: u32 = 0;
-    for pair in &mut chunks {
-        if let [hi, lo] = *pair {
-            acc += u32::from(u16::from_be_bytes([hi, lo]));
-        }
-    }
-    if let [last] = *chunks.remainder() {
-        acc += u32::from(u16::from_be_bytes([last, 0]));
-    }
-    acc
-}
-
-fn fold(mut acc: u32) -> u16 {
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    acc as u16
+    Checksum::new().add(data).folded() == 0xffff
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 1071 done the plain way, 16 bits at a time.
+    fn reference(data: &[u8]) -> u16 {
+        let mut acc: u32 = 0;
+        for pair in data.chunks(2) {
+            let hi = u32::from(pair[0]) << 8;
+            let lo = pair.get(1).map_or(0, |b| u32::from(*b));
+            acc += hi | lo;
+        }
+        while acc > 0xffff {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        !(acc as u16)
+    }
 
     #[test]
     fn rfc1071_example_sums_to_known_value() {
@@ -47,6 +93,23 @@ mod tests {
     #[test]
     fn odd_length_pads_with_zero() {
         assert_eq!(checksum(&[0x12]), !0x1200);
+    }
+
+    #[test]
+    fn wide_sum_equals_the_16_bit_sum_for_every_length_and_split() {
+        let data: std::vec::Vec<u8> = (0..97u32).map(|i| (i * 37 + 11) as u8).collect();
+        for len in 0..data.len() {
+            assert_eq!(checksum(&data[..len]), reference(&data[..len]), "len {len}");
+            for split in (0..=len).step_by(2) {
+                let pieces = Checksum::new()
+                    .add(&data[..split])
+                    .add(&data[split..len])
+                    .finish();
+                assert_eq!(pieces, reference(&data[..len]), "len {len} split {split}");
+            }
+        }
+        let ones = [0xffu8; 64];
+        assert_eq!(checksum(&ones), reference(&ones));
     }
 
     #[test]

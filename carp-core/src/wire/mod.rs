@@ -20,7 +20,7 @@ mod header;
 mod packet;
 
 pub use advert::Advert;
-pub use checksum::{checksum, verify_checksum};
+pub use checksum::{checksum, verify_checksum, Checksum};
 pub use header::CarpHeader;
 pub use packet::Packet;
 

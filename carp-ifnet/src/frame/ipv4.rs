@@ -158,7 +158,7 @@ impl Ipv4Repr {
             zeroed.checksum = U16::ZERO;
             // Options are summed as they are; only the fixed part had the field.
             let rest = header_bytes.get(HEADER_LEN..).unwrap_or_default();
-            let expected = super::checksum::Checksum::new()
+            let expected = super::Checksum::new()
                 .add(zeroed.as_bytes())
                 .add(rest)
                 .finish();

@@ -27,7 +27,6 @@
 //! No FCS is written or expected; Ethernet frames are not padded to 60
 //! bytes (the driver or hardware pads).
 
-mod checksum;
 pub mod ethernet;
 pub mod fddi;
 pub mod ipv4;
@@ -35,7 +34,7 @@ pub mod ipv6;
 pub mod llc;
 pub mod token_ring;
 
-pub(crate) use checksum::Checksum;
+pub(crate) use carp_core::wire::Checksum;
 pub use ipv4::Ipv4Repr;
 pub use ipv6::Ipv6Repr;
 
