@@ -308,6 +308,15 @@ impl Sysctl {
         self.stats.lock().bump(counter);
     }
 
+    /// Adds one to each of `counters` under a single lock (the input path
+    /// counts a packet and its verdict together).
+    pub fn bump_all(&self, counters: &[Counter]) {
+        let mut stats = self.stats.lock();
+        for counter in counters {
+            stats.bump(*counter);
+        }
+    }
+
     /// Adds every counter of `stats` (a layer's local counts) to the host's.
     pub fn add_stats(&self, stats: &Stats) {
         self.stats.lock().merge(stats);

@@ -72,21 +72,22 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         };
         match parsed.body {
             Body::Ipv4 { header, payload } if header.protocol == PROTO => {
-                self.count(Counter::Ipackets, sysctl);
-                if header.is_fragment() {
-                    return Err(self.reject(Reject::HeaderTruncated { len: frame.len() }, sysctl));
-                }
-                self.carp_input(now, IpAddr::V4(header.src), header.ttl, payload, sysctl)
+                let result = if header.is_fragment() {
+                    Err(Reject::HeaderTruncated { len: frame.len() })
+                } else {
+                    self.carp_input(now, IpAddr::V4(header.src), header.ttl, payload, sysctl)
+                };
+                self.account(Counter::Ipackets, result, sysctl)
             }
             Body::Ipv6 { header, payload } if header.next_header == PROTO => {
-                self.count(Counter::Ipackets6, sysctl);
-                self.carp_input(
+                let result = self.carp_input(
                     now,
                     IpAddr::V6(header.src),
                     header.hop_limit,
                     payload,
                     sysctl,
-                )
+                );
+                self.account(Counter::Ipackets6, result, sysctl)
             }
             Body::Ipv6 { header, payload } if header.next_header == NEXT_HEADER_ICMPV6 => {
                 match NeighborSolicit::parse(&header, payload) {
@@ -99,6 +100,8 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         }
     }
 
+    /// The BSD checks from `allow` on; rejections are returned, not yet
+    /// counted ([`CarpIf::account`] counts the packet and its fate together).
     fn carp_input(
         &mut self,
         now: Instant,
@@ -108,25 +111,21 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         sysctl: &Sysctl,
     ) -> Result<Input, Reject> {
         if !sysctl.allow() {
-            return Err(self.reject(Reject::Disabled, sysctl));
+            return Err(Reject::Disabled);
         }
         if self.vhosts.is_empty() {
-            return Err(self.reject(Reject::BadInterface, sysctl));
+            return Err(Reject::BadInterface);
         }
         if ttl != TTL {
-            return Err(self.reject(Reject::BadTtl(ttl), sysctl));
+            return Err(Reject::BadTtl(ttl));
         }
-        let packet = match Packet::new_checked(payload) {
-            Ok(p) => p,
-            Err(_) => {
-                return Err(self.reject(Reject::BadLength { len: payload.len() }, sysctl));
-            }
-        };
+        let packet =
+            Packet::new_checked(payload).map_err(|_| Reject::BadLength { len: payload.len() })?;
         if !packet.verify_checksum() {
-            return Err(self.reject(Reject::BadChecksum, sysctl));
+            return Err(Reject::BadChecksum);
         }
         if !is_unicast_source(src) {
-            return Err(self.reject(Reject::BadAddress, sysctl));
+            return Err(Reject::BadAddress);
         }
         let vhid = packet.vhid();
         let at = match self.position(vhid) {
@@ -134,37 +133,24 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
                 if self
                     .vhosts
                     .get(at)
-                    .is_some_and(|v| v.host.state() != State::Init) =>
+                    .is_some_and(|h| h.state() != State::Init) =>
             {
                 at
             }
-            _ => return Err(self.reject(Reject::BadVhid(vhid), sysctl)),
+            _ => return Err(Reject::BadVhid(vhid)),
         };
         if self.is_own_address(src) {
-            return Err(self.reject(Reject::Own, sysctl));
+            return Err(Reject::Own);
         }
-        let advert = match Advert::parse_fields(&packet) {
-            Ok(a) => a,
-            Err(e) => return Err(self.reject(e.into(), sysctl)),
-        };
-        let Some(vhost) = self.vhosts.get_mut(at) else {
-            return Err(self.reject(Reject::BadVhid(vhid), sysctl));
-        };
-        let verified = match vhost.host.verify(&advert) {
-            Ok(v) => v,
-            Err(_) => return Err(self.reject(Reject::BadAuth, sysctl)),
-        };
+        let advert = Advert::parse_fields(&packet)?;
+        let host = self.vhosts.get_mut(at).ok_or(Reject::BadVhid(vhid))?;
+        let verified = host.verify(&advert).map_err(|_| Reject::BadAuth)?;
         let policy = sysctl.policy();
-        let outcome = vhost.host.handle_advert(now, &verified, src, &policy);
-        // The vhost counted its own rejection; the parent and host count too.
-        let verdict = match outcome {
-            Ok(verdict) => verdict,
-            Err(r) => {
-                self.flush(now, sysctl);
-                return Err(self.reject(r, sysctl));
-            }
-        };
-        self.flush(now, sysctl);
+        // A replay the vhost drops (enforce) still reports an event: flush.
+        let outcome = host.handle_advert(now, &verified, src, &policy);
+        self.flush_one(at, now, sysctl, &policy);
+        self.refresh_next_deadline();
+        let verdict = outcome?;
         Ok(Input::Advert { vhid, verdict })
     }
 
@@ -175,11 +161,31 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         }
     }
 
-    pub(crate) fn count(&mut self, counter: Counter, sysctl: &Sysctl) {
-        self.stats.bump(counter);
-        sysctl.bump(counter);
+    /// Counts a received CARP packet and, if it was dropped, why: once in
+    /// this parent's stats and once, under a single lock, in the host's.
+    fn account(
+        &mut self,
+        received: Counter,
+        result: Result<Input, Reject>,
+        sysctl: &Sysctl,
+    ) -> Result<Input, Reject> {
+        self.stats.bump(received);
+        match result {
+            Ok(input) => {
+                sysctl.bump(received);
+                Ok(input)
+            }
+            Err(reject) => {
+                self.stats.record(reject);
+                sysctl.bump_all(&[received, reject.counter()]);
+                LogEvent::Dropped(reject).emit(sysctl.log_level());
+                Err(reject)
+            }
+        }
     }
 
+    /// Counts a rejection that is not a received CARP packet (a truncated
+    /// header whose protocol byte says CARP).
     fn reject(&mut self, reject: Reject, sysctl: &Sysctl) -> Reject {
         self.stats.record(reject);
         sysctl.record(reject);

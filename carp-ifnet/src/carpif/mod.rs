@@ -11,6 +11,7 @@
 //! Vhosts are kept sorted by vhid, as the BSD parent lists are (arpbalance
 //! depends on that order).
 
+mod deadlines;
 mod input;
 mod neighbor;
 mod output;
@@ -23,6 +24,7 @@ use carp_core::{
 use carp_sysctl::Sysctl;
 use core::fmt;
 use core::net::IpAddr;
+use deadlines::Deadlines;
 
 use crate::driver::{Driver, LinkState};
 use crate::lladdr::MacAddr;
@@ -31,6 +33,9 @@ use crate::lladdr::MacAddr;
 pub const DEFAULT_VHIDS: usize = 16;
 /// Events queued for the embedder before the oldest is dropped (counted).
 pub const EVENT_QUEUE: usize = 64;
+fn encode_deadline(deadline: Option<Instant>) -> u64 {
+    deadline.map_or(deadlines::NONE, Instant::micros)
+}
 
 /// Why a command on a [`CarpIf`] was refused. A refused command changes
 /// nothing.
@@ -71,20 +76,16 @@ impl From<ConfigError> for IfError {
     }
 }
 
-/// One vhid on the parent.
-#[derive(Debug, Clone)]
-pub(crate) struct Vhost {
-    pub(crate) host: VirtualHost,
-    pub(crate) mac: MacAddr,
-}
-
 /// All the virtual hosts of one parent interface, over its driver.
 ///
 /// `N` is the capacity in vhids ([`DEFAULT_VHIDS`] unless given; up to 255).
 #[derive(Debug)]
 pub struct CarpIf<D: Driver, const N: usize = DEFAULT_VHIDS> {
     driver: D,
-    vhosts: heapless::Vec<Vhost, N>,
+    vhosts: heapless::Vec<VirtualHost, N>,
+    /// Each vhost's next deadline, as an indexed min-heap over the vhost
+    /// indices: per-advert updates are O(log N), the earliest is O(1).
+    deadlines: Deadlines<N>,
     stats: Stats,
     events: heapless::Deque<Event, EVENT_QUEUE>,
     events_dropped: u64,
@@ -102,6 +103,7 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         CarpIf {
             driver,
             vhosts: heapless::Vec::new(),
+            deadlines: Deadlines::default(),
             stats: Stats::new(),
             events: heapless::Deque::new(),
             events_dropped: 0,
@@ -137,15 +139,19 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         if self.vhosts.is_empty() {
             self.join_groups();
         }
-        let mac = self.driver.link_type().virtual_mac(vhid);
         self.sync_solicited_groups(None, Some(&config));
         let mut host = VirtualHost::new(config, counter_seed);
         host.set_link(now, self.link_up);
         host.set_admin(now, true);
+        // Both have room: capacity N was checked above.
         self.vhosts
-            .insert(at, Vhost { host, mac })
+            .insert(at, host)
             .map_err(|_| IfError::Full { capacity: N })?;
-        self.flush(now, sysctl);
+        if !self.deadlines.insert(at) {
+            self.vhosts.remove(at);
+            return Err(IfError::Full { capacity: N });
+        }
+        self.flush_at(at, now, sysctl);
         Ok(())
     }
 
@@ -155,13 +161,14 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
     /// [`IfError::NoSuchVhid`].
     pub fn remove_vhost(&mut self, now: Instant, vhid: u8, sysctl: &Sysctl) -> Result<(), IfError> {
         self.set_admin(now, vhid, false, sysctl)?;
-        let at = self.position(vhid).map_err(|_| IfError::NoSuchVhid(vhid))?;
+        let at = self.index(vhid)?;
         let removed = self.vhosts.remove(at);
-        self.sync_solicited_groups(Some(removed.host.config()), None);
+        self.deadlines.remove(at);
+        self.sync_solicited_groups(Some(removed.config()), None);
         if self.vhosts.is_empty() {
             self.leave_groups();
         }
-        self.recompute_deadline();
+        self.refresh_next_deadline();
         Ok(())
     }
 
@@ -176,12 +183,15 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         config: VhostConfig,
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
-        let vhid = config.vhid.get();
-        let host = &mut self.vhost_mut(vhid)?.host;
+        let at = self.index(config.vhid.get())?;
+        let host = self
+            .vhosts
+            .get_mut(at)
+            .ok_or(IfError::NoSuchVhid(config.vhid.get()))?;
         let old = host.config().clone();
         host.reconfigure(now, config.clone())?;
         self.sync_solicited_groups(Some(&old), Some(&config));
-        self.flush(now, sysctl);
+        self.flush_at(at, now, sysctl);
         Ok(())
     }
 
@@ -196,8 +206,11 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         up: bool,
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
-        self.vhost_mut(vhid)?.host.set_admin(now, up);
-        self.flush(now, sysctl);
+        let at = self.index(vhid)?;
+        if let Some(host) = self.vhosts.get_mut(at) {
+            host.set_admin(now, up);
+        }
+        self.flush_at(at, now, sysctl);
         Ok(())
     }
 
@@ -212,8 +225,11 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         state: State,
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
-        self.vhost_mut(vhid)?.host.force_state(now, state)?;
-        self.flush(now, sysctl);
+        let at = self.index(vhid)?;
+        if let Some(host) = self.vhosts.get_mut(at) {
+            host.force_state(now, state)?;
+        }
+        self.flush_at(at, now, sysctl);
         Ok(())
     }
 
@@ -231,10 +247,10 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
             self.link_demoted = false;
             sysctl.demote(DemoteReason::LinkDown, -factor);
         }
-        for v in &mut self.vhosts {
-            v.host.set_link(now, up);
+        for host in &mut self.vhosts {
+            host.set_link(now, up);
         }
-        self.flush(now, sysctl);
+        self.flush_all(now, sysctl);
     }
 
     // ===== time =====
@@ -245,12 +261,18 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
             return;
         }
         let policy = sysctl.policy();
-        for v in &mut self.vhosts {
-            if v.host.poll_timeout().is_some_and(|d| d <= now) {
-                v.host.handle_timeout(now, &policy);
+        // Each vhost at most once per call: a handled vhost's deadline moves
+        // past `now`, and the bound keeps that a guarantee, not a hope.
+        for _ in 0..self.vhosts.len() {
+            let Some(at) = self.deadlines.due(now.micros()) else {
+                break;
+            };
+            if let Some(host) = self.vhosts.get_mut(at) {
+                host.handle_timeout(now, &policy);
             }
+            self.flush_one(at, now, sysctl, &policy);
         }
-        self.flush(now, sysctl);
+        self.refresh_next_deadline();
     }
 
     /// The earliest deadline over all vhosts (kept up to date by every
@@ -284,15 +306,12 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
 
     /// One vhost.
     pub fn vhost(&self, vhid: u8) -> Option<&VirtualHost> {
-        self.position(vhid)
-            .ok()
-            .and_then(|i| self.vhosts.get(i))
-            .map(|v| &v.host)
+        self.position(vhid).ok().and_then(|i| self.vhosts.get(i))
     }
 
     /// Every vhost, in vhid order.
     pub fn vhosts(&self) -> impl Iterator<Item = &VirtualHost> + '_ {
-        self.vhosts.iter().map(|v| &v.host)
+        self.vhosts.iter()
     }
 
     /// The virtual MAC of a vhid on this link type.
@@ -313,13 +332,11 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
     // ===== internals =====
 
     fn position(&self, vhid: u8) -> Result<usize, usize> {
-        self.vhosts
-            .binary_search_by_key(&vhid, |v| v.host.vhid().get())
+        self.vhosts.binary_search_by_key(&vhid, |v| v.vhid().get())
     }
 
-    fn vhost_mut(&mut self, vhid: u8) -> Result<&mut Vhost, IfError> {
-        let at = self.position(vhid).map_err(|_| IfError::NoSuchVhid(vhid))?;
-        self.vhosts.get_mut(at).ok_or(IfError::NoSuchVhid(vhid))
+    fn index(&self, vhid: u8) -> Result<usize, IfError> {
+        self.position(vhid).map_err(|_| IfError::NoSuchVhid(vhid))
     }
 
     fn join_groups(&mut self) {
@@ -353,12 +370,9 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         }
     }
 
-    fn recompute_deadline(&mut self) {
-        self.next_deadline = self
-            .vhosts
-            .iter()
-            .filter_map(|v| v.host.poll_timeout())
-            .min();
+    fn refresh_next_deadline(&mut self) {
+        let min = self.deadlines.earliest();
+        self.next_deadline = (min != deadlines::NONE).then(|| Instant::from_micros(min));
     }
 }
 #[cfg(test)]

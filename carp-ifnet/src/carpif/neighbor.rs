@@ -7,11 +7,11 @@
 
 use core::net::IpAddr;
 
-use carp_core::State;
+use carp_core::{State, VirtualHost};
 use carp_sysctl::Sysctl;
 
 use super::output::transmit;
-use super::{CarpIf, Input, Vhost};
+use super::{CarpIf, Input};
 use crate::arp::{emit_arp_reply, ArpOperation, ArpRepr};
 use crate::balance::arpbalance_choose;
 use crate::driver::Driver;
@@ -19,8 +19,35 @@ use crate::frame::MAX_FRAME_LEN;
 use crate::lladdr::MacAddr;
 use crate::nd::{emit_solicited_na, NeighborSolicit};
 
-fn holds(vhost: &Vhost, addr: IpAddr) -> bool {
-    vhost.host.state() != State::Init && vhost.host.config().addresses().contains(&addr)
+fn holds(host: &VirtualHost, addr: IpAddr) -> bool {
+    host.state() != State::Init && host.config().addresses().contains(&addr)
+}
+
+/// Who holds an address, without arpbalance.
+enum Holding<'a> {
+    /// No running vhost holds it: not ours.
+    Nobody,
+    /// Only backups hold it: stay silent.
+    Backups,
+    /// The first master holding it (list order) answers.
+    Master(&'a VirtualHost),
+}
+
+/// Walks the vhosts in list order and stops at the first master holding
+/// `addr`.
+fn first_master_holding(hosts: &[VirtualHost], addr: IpAddr) -> Holding<'_> {
+    let mut held = false;
+    for host in hosts.iter().filter(|h| holds(h, addr)) {
+        if host.state() == State::Master {
+            return Holding::Master(host);
+        }
+        held = true;
+    }
+    if held {
+        Holding::Backups
+    } else {
+        Holding::Nobody
+    }
 }
 
 impl<D: Driver, const N: usize> CarpIf<D, N> {
@@ -29,22 +56,33 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
             return Input::NotCarp;
         }
         let target = IpAddr::V4(arp.target_ip);
-        if !self.vhosts.iter().any(|v| holds(v, target)) {
-            return Input::NotCarp;
-        }
-        let mut holders = self.vhosts.iter().filter(|v| holds(v, target));
         let chosen = if sysctl.arpbalance() {
-            arpbalance_choose(arp.sender_ip, holders)
+            // One pass collects the holders in list order (by index), then
+            // the requester's address picks one of them.
+            let mut holders: heapless::Vec<usize, N> = heapless::Vec::new();
+            for (at, host) in self.vhosts.iter().enumerate() {
+                if holds(host, target) {
+                    let _ = holders.push(at);
+                }
+            }
+            if holders.is_empty() {
+                return Input::NotCarp;
+            }
+            arpbalance_choose(arp.sender_ip, holders.iter().copied())
+                .and_then(|at| self.vhosts.get(at))
+                .filter(|h| h.state() == State::Master)
         } else {
-            holders.find(|v| v.host.state() == State::Master)
+            match first_master_holding(&self.vhosts, target) {
+                Holding::Nobody => return Input::NotCarp,
+                Holding::Backups => None,
+                Holding::Master(host) => Some(host),
+            }
         };
-        let Some((vhid, mac)) = chosen
-            .filter(|v| v.host.state() == State::Master)
-            .map(|v| (v.host.vhid().get(), v.mac))
-        else {
+        let Some(vhid) = chosen.map(|h| h.vhid().get()) else {
             return Input::Silent;
         };
         let link = self.driver.link_type();
+        let mac = link.virtual_mac(vhid);
         let mut frame = [0u8; MAX_FRAME_LEN];
         let sent = emit_arp_reply(link, mac, arp.target_ip, arp, &mut frame)
             .ok()
@@ -64,18 +102,13 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         sysctl: &Sysctl,
     ) -> Input {
         let target = IpAddr::V6(ns.target);
-        if !self.vhosts.iter().any(|v| holds(v, target)) {
-            return Input::NotCarp;
-        }
-        let Some((vhid, mac)) = self
-            .vhosts
-            .iter()
-            .find(|v| holds(v, target) && v.host.state() == State::Master)
-            .map(|v| (v.host.vhid().get(), v.mac))
-        else {
-            return Input::Silent;
+        let vhid = match first_master_holding(&self.vhosts, target) {
+            Holding::Nobody => return Input::NotCarp,
+            Holding::Backups => return Input::Silent,
+            Holding::Master(host) => host.vhid().get(),
         };
         let link = self.driver.link_type();
+        let mac = link.virtual_mac(vhid);
         let mut frame = [0u8; MAX_FRAME_LEN];
         let sent = emit_solicited_na(link, mac, ns, requester, &mut frame)
             .ok()
