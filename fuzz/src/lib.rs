@@ -1,0 +1,244 @@
+//! Shared pieces of the carp fuzz targets: a recording mock driver, the
+//! vhid set-ups the targets (and the seed generator) agree on, and
+//! snapshots of a [`CarpIf`] to compare before and after one input.
+//!
+//! Only public API of the library crates is used.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use carp_core::{Counter, Instant, State, Stats, Vhid, VhostConfig};
+use carp_ifnet::carpif::CarpIf;
+use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_sysctl::Sysctl;
+
+/// A parent interface that records every frame it is asked to send.
+#[derive(Debug, Clone)]
+pub struct Mock {
+    /// Link type.
+    pub link: LinkType,
+    /// Own hardware address.
+    pub mac: MacAddr,
+    /// Own IPv4 address (source of IPv4 adverts).
+    pub ip: Option<Ipv4Addr>,
+    /// Own IPv6 link-local address (source of IPv6 adverts).
+    pub ll: Option<Ipv6Addr>,
+    /// Carrier.
+    pub up: bool,
+    /// When set, every transmit fails with this error.
+    pub fail: Option<TxError>,
+    /// Frames sent, oldest first.
+    pub sent: Vec<Vec<u8>>,
+    /// Multicast groups joined.
+    pub groups: Vec<MacAddr>,
+}
+
+impl Mock {
+    /// Host number `n` on `link`: MAC 02:00:00:00:00:n, 192.0.2.n, fe80::n.
+    pub fn new(link: LinkType, n: u8) -> Mock {
+        Mock {
+            link,
+            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
+            ip: Some(Ipv4Addr::new(192, 0, 2, n)),
+            ll: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n))),
+            up: true,
+            fail: None,
+            sent: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+}
+
+impl Driver for Mock {
+    fn link_type(&self) -> LinkType {
+        self.link
+    }
+    fn hw_addr(&self) -> MacAddr {
+        self.mac
+    }
+    fn mtu(&self) -> usize {
+        1500
+    }
+    fn link_state(&self) -> LinkState {
+        if self.up {
+            LinkState::Up
+        } else {
+            LinkState::Down
+        }
+    }
+    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        self.ip
+    }
+    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
+        self.ll
+    }
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
+        match self.fail {
+            Some(e) => Err(e),
+            None => {
+                self.sent.push(frame.to_vec());
+                Ok(())
+            }
+        }
+    }
+    fn join_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
+        self.groups.push(mac);
+        Ok(())
+    }
+    fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
+        self.groups.retain(|g| *g != mac);
+        Ok(())
+    }
+}
+
+/// The link type a selector byte picks (Ethernet, FDDI, Token Ring).
+pub fn link_from_byte(b: u8) -> LinkType {
+    match b % 3 {
+        0 => LinkType::Ethernet,
+        1 => LinkType::Fddi,
+        _ => LinkType::TokenRing,
+    }
+}
+
+/// The selector byte of a link type (inverse of [`link_from_byte`]).
+pub fn link_byte(link: LinkType) -> u8 {
+    match link {
+        LinkType::Ethernet => 0,
+        LinkType::Fddi => 1,
+        LinkType::TokenRing => 2,
+    }
+}
+
+/// The virtual address of the ucarp fixtures (vhids 7 and 9).
+pub const FIXTURE_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
+
+/// One vhid of the `frame_input` parent: vhid, passphrase, addresses.
+pub struct VhidSetup {
+    /// The vhid.
+    pub vhid: u8,
+    /// Its passphrase.
+    pub pass: &'static [u8],
+    /// Its IPv4 addresses.
+    pub v4: &'static [[u8; 4]],
+    /// Its IPv6 addresses.
+    pub v6: &'static [[u16; 8]],
+    /// Its advskew.
+    pub advskew: u8,
+}
+
+/// The vhids of the `frame_input` parent. 7 and 9 are the ucarp fixtures'
+/// (their captured adverts verify); 1 has both families; 200 only IPv6.
+pub const VHIDS: [VhidSetup; 4] = [
+    VhidSetup {
+        vhid: 1,
+        pass: b"fuzzing",
+        v4: &[[198, 51, 100, 1]],
+        v6: &[[0x2001, 0xdb8, 0, 0, 0, 0, 0, 1]],
+        advskew: 100,
+    },
+    VhidSetup {
+        vhid: 7,
+        pass: b"secret42",
+        v4: &[[192, 0, 2, 100]],
+        v6: &[],
+        advskew: 100,
+    },
+    VhidSetup {
+        vhid: 9,
+        pass: b"abcdefghijklmnopqrs",
+        v4: &[[192, 0, 2, 100]],
+        v6: &[],
+        advskew: 100,
+    },
+    VhidSetup {
+        vhid: 200,
+        pass: b"",
+        v4: &[],
+        v6: &[[0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x200]],
+        advskew: 100,
+    },
+];
+
+impl VhidSetup {
+    /// Its configuration with the given advskew.
+    pub fn config(&self, advskew: u8) -> VhostConfig {
+        let mut c = VhostConfig::new(Vhid::new(self.vhid).expect("vhid"))
+            .with_advskew(advskew)
+            .expect("advskew")
+            .with_passphrase(self.pass)
+            .expect("pass");
+        for a in self.v4 {
+            c.add_address(IpAddr::V4(Ipv4Addr::from(*a)))
+                .expect("v4 address");
+        }
+        for a in self.v6 {
+            c.add_address(IpAddr::V6(Ipv6Addr::from(*a)))
+                .expect("v6 address");
+        }
+        c
+    }
+}
+
+/// Number of the host that receives in `frame_input` (192.0.2.12).
+pub const RECEIVER: u8 = 12;
+
+/// A parent on `link` with every vhid of [`VHIDS`] added at time zero.
+pub fn receiver(link: LinkType, sysctl: &Sysctl) -> CarpIf<Mock> {
+    let mut cif = CarpIf::new(Mock::new(link, RECEIVER));
+    for (i, v) in VHIDS.iter().enumerate() {
+        cif.add_vhost(
+            Instant::ZERO,
+            v.config(v.advskew),
+            (i as u64 + 1) << 40,
+            sysctl,
+        )
+        .expect("add vhost");
+    }
+    cif
+}
+
+/// What a [`CarpIf`] looks like from outside at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// (vhid, state, own deadline, counter) of every vhost.
+    pub vhosts: Vec<(u8, State, Option<Instant>, u64)>,
+    /// The parent's next deadline.
+    pub deadline: Option<Instant>,
+    /// The parent's counters.
+    pub stats: Stats,
+    /// The host-wide counters.
+    pub host_stats: Stats,
+    /// Frames sent so far.
+    pub sent: usize,
+}
+
+/// Takes a [`Snapshot`].
+pub fn snapshot(cif: &CarpIf<Mock>, sysctl: &Sysctl) -> Snapshot {
+    Snapshot {
+        vhosts: cif
+            .vhosts()
+            .map(|v| (v.vhid().get(), v.state(), v.poll_timeout(), v.counter()))
+            .collect(),
+        deadline: cif.poll_timeout(),
+        stats: cif.stats().clone(),
+        host_stats: sysctl.stats(),
+        sent: cif.driver().sent.len(),
+    }
+}
+
+/// Every counter that differs, with how much it grew (panics if one shrank).
+pub fn stats_diff(before: &Stats, after: &Stats) -> Vec<(Counter, u64)> {
+    before
+        .iter()
+        .zip(after.iter())
+        .filter_map(|((c, b), (_, a))| {
+            assert!(a >= b, "counter {c} went backwards: {b} -> {a}");
+            (a != b).then_some((c, a - b))
+        })
+        .collect()
+}
+
+/// True for the counters every CARP packet moves before any check.
+pub fn is_input_counter(c: Counter) -> bool {
+    matches!(c, Counter::Ipackets | Counter::Ipackets6)
+}
