@@ -1,0 +1,485 @@
+//! What every bench shares: a non-recording mock driver, the SHA-1 floor,
+//! frame builders, the best-of-rounds timer, and one closure per measured
+//! path (the criterion benches, the summary lines and the callgrind driver
+//! `ops` all run the very same closures).
+#![allow(dead_code)]
+
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Instant as WallClock;
+
+use carp_core::wire::{Packet, HEADER_LEN};
+use carp_core::{Instant, Reject, State, Vhid, VhostConfig};
+use carp_ifnet::arp::{ArpOperation, ArpRepr};
+use carp_ifnet::carpif::{CarpIf, Input};
+use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_sysctl::Sysctl;
+use sha1::digest::generic_array::GenericArray;
+
+/// The shared virtual address.
+pub const VADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
+
+/// Ethernet + IPv4 header length in an advert frame.
+pub const IP_AT: usize = 14;
+/// Where the CARP header starts in an Ethernet/IPv4 advert frame.
+pub const CARP_AT: usize = 34;
+
+/// A parent interface that counts what it sends and keeps frames only when
+/// asked to (`capture`), so the measured paths do not allocate.
+#[derive(Debug)]
+pub struct Mock {
+    pub mac: MacAddr,
+    pub ip: Ipv4Addr,
+    pub sent: u64,
+    pub capture: bool,
+    pub frames: Vec<Vec<u8>>,
+}
+
+impl Mock {
+    pub fn new(n: u8) -> Mock {
+        Mock {
+            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
+            ip: Ipv4Addr::new(192, 0, 2, n),
+            sent: 0,
+            capture: false,
+            frames: Vec::new(),
+        }
+    }
+
+    pub fn capturing(n: u8) -> Mock {
+        Mock {
+            capture: true,
+            ..Mock::new(n)
+        }
+    }
+}
+
+impl Driver for Mock {
+    fn link_type(&self) -> LinkType {
+        LinkType::Ethernet
+    }
+    fn hw_addr(&self) -> MacAddr {
+        self.mac
+    }
+    fn mtu(&self) -> usize {
+        1500
+    }
+    fn link_state(&self) -> LinkState {
+        LinkState::Up
+    }
+    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        Some(self.ip)
+    }
+    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
+        None
+    }
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
+        self.sent += 1;
+        if self.capture {
+            self.frames.push(frame.to_vec());
+        } else {
+            black_box(frame);
+        }
+        Ok(())
+    }
+    fn join_multicast(&mut self, _: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+    fn leave_multicast(&mut self, _: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+}
+
+pub fn us(n: u64) -> Instant {
+    Instant::from_micros(n)
+}
+
+pub fn config(vhid: u8, skew: u8) -> VhostConfig {
+    VhostConfig::new(Vhid::new(vhid).unwrap())
+        .with_advskew(skew)
+        .unwrap()
+        .with_passphrase(b"secret42")
+        .unwrap()
+        .with_address(IpAddr::V4(VADDR))
+        .unwrap()
+}
+
+/// A sysctl tree with `replay` off, so one frame can be accepted again and
+/// again.
+pub fn sysctl_replay_off() -> Sysctl {
+    let s = Sysctl::new();
+    s.set("replay", 0).unwrap();
+    s
+}
+
+/// A host (`n` is its last address byte) with `vhids` (vhid, skew) in
+/// BACKUP, nothing sent yet.
+pub fn host<const N: usize>(n: u8, vhids: &[(u8, u8)], s: &Sysctl) -> CarpIf<Mock, N> {
+    let mut cif = CarpIf::new(Mock::new(n));
+    for (vhid, skew) in vhids {
+        cif.add_vhost(us(0), config(*vhid, *skew), u64::from(n) << 40, s)
+            .unwrap();
+    }
+    cif
+}
+
+/// A master's first advert frame for `vhid` (Ethernet, IPv4, 70 bytes).
+pub fn master_advert(vhid: u8) -> Vec<u8> {
+    let s = Sysctl::new();
+    let mut m: CarpIf<Mock, 1> = CarpIf::new(Mock::capturing(11));
+    m.add_vhost(us(0), config(vhid, 10), 11 << 40, &s).unwrap();
+    m.force_state(us(0), vhid, State::Master, &s).unwrap();
+    m.driver_mut().frames.remove(0)
+}
+
+/// Re-checksums the IPv4 header after an edit.
+pub fn fix_ip_checksum(frame: &mut [u8]) {
+    frame[24] = 0;
+    frame[25] = 0;
+    let sum = carp_core::wire::checksum(&frame[IP_AT..CARP_AT]);
+    frame[24..26].copy_from_slice(&sum.to_be_bytes());
+}
+
+/// Re-checksums the CARP header after an edit.
+pub fn fix_carp_checksum(frame: &mut [u8]) {
+    Packet::new_unchecked(&mut frame[CARP_AT..CARP_AT + HEADER_LEN]).fill_checksum();
+}
+
+pub fn arp_request(sender: Ipv4Addr, target: Ipv4Addr) -> Vec<u8> {
+    let req = ArpRepr {
+        operation: ArpOperation::Request,
+        sender_mac: MacAddr([0x02, 0xaa, 0, 0, 0, 1]),
+        sender_ip: sender,
+        target_mac: MacAddr::ZERO,
+        target_ip: target,
+    };
+    let mut buf = [0u8; 64];
+    let n = req
+        .emit_frame(
+            LinkType::Ethernet,
+            MacAddr::BROADCAST,
+            req.sender_mac,
+            &mut buf,
+        )
+        .unwrap();
+    buf[..n].to_vec()
+}
+
+// ===== the floor =====
+
+type Block = GenericArray<u8, sha1::digest::consts::U64>;
+
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xefcd_ab89,
+    0x98ba_dcfe,
+    0x1032_5476,
+    0xc3d2_e1f0,
+];
+
+/// Two raw SHA-1 compressions: what an HMAC with both pads precomputed must
+/// at least cost (inner and outer block).
+pub fn floor_op() -> impl FnMut() {
+    let blocks: [Block; 2] = [
+        GenericArray::from([0x5au8; 64]),
+        GenericArray::from([0xa5u8; 64]),
+    ];
+    let mut state = SHA1_IV;
+    move || {
+        sha1::compress(black_box(&mut state), &black_box(&blocks)[..1]);
+        sha1::compress(black_box(&mut state), &black_box(&blocks)[1..]);
+    }
+}
+
+/// One raw SHA-1 compression, the reference of the reject paths.
+pub fn compress_op() -> impl FnMut() {
+    let blocks: [Block; 1] = [GenericArray::from([0x5au8; 64])];
+    let mut state = SHA1_IV;
+    move || sha1::compress(black_box(&mut state), black_box(&blocks))
+}
+
+// ===== input paths =====
+
+/// A backup of vhid 7 that takes `frame` over and over; `expect` checks the
+/// outcome once before measuring.
+fn input_op(frame: Vec<u8>, expect: Result<(), Reject>) -> impl FnMut() {
+    let s = sysctl_replay_off();
+    let mut cif: CarpIf<Mock> = host(12, &[(7, 50)], &s);
+    let mut now = 1_000_000u64;
+    let first = cif.input(us(now), &frame, &s);
+    match expect {
+        Ok(()) => assert!(
+            matches!(first, Ok(Input::Advert { vhid: 7, .. })),
+            "{first:?}"
+        ),
+        Err(r) => assert_eq!(first, Err(r)),
+    }
+    move || {
+        now += 1;
+        let _ = black_box(cif.input(us(now), black_box(&frame), &s));
+    }
+}
+
+/// A valid advert from the master of vhid 7, accepted every time.
+pub fn accept_op() -> impl FnMut() {
+    input_op(master_advert(7), Ok(()))
+}
+
+/// A valid advert for vhid 8, which this parent does not run.
+pub fn badvhid_op() -> impl FnMut() {
+    input_op(master_advert(8), Err(Reject::BadVhid(8)))
+}
+
+/// A valid advert with TTL 254 (IP checksum fixed).
+pub fn ttl254_op() -> impl FnMut() {
+    let mut f = master_advert(7);
+    f[22] = 254;
+    fix_ip_checksum(&mut f);
+    input_op(f, Err(Reject::BadTtl(254)))
+}
+
+/// CARP version 3 (CARP checksum fixed).
+pub fn badversion_op() -> impl FnMut() {
+    let mut f = master_advert(7);
+    f[CARP_AT] = 0x31;
+    fix_carp_checksum(&mut f);
+    input_op(f, Err(Reject::BadVersion(3)))
+}
+
+/// One flipped bit in the counter, checksum left stale.
+pub fn badchecksum_op() -> impl FnMut() {
+    let mut f = master_advert(7);
+    f[CARP_AT + 10] ^= 1;
+    input_op(f, Err(Reject::BadChecksum))
+}
+
+/// An advert cut inside the IP header (30 bytes).
+pub fn truncated_op() -> impl FnMut() {
+    let f = master_advert(7);
+    input_op(f[..30].to_vec(), Err(Reject::HeaderTruncated { len: 30 }))
+}
+
+/// A forged advert: one digest bit flipped, checksum fixed, so it costs a
+/// whole verify before it is refused.
+pub fn forged_op() -> impl FnMut() {
+    let mut f = master_advert(7);
+    f[CARP_AT + HEADER_LEN - 1] ^= 1;
+    fix_carp_checksum(&mut f);
+    input_op(f, Err(Reject::BadAuth))
+}
+
+// ===== send path =====
+
+/// A master of vhid 7 whose advert timer is due: each call jumps to the
+/// deadline and runs `handle_timeout`, which signs, frames and sends one
+/// advert.
+pub fn send_op() -> impl FnMut() {
+    let s = Sysctl::new();
+    let mut cif: CarpIf<Mock> = host(11, &[(7, 10)], &s);
+    cif.force_state(us(0), 7, State::Master, &s).unwrap();
+    // Past the delayed announcement, then check one call is one advert.
+    for _ in 0..4 {
+        let now = cif.poll_timeout().unwrap();
+        cif.handle_timeout(now, &s);
+    }
+    while cif.poll_event().is_some() {}
+    let before = cif.driver().sent;
+    let now = cif.poll_timeout().unwrap();
+    cif.handle_timeout(now, &s);
+    assert_eq!(cif.driver().sent, before + 1);
+    move || {
+        let now = cif.poll_timeout().unwrap_or(Instant::ZERO);
+        cif.handle_timeout(black_box(now), &s);
+    }
+}
+
+// ===== ARP with 255 vhids sharing one address =====
+
+/// This host is master of all 255 vhids holding [`VADDR`]; requesters walk
+/// a /16 so every share is hit. `balanced` sets `arpbalance`.
+pub fn arp_op(balanced: bool) -> impl FnMut() {
+    let s = Sysctl::new();
+    s.set("arpbalance", i64::from(balanced)).unwrap();
+    let vhids: Vec<(u8, u8)> = (1..=255u8).map(|v| (v, 0)).collect();
+    let mut cif: Box<CarpIf<Mock, 255>> = Box::new(host(11, &vhids, &s));
+    for v in 1..=255u8 {
+        cif.force_state(us(0), v, State::Master, &s).unwrap();
+    }
+    while cif.poll_event().is_some() {}
+    let requests: Vec<Vec<u8>> = (0..1024u32)
+        .map(|i| arp_request(Ipv4Addr::from(0xc633_0000 + i * 61), VADDR))
+        .collect();
+    for r in &requests {
+        assert!(matches!(
+            cif.input(us(1), r, &s),
+            Ok(Input::ArpReplied { .. })
+        ));
+    }
+    let mut i = 0usize;
+    move || {
+        i = (i + 1) & 1023;
+        let _ = black_box(cif.input(us(1), black_box(&requests[i]), &s));
+    }
+}
+
+// ===== timing =====
+
+/// Best-of-rounds nanoseconds per call.
+pub fn ns_per_call(calls: u32, mut f: impl FnMut()) -> f64 {
+    const ROUNDS: usize = 7;
+    for _ in 0..calls / 10 {
+        f();
+    }
+    let mut best = f64::MAX;
+    for _ in 0..ROUNDS {
+        let start = WallClock::now();
+        for _ in 0..calls {
+            f();
+        }
+        best = best.min(start.elapsed().as_nanos() as f64 / f64::from(calls));
+    }
+    best
+}
+
+/// The floor and one compression, measured now.
+pub fn references() -> (f64, f64) {
+    (
+        ns_per_call(200_000, floor_op()),
+        ns_per_call(200_000, compress_op()),
+    )
+}
+
+/// Where the benches write their data files for `scripts/plot.py`: the
+/// top-level `bench/` directory.
+pub fn data_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// True unless the binary was started by `cargo bench` (which passes
+/// `--bench`): under `cargo test --benches` each bench only runs its paths
+/// once as a smoke test.
+pub fn quick_mode() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+// ===== many vhids on one parent =====
+
+/// `vhids` masters on one parent (`CarpIf<_, 255>`), driven from deadline
+/// to deadline on a virtual clock. With `distinct_skews` vhid k has advskew
+/// k-1, so almost every deadline is one vhid's alone (the worst case for
+/// per-call scans); otherwise all share skew 0 and fire together.
+pub struct Scale {
+    cif: Box<CarpIf<Mock, 255>>,
+    s: Sysctl,
+    now: Instant,
+}
+
+impl Scale {
+    /// Set up, forced to MASTER, and run 3 virtual seconds so the takeover
+    /// announcements are behind.
+    pub fn new(vhids: u8, distinct_skews: bool) -> Scale {
+        let s = Sysctl::new();
+        let list: Vec<(u8, u8)> = (1..=vhids)
+            .map(|v| (v, if distinct_skews { v - 1 } else { 0 }))
+            .collect();
+        let mut cif: Box<CarpIf<Mock, 255>> = Box::new(host(11, &list, &s));
+        for v in 1..=vhids {
+            cif.force_state(us(0), v, State::Master, &s).unwrap();
+        }
+        let mut scale = Scale {
+            cif,
+            s,
+            now: Instant::ZERO,
+        };
+        scale.run_for(3_000_000);
+        while scale.cif.poll_event().is_some() {}
+        scale
+    }
+
+    /// One `handle_timeout` at the next deadline.
+    pub fn step(&mut self) {
+        if let Some(d) = self.cif.poll_timeout() {
+            self.now = d;
+        }
+        self.cif.handle_timeout(black_box(self.now), &self.s);
+    }
+
+    pub fn run_steps(&mut self, n: u64) {
+        for _ in 0..n {
+            self.step();
+        }
+    }
+
+    /// Runs `micros` of virtual time; returns the adverts sent.
+    pub fn run_for(&mut self, micros: u64) -> u64 {
+        let before = self.adverts();
+        let end = self.now.micros() + micros;
+        while self.cif.poll_timeout().is_some_and(|d| d.micros() <= end) {
+            self.step();
+        }
+        self.adverts() - before
+    }
+
+    /// Adverts sent so far.
+    pub fn adverts(&self) -> u64 {
+        self.cif.stats().get(carp_core::Counter::Opackets)
+    }
+}
+
+// ===== parts of the paths, to say where the time goes =====
+
+/// `frame::parse` of a valid advert frame (Ethernet, IPv4 with its header
+/// checksum).
+pub fn part_parse_op() -> impl FnMut() {
+    let f = master_advert(7);
+    move || {
+        let _ = black_box(carp_ifnet::frame::parse(LinkType::Ethernet, black_box(&f)));
+    }
+}
+
+/// The CARP header checksum (36 bytes).
+pub fn part_carp_checksum_op() -> impl FnMut() {
+    let f = master_advert(7);
+    move || {
+        black_box(carp_core::wire::verify_checksum(black_box(
+            &f[CARP_AT..CARP_AT + HEADER_LEN],
+        )));
+    }
+}
+
+/// One counter bump in the host's `Sysctl` (a spin lock around `Stats`).
+pub fn part_sysctl_bump_op() -> impl FnMut() {
+    let s = Sysctl::new();
+    move || black_box(&s).bump(carp_core::Counter::Ipackets)
+}
+
+fn vhost_auth() -> (carp_core::AuthContext, carp_core::wire::Advert) {
+    let f = master_advert(7);
+    let packet = Packet::new_checked(&f[CARP_AT..CARP_AT + HEADER_LEN]).unwrap();
+    let advert = carp_core::wire::Advert::parse(&packet).unwrap();
+    let c = config(7, 10);
+    let ctx = c.with_auth_input(|input| carp_core::AuthContext::new(&c.key, input));
+    assert!(ctx.verify(&advert).is_ok());
+    (ctx, advert)
+}
+
+/// `AuthContext::verify` alone (carp-core's HMAC check).
+pub fn part_verify_op() -> impl FnMut() {
+    let (ctx, advert) = vhost_auth();
+    move || {
+        let _ = black_box(ctx.verify(black_box(&advert)).is_ok());
+    }
+}
+
+/// `AuthContext::sign` alone.
+pub fn part_sign_op() -> impl FnMut() {
+    let (ctx, _) = vhost_auth();
+    let mut counter = 0u64;
+    move || {
+        counter = counter.wrapping_add(1);
+        black_box(ctx.sign(black_box(counter)));
+    }
+}

@@ -1,0 +1,119 @@
+//! The input path of `CarpIf`: one frame through `CarpIf::input`.
+//!
+//! * accept: a valid advert from the master, taken by a backup (parse, the
+//!   BSD-order checks, HMAC verify, election, timer re-arm, flush), against
+//!   the floor of two raw SHA-1 compressions (target <= 1.5x);
+//! * the rejects that need no HMAC (unknown vhid, TTL 254, bad version, bad
+//!   checksum, truncated), each against ONE compression (target <= 0.25x);
+//! * a forged advert (bad digest), which costs one verify, against the
+//!   floor.
+//!
+//! `replay` is off so the same frame is accepted every time. Prints, after
+//! criterion's report, one line:
+//! `input: accept <ns> ns (<x>x floor), badvhid <ns> ns (<x>x compress), ...`.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use common::*;
+use criterion::Criterion;
+
+type Op = (&'static str, fn() -> Box<dyn FnMut()>);
+
+/// The reject paths measured against one compression.
+const REJECTS: [Op; 5] = [
+    ("badvhid", || Box::new(badvhid_op())),
+    ("ttl254", || Box::new(ttl254_op())),
+    ("badversion", || Box::new(badversion_op())),
+    ("badchecksum", || Box::new(badchecksum_op())),
+    ("truncated", || Box::new(truncated_op())),
+];
+
+fn benches(c: &mut Criterion) {
+    let mut f = floor_op();
+    c.bench_function("input/floor_two_sha1_compressions", |b| b.iter(&mut f));
+    let mut f = compress_op();
+    c.bench_function("input/one_sha1_compression", |b| b.iter(&mut f));
+    let mut f = accept_op();
+    c.bench_function("input/accept", |b| b.iter(&mut f));
+    let mut f = forged_op();
+    c.bench_function("input/forged", |b| b.iter(&mut f));
+    // Monomorphised, not boxed: these paths are a few ns long.
+    let mut f = badvhid_op();
+    c.bench_function("input/badvhid", |b| b.iter(&mut f));
+    let mut f = ttl254_op();
+    c.bench_function("input/ttl254", |b| b.iter(&mut f));
+    let mut f = badversion_op();
+    c.bench_function("input/badversion", |b| b.iter(&mut f));
+    let mut f = badchecksum_op();
+    c.bench_function("input/badchecksum", |b| b.iter(&mut f));
+    let mut f = truncated_op();
+    c.bench_function("input/truncated", |b| b.iter(&mut f));
+}
+
+fn summary() {
+    let (floor, compress) = references();
+    let accept = ns_per_call(100_000, accept_op());
+    let forged = ns_per_call(100_000, forged_op());
+    let rejects = [
+        ns_per_call(400_000, badvhid_op()),
+        ns_per_call(400_000, ttl254_op()),
+        ns_per_call(400_000, badversion_op()),
+        ns_per_call(400_000, badchecksum_op()),
+        ns_per_call(400_000, truncated_op()),
+    ];
+    let mut line = format!(
+        "input: accept {accept:.1} ns ({:.2}x floor)",
+        accept / floor
+    );
+    for ((name, _), ns) in REJECTS.iter().zip(rejects) {
+        line += &format!(", {name} {ns:.1} ns ({:.3}x compress)", ns / compress);
+    }
+    line += &format!(
+        ", forged {forged:.1} ns ({:.2}x floor); floor {floor:.1} ns, compress {compress:.1} ns",
+        forged / floor
+    );
+    println!("{line}");
+    let worst = rejects.iter().fold(0.0f64, |a, b| a.max(*b)) / compress;
+    println!(
+        "input: targets: accept <= 1.50x floor {}, rejects <= 0.250x compress {} (worst {worst:.3}x)",
+        verdict(accept / floor <= 1.5),
+        verdict(worst <= 0.25)
+    );
+    let parse = ns_per_call(400_000, part_parse_op());
+    let checksum = ns_per_call(400_000, part_carp_checksum_op());
+    let bump = ns_per_call(400_000, part_sysctl_bump_op());
+    let verify = ns_per_call(100_000, part_verify_op());
+    println!(
+        "input: parts: frame::parse {parse:.1} ns, carp checksum {checksum:.1} ns, sysctl bump {bump:.1} ns, AuthContext::verify {verify:.1} ns ({:.2}x floor); accept minus verify {:.1} ns",
+        verify / floor,
+        accept - verify
+    );
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "MET"
+    } else {
+        "MISSED"
+    }
+}
+
+fn main() {
+    if quick_mode() {
+        for (_, op) in REJECTS {
+            op()();
+        }
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+    summary();
+}

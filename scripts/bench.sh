@@ -1,0 +1,37 @@
+#!/bin/sh
+# Runs every carp bench with short criterion times and collects the one-line
+# summaries (the lines that start with "<bench>:"), then redraws the plots.
+#
+#   scripts/bench.sh                 # all benches
+#   scripts/bench.sh input send      # some of them
+#   MEASURE=5 scripts/bench.sh       # longer criterion measurement (s)
+#
+# The summary lines are also written to bench/summary.txt.
+set -eu
+cd "$(dirname "$0")/.."
+: "${CARGO_TARGET_DIR:=target}"
+export CARGO_TARGET_DIR
+WARMUP=${WARMUP:-1}
+MEASURE=${MEASURE:-3}
+benches=${*:-"auth input send arp scale memory failover"}
+mkdir -p bench
+summary=bench/summary.txt
+log=$CARGO_TARGET_DIR/bench.log
+: >"$log"
+{
+    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(rustc --version)"
+    echo "# $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+} >"$summary"
+for b in $benches; do
+    case $b in
+    auth) pkg=carp-core ;;
+    *) pkg=carp-ifnet ;;
+    esac
+    echo "== $b ($pkg)" >&2
+    cargo bench -p "$pkg" --bench "$b" -- --warm-up-time "$WARMUP" --measurement-time "$MEASURE" \
+        >>"$log" 2>&1 || { echo "bench.sh: $b failed, see $log" >&2; exit 1; }
+done
+grep -E '^(auth|input|send|arp|scale|memory|failover):' "$log" | tee -a "$summary"
+if command -v python3 >/dev/null; then
+    python3 scripts/plot.py bench
+fi
