@@ -33,10 +33,10 @@ fuzz_target!(|data: &[u8]| {
             advert
                 .emit(&mut Packet::new_unchecked(&mut out[..]))
                 .expect("36 bytes are enough");
-            // KNOWN (reported to the lead): RFC 1071 has two zeros, 0x0000
-            // and 0xffff. When the other 34 bytes sum to 0xffff both
-            // checksum values verify; parse accepts 0xffff and emit writes
-            // 0x0000. Every other byte must round-trip exactly.
+            // Ones' complement has two zeros: when the other 34 bytes sum
+            // to 0xffff, a field of 0xffff verifies (as in the BSDs) and
+            // emit writes 0x0000 (pinned in carp-core's wire tests). Every
+            // other byte must round-trip exactly.
             if out[..] != *header {
                 assert_eq!(&out[..6], &header[..6], "emit(parse(x)) != x");
                 assert_eq!(&out[8..], &header[8..], "emit(parse(x)) != x");

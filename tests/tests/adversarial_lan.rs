@@ -488,7 +488,6 @@ fn vrrpv3_router_next_to_carp_is_counted_and_ignored() {
 // ===== found by fuzzing (event_sequence) =====
 
 #[test]
-#[ignore = "KNOWN: the preempt rule ignores the demote count (carp-core election); un-ignore once fixed"]
 fn a_demoted_backup_and_a_healthy_master_above_advskew_240_settle_instead_of_flapping() {
     // H is healthy at advskew 250; X is demoted, so it advertises 240 with
     // demote 240. Preempt on both. X's interval is shorter, H's demotion is

@@ -51,8 +51,13 @@ impl Key {
     /// The key for a passphrase.
     ///
     /// # Errors
-    /// [`KeyError::TooLong`] for 20 bytes or more.
+    /// [`KeyError::TooLong`] for 20 bytes or more; [`KeyError::Nul`] for a
+    /// NUL byte, which neither the C string ifconfig and ucarp take nor the
+    /// zero-padded key a `carpreq` carries can hold.
     pub fn new(passphrase: &[u8]) -> Result<Key, KeyError> {
+        if let Some(at) = passphrase.iter().position(|&b| b == 0) {
+            return Err(KeyError::Nul { at });
+        }
         let mut bytes = [0u8; KEY_LEN];
         match bytes.get_mut(..passphrase.len()) {
             Some(dst) if passphrase.len() <= MAX_PASSPHRASE_LEN => {
@@ -99,6 +104,11 @@ pub enum KeyError {
         /// Its length in bytes.
         len: usize,
     },
+    /// The passphrase holds a NUL byte.
+    Nul {
+        /// Offset of the first NUL.
+        at: usize,
+    },
 }
 
 impl fmt::Display for KeyError {
@@ -108,6 +118,7 @@ impl fmt::Display for KeyError {
                 f,
                 "passphrase of {len} bytes is too long (at most {MAX_PASSPHRASE_LEN})"
             ),
+            KeyError::Nul { at } => write!(f, "passphrase holds a NUL byte at offset {at}"),
         }
     }
 }

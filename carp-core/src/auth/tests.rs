@@ -320,7 +320,8 @@ fn random_configurations_sign_and_verify_like_the_hmac_crate() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for round in 0..400 {
         let pass_len = rng.below(20) as usize;
-        let pass: Vec<u8> = (0..pass_len).map(|_| rng.next() as u8).collect();
+        // Any byte but NUL, which no passphrase holds.
+        let pass: Vec<u8> = (0..pass_len).map(|_| (rng.next() as u8).max(1)).collect();
         let vhid = rng.next() as u8;
         let lladdr = (rng.below(2) == 0).then(|| rng.next().to_be_bytes()[..6].try_into().unwrap());
         // Few distinct values, so duplicates and unsorted order are common.
@@ -417,4 +418,14 @@ fn context_holds_at_most_two_precomputed_forms_in_little_space() {
     let size = core::mem::size_of::<AuthContext>();
     println!("size_of::<AuthContext>() = {size}");
     assert!(size <= 256, "{size}");
+}
+
+#[test]
+fn passphrases_holding_nul_are_refused() {
+    assert_eq!(Key::new(b"ab\0cd"), Err(KeyError::Nul { at: 2 }));
+    assert_eq!(Key::new(b"ab\0"), Err(KeyError::Nul { at: 2 }));
+    assert_eq!(
+        std::format!("{}", KeyError::Nul { at: 2 }),
+        "passphrase holds a NUL byte at offset 2"
+    );
 }

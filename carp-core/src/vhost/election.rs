@@ -1,9 +1,22 @@
 //! The election: what an accepted advert means for us. A pure function.
 //!
-//! As OpenBSD 4.x `carp_proto_input_c`, with D our effective demotion:
-//! our interval `sc = advbase + (D > 0 && advskew < 240 ? 240 : advskew)/256`
+//! With D our effective demotion and P the sender's demote byte, our
+//! interval `sc = advbase + (D > 0 && advskew < 240 ? 240 : advskew)/256`
+//! (the OpenBSD 4.x wire rule, which ucarp and the early BSDs understand)
 //! and the sender's `ch = advbase' + advskew'/256`, compared exactly in
-//! 1/256 s ticks.
+//! 1/256 s ticks. The comparisons are those of later OpenBSD releases:
+//!
+//! - MASTER yields if (`sc >= ch` and `P <= D`) or `P < D`;
+//! - BACKUP preempts (preempt on) only if `sc < ch` and `P >= D`, and takes
+//!   over from a more demoted master (`P > D`) regardless of preempt.
+//!
+//! OpenBSD 4.x lacked the demote terms in the first two rules, and a
+//! demoted backup (advertising 240) could preempt a healthy master
+//! advertising a skew above 240, which then took it back for being less
+//! demoted, forever. With the terms, whatever a backup takes over from
+//! yields to it when the two hear each other, so elections settle. With
+//! `ignore_peer_demote` (FreeBSD, NetBSD) P and D are both 0 here and the
+//! rules are the plain interval comparison.
 
 use super::fsm::{Reason, State};
 use crate::policy::Policy;
@@ -63,14 +76,15 @@ pub fn decide(state: State, local: &Local, advert: &Advert, policy: &Policy) -> 
     match state {
         State::Init => Verdict::Ignore,
         State::Master => {
-            if ours > theirs || (ours == theirs && peer_demote <= our_demote) {
+            if (ours >= theirs && peer_demote <= our_demote) || peer_demote < our_demote {
                 Verdict::Yield
             } else {
                 Verdict::Ignore
             }
         }
         State::Backup => {
-            if policy.preempt && ours < theirs && local.holddown_passed {
+            if policy.preempt && ours < theirs && peer_demote >= our_demote && local.holddown_passed
+            {
                 Verdict::TakeOver(Reason::Preempt)
             } else if peer_demote > our_demote {
                 Verdict::TakeOver(Reason::PeerDemoted)
@@ -247,6 +261,79 @@ mod tests {
                     assert_eq!(yields, 2);
                 } else {
                     assert_eq!(yields, 1, "a={a} b={b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_demoted_backup_does_not_preempt_a_healthy_master_above_240() {
+        let p = Policy {
+            preempt: true,
+            demotion: 240,
+            ..Policy::DEFAULT
+        };
+        // We advertise 240 (demoted), the master 250 undemoted: stay.
+        assert_eq!(
+            decide(State::Backup, &local(1, 0), &advert(1, 250, 0), &p),
+            Verdict::KeepListening
+        );
+        // Both masters: the demoted one yields although it is faster.
+        assert_eq!(
+            decide(State::Master, &local(1, 0), &advert(1, 250, 0), &p),
+            Verdict::Yield
+        );
+        // And the healthy one keeps its place.
+        let healthy = Policy {
+            preempt: true,
+            ..Policy::DEFAULT
+        };
+        assert_eq!(
+            decide(
+                State::Master,
+                &local(1, 250),
+                &advert(1, 240, 240),
+                &healthy
+            ),
+            Verdict::Ignore
+        );
+    }
+
+    #[test]
+    fn exhaustive_whatever_a_backup_takes_over_from_yields_to_it() {
+        // For every pair of hosts (skew, demotion): if B, as BACKUP, takes
+        // over from A on hearing A's advert, then A, as MASTER, yields on
+        // hearing B's. Otherwise the two would flap.
+        let skews = [0u8, 1, 100, 239, 240, 241, 250, 254];
+        let demotes = [0u8, 1, 2, 240, 255];
+        for ignore_peer_demote in [false, true] {
+            for &sa in &skews {
+                for &da in &demotes {
+                    for &sb in &skews {
+                        for &db in &demotes {
+                            let pa = Policy {
+                                preempt: true,
+                                demotion: da,
+                                ignore_peer_demote,
+                                ..Policy::DEFAULT
+                            };
+                            let pb = Policy { demotion: db, ..pa };
+                            let wire_a = advert(1, effective_advskew(sa, &pa), da);
+                            let wire_b = advert(1, effective_advskew(sb, &pb), db);
+                            let b_takes = decide(State::Backup, &local(1, sb), &wire_a, &pb);
+                            if matches!(b_takes, Verdict::TakeOver(_)) {
+                                assert_eq!(
+                                    decide(State::Master, &local(1, sa), &wire_b, &pa),
+                                    Verdict::Yield,
+                                    "A({sa},{da}) B({sb},{db}) ignore={ignore_peer_demote}"
+                                );
+                            }
+                            // Two masters: at least one yields.
+                            let ya = decide(State::Master, &local(1, sa), &wire_b, &pa);
+                            let yb = decide(State::Master, &local(1, sb), &wire_a, &pb);
+                            assert!(ya == Verdict::Yield || yb == Verdict::Yield);
+                        }
+                    }
                 }
             }
         }

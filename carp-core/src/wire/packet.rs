@@ -121,6 +121,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// True when the Internet checksum over the header verifies.
+    ///
+    /// Ones' complement arithmetic has two zeros: when the other 34 bytes
+    /// sum to 0xffff, a checksum field of 0x0000 and one of 0xffff both
+    /// verify. The BSDs (`in_cksum(m, len) != 0` rejects) accept both, and
+    /// so does this; [`Advert::emit`](super::Advert::emit) writes 0x0000,
+    /// as `in_cksum` computes it.
     pub fn verify_checksum(&self) -> bool {
         self.header_bytes().len() == HEADER_LEN && verify_checksum(self.header_bytes())
     }

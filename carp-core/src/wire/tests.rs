@@ -162,3 +162,36 @@ fn errors_say_what_was_wrong() {
         "bad CARP version 3, expected 2"
     );
 }
+
+/// An advert whose 34 other bytes sum to 0xffff: the checksum is 0x0000 and
+/// a sender writing the other zero, 0xffff, is accepted as the BSDs accept
+/// it. Emit always writes 0x0000.
+#[test]
+fn both_ones_complement_zeros_verify_and_emit_writes_0x0000() {
+    let mut advert = repr();
+    advert.counter = 0;
+    let mut bytes = [0u8; HEADER_LEN];
+    advert
+        .emit(&mut Packet::new_unchecked(&mut bytes[..]))
+        .unwrap();
+    // Adding the checksum to the counter's low word makes the rest sum to
+    // 0xffff.
+    advert.counter = u64::from(Packet::new_unchecked(&bytes[..]).checksum());
+    advert
+        .emit(&mut Packet::new_unchecked(&mut bytes[..]))
+        .unwrap();
+    assert_eq!(bytes[6..8], [0, 0]);
+    let zero = Packet::new_checked(&bytes[..]).unwrap();
+    assert_eq!(Advert::parse(&zero), Ok(advert));
+
+    let mut other = bytes;
+    other[6..8].copy_from_slice(&[0xff, 0xff]);
+    let other = Packet::new_checked(&other[..]).unwrap();
+    assert!(other.verify_checksum());
+    assert_eq!(Advert::parse(&other), Ok(advert));
+    let mut out = [0u8; HEADER_LEN];
+    advert
+        .emit(&mut Packet::new_unchecked(&mut out[..]))
+        .unwrap();
+    assert_eq!(out, bytes, "emit writes 0x0000");
+}

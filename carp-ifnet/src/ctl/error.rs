@@ -92,6 +92,12 @@ pub enum CtlError {
         /// Its length in bytes.
         len: usize,
     },
+    /// The passphrase holds a NUL byte (a C string or a zero-padded
+    /// `carpreq` key cannot carry it).
+    PassHasNul {
+        /// Index of the value word.
+        index: usize,
+    },
     /// `state` with a value other than `init`, `backup` or `master`.
     BadState {
         /// Index of the value.
@@ -293,6 +299,11 @@ impl fmt::Display for CtlError {
                 f,
                 "pass of {len} bytes: too long (at most {})",
                 carp_core::auth::MAX_PASSPHRASE_LEN
+            ),
+            CtlError::PassHasNul { index } => write!(
+                f,
+                "pass (word {}): holds a NUL byte",
+                index.saturating_add(1)
             ),
             CtlError::BadState { index } => {
                 write!(

@@ -20,7 +20,7 @@
 use core::net::{IpAddr, Ipv4Addr};
 
 use carp_core::vhost::MAX_ADDRS;
-use carp_core::{AdvSkew, Key, State, Vhid, VhostConfig};
+use carp_core::{AdvSkew, Key, KeyError, State, Vhid, VhostConfig};
 
 use super::ifname::IfName;
 use super::CtlError;
@@ -162,9 +162,11 @@ impl Parser {
                 set_once(&mut self.req.advskew, AdvSkew::new(n)?, "advskew", index)
             }
             "pass" => {
-                let (_, v) = value(rest, "pass")?;
-                let key =
-                    Key::new(v.as_bytes()).map_err(|_| CtlError::PassTooLong { len: v.len() })?;
+                let (i, v) = value(rest, "pass")?;
+                let key = Key::new(v.as_bytes()).map_err(|e| match e {
+                    KeyError::Nul { .. } => CtlError::PassHasNul { index: i },
+                    _ => CtlError::PassTooLong { len: v.len() },
+                })?;
                 set_once(&mut self.req.pass, key, "pass", index)
             }
             "carpdev" => {

@@ -233,6 +233,10 @@ fn bad_words_are_answered_by_typed_errors_naming_the_word() {
             "pass 12345678901234567890",
             CtlError::PassTooLong { len: 20 },
         ),
+        (
+            "vhid 1 pass ab\0cd 192.0.2.1",
+            CtlError::PassHasNul { index: 3 },
+        ),
         ("frobnicate", CtlError::UnknownWord { index: 0 }),
         ("vhid 1 frobnicate", CtlError::UnknownWord { index: 2 }),
         ("vhid", CtlError::MissingValue { word: "vhid" }),
