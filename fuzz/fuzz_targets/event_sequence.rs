@@ -130,7 +130,7 @@ impl World {
                 sysctl
                     .set("replay", i64::from(s.replay % 3))
                     .expect("replay");
-                let mut cif = CarpIf::new(Mock::new(LINK, 11 + i as u8));
+                let mut cif = CarpIf::new(Mock::on(LINK, 11 + i as u8));
                 for (k, vhid) in VHIDS.iter().enumerate() {
                     let seed = ((i as u64 + 1) << 48) | ((k as u64) << 40);
                     cif.add_vhost(Instant::ZERO, config(*vhid, s.skews[i][k]), seed, &sysctl)

@@ -8,88 +8,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use carp_core::{Counter, Instant, State, Stats, Vhid, VhostConfig};
 use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::driver::{Driver, LinkState, TxError};
-use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_ifnet::lladdr::LinkType;
 use carp_sysctl::Sysctl;
 
-/// A parent interface that records every frame it is asked to send.
-#[derive(Debug, Clone)]
-pub struct Mock {
-    /// Link type.
-    pub link: LinkType,
-    /// Own hardware address.
-    pub mac: MacAddr,
-    /// Own IPv4 address (source of IPv4 adverts).
-    pub ip: Option<Ipv4Addr>,
-    /// Own IPv6 link-local address (source of IPv6 adverts).
-    pub ll: Option<Ipv6Addr>,
-    /// Carrier.
-    pub up: bool,
-    /// When set, every transmit fails with this error.
-    pub fail: Option<TxError>,
-    /// Frames sent, oldest first.
-    pub sent: Vec<Vec<u8>>,
-    /// Multicast groups joined.
-    pub groups: Vec<MacAddr>,
-}
-
-impl Mock {
-    /// Host number `n` on `link`: MAC 02:00:00:00:00:n, 192.0.2.n, fe80::n.
-    pub fn new(link: LinkType, n: u8) -> Mock {
-        Mock {
-            link,
-            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
-            ip: Some(Ipv4Addr::new(192, 0, 2, n)),
-            ll: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n))),
-            up: true,
-            fail: None,
-            sent: Vec::new(),
-            groups: Vec::new(),
-        }
-    }
-}
-
-impl Driver for Mock {
-    fn link_type(&self) -> LinkType {
-        self.link
-    }
-    fn hw_addr(&self) -> MacAddr {
-        self.mac
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        if self.up {
-            LinkState::Up
-        } else {
-            LinkState::Down
-        }
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        self.ip
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        self.ll
-    }
-    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
-        match self.fail {
-            Some(e) => Err(e),
-            None => {
-                self.sent.push(frame.to_vec());
-                Ok(())
-            }
-        }
-    }
-    fn join_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
-        self.groups.push(mac);
-        Ok(())
-    }
-    fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
-        self.groups.retain(|g| *g != mac);
-        Ok(())
-    }
-}
+/// The parent interface of every target: the cross-crate tests'
+/// recording driver (host `n`: MAC 02:00:00:00:00:n, 192.0.2.n, fe80::n).
+pub use carp_tests::driver::RecordingDriver as Mock;
 
 /// The link type a selector byte picks (Ethernet, FDDI, Token Ring).
 pub fn link_from_byte(b: u8) -> LinkType {
@@ -184,7 +108,7 @@ pub const RECEIVER: u8 = 12;
 
 /// A parent on `link` with every vhid of [`VHIDS`] added at time zero.
 pub fn receiver(link: LinkType, sysctl: &Sysctl) -> CarpIf<Mock> {
-    let mut cif = CarpIf::new(Mock::new(link, RECEIVER));
+    let mut cif = CarpIf::new(Mock::on(link, RECEIVER));
     for (i, v) in VHIDS.iter().enumerate() {
         cif.add_vhost(
             Instant::ZERO,

@@ -33,7 +33,7 @@ fn write(dir: &Path, name: &str, link: LinkType, flags: u8, frame: &[u8]) {
 /// Everything a master of each vhid sends on `link`.
 fn master_frames(link: LinkType) -> Vec<Vec<u8>> {
     let sysctl = Sysctl::new();
-    let mut cif: CarpIf<Mock> = CarpIf::new(Mock::new(link, 11));
+    let mut cif: CarpIf<Mock> = CarpIf::new(Mock::on(link, 11));
     for v in &VHIDS {
         cif.add_vhost(Instant::ZERO, v.config(10), 1 << 32, &sysctl)
             .expect("add");
