@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use carp_tests::carpd::{wait_reachable, Carpd, Scratch, BACKUP, MASTER};
+use carp_tests::carpd::{signal, wait_reachable, Carpd, Scratch, BACKUP, MASTER};
 use carp_tests::netns::{Host, Lab};
+use carp_tests::process::wait_until;
 use carp_tests::require;
 use carp_tests::require::Prerequisite::{Netns, Root, Tshark};
 use carp_tests::tshark::{assert_every_carp_checksum_good, decode_fields};
@@ -252,4 +253,48 @@ fn every_advert_carpd_sends_decodes_in_tshark_as_carp_with_a_good_checksum() {
     // (At advbase 0 the backup ignores the bow-out and waits for
     // master-down, as OpenBSD; the bow-out takeover is tested at advbase 1.)
     assert_eq!(b.state().as_deref(), Some(MASTER));
+}
+
+#[test]
+fn sighup_reloads_the_file_and_a_bad_file_keeps_the_running_configuration() {
+    require!(Root, Netns);
+    let dir = Scratch::new("reload");
+    let (_lab, h) = lab(2);
+    let file = dir.path.join("b.conf");
+    let write = |text: &str| std::fs::write(&file, text).unwrap();
+    write("net.inet.carp.preempt=1\nvhid 1 pass pw advskew 50 192.0.2.100/24\n");
+    let a = start(&h[0], &dir, "a", 10, &[]);
+    let b = Carpd::start(&h[1], &dir.path, "b", &["--config", file.to_str().unwrap()]);
+    assert!(a.wait_state(MASTER, ELECT), "{:?}", a.event_lines());
+    assert!(b.wait_state(BACKUP, ELECT), "{:?}", b.event_lines());
+
+    // advskew 5 beats a's 10; preempt (from the file) lets b take over at
+    // once, without a detour through INIT.
+    write("net.inet.carp.preempt=1\nvhid 1 pass pw advskew 5 192.0.2.100/24\n");
+    let before = b.event_lines().len();
+    signal(b.pid(), "HUP");
+    assert!(b.wait_state(MASTER, ELECT), "{:?}", b.event_lines());
+    assert!(a.wait_state(BACKUP, ELECT), "{:?}", a.event_lines());
+    let after: Vec<String> = b.event_lines().split_off(before);
+    assert!(
+        after.iter().all(|l| !l.contains("\"INIT\"")),
+        "reload went through INIT: {after:?}"
+    );
+    assert_eq!(b.last_state().unwrap().1, "Preempt", "{after:?}");
+
+    // A bad file changes nothing: b stays master with advskew 5.
+    write("vhid 1 pass pw advskew 999 192.0.2.100/24\n");
+    signal(b.pid(), "HUP");
+    let stderr = || std::fs::read_to_string(&b.stderr).unwrap_or_default();
+    assert!(
+        wait_until(Duration::from_secs(5), || stderr()
+            .contains("reload refused")),
+        "{}",
+        stderr()
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(b.state().as_deref(), Some(MASTER), "{:?}", b.event_lines());
+    assert_eq!(a.state().as_deref(), Some(BACKUP), "{:?}", a.event_lines());
+    let report = b.status_report();
+    assert!(report.contains("advskew 5"), "{report}");
 }

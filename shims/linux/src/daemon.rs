@@ -498,10 +498,10 @@ impl Daemon {
         for line in &desired.sysctl_lines {
             let _ = self.sysctl.set_line(line);
         }
-        if let Err(e) = self.apply(desired.vhosts) {
-            eprintln!("carpd: reload: {e}");
+        match self.apply(desired.vhosts) {
+            Ok(()) => eprintln!("carpd: reloaded {}", path.display()),
+            Err(e) => eprintln!("carpd: reload of {} failed part way: {e}", path.display()),
         }
-        eprintln!("carpd: reloaded {}", path.display());
     }
 
     fn print_status(&self) {
