@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR
 WARMUP=${WARMUP:-1}
 MEASURE=${MEASURE:-3}
-benches=${*:-"auth input send arp scale memory failover"}
+benches=${*:-"auth input send arp scale memory failover takeover"}
 mkdir -p bench
 summary=bench/summary.txt
 log=$CARGO_TARGET_DIR/bench.log
@@ -25,13 +25,14 @@ log=$CARGO_TARGET_DIR/bench.log
 for b in $benches; do
     case $b in
     auth) pkg=carp-core ;;
+    takeover) pkg=carp-sim ;;
     *) pkg=carp-ifnet ;;
     esac
     echo "== $b ($pkg)" >&2
     cargo bench -p "$pkg" --bench "$b" -- --warm-up-time "$WARMUP" --measurement-time "$MEASURE" \
         >>"$log" 2>&1 || { echo "bench.sh: $b failed, see $log" >&2; exit 1; }
 done
-grep -E '^(auth|input|send|arp|scale|memory|failover):' "$log" | tee -a "$summary"
+grep -E '^(auth|input|send|arp|scale|memory|failover|takeover)' "$log" | tee -a "$summary"
 if command -v python3 >/dev/null; then
     python3 scripts/plot.py bench
 fi

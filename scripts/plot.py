@@ -4,10 +4,12 @@
 Reads the data files the benches write into bench/:
   bench/scale.csv     (carp-ifnet bench `scale`): ns per advert vs vhid count
   bench/takeover.csv  (carp-ifnet bench `failover`): takeover delays
+  bench/takeover_sim.csv (carp-sim bench `takeover`): the same in the simulator
 and writes:
   bench/scale.svg     per-advert cost vs vhid count, both series
   bench/takeover.svg  histograms of (takeover - last advert heard - formula)
                       and of (takeover - master's death)
+  bench/takeover_sim.svg  histogram of (takeover - crash) in the simulator
 
 Usage: scripts/plot.py [bench-dir]
 """
@@ -159,11 +161,29 @@ def plot_takeover(bench):
     )
 
 
+def plot_takeover_sim(bench):
+    path = os.path.join(bench, "takeover_sim.csv")
+    if not os.path.exists(path):
+        print(f"plot.py: no {path}, skipped (run the carp-sim takeover bench)")
+        return
+    rows = list(csv.DictReader(open(path)))
+    after_s = [int(r["after_crash_us"]) / 1e6 for r in rows]
+    exact = sum(1 for r in rows if int(r["excess_us"]) == 0)
+    histogram(
+        "carp-sim: takeover - master's crash",
+        "seconds (advbase 1, skews 0-200, loss 0-10 %, delay 0-3 ms)",
+        after_s, 20, 0, 4, os.path.join(bench, "takeover_sim.svg"), COLOURS[2],
+        f"{len(rows)} runs, median {sorted(after_s)[len(after_s) // 2]:.2f} s, "
+        f"{exact} at the formula exactly",
+    )
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     bench = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "bench")
     plot_scale(bench)
     plot_takeover(bench)
+    plot_takeover_sim(bench)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-//! Takeover delay distribution: a few hundred failovers between two
-//! `CarpIf` hosts on a virtual clock (the simulator's LAN API was not there
-//! yet when this was written, so the LAN is modelled here).
+//! Takeover delay distribution with scheduling slack: a few hundred
+//! failovers between two `CarpIf` hosts on a virtual clock. The LAN is
+//! modelled here rather than in `carp_sim::Lan` because this bench adds
+//! what the simulator leaves out on purpose: an embedder that wakes up late
+//! for its deadlines (carp-sim's own distribution is its `takeover` bench).
 //!
 //! Each run draws the master's skew (0-100), the backup's (above it), the
 //! advert loss rate (0-10 %), a delivery delay per frame (0-2 ms) and a
