@@ -9,7 +9,7 @@
 # The summary lines are also written to bench/summary.txt.
 set -eu
 cd "$(dirname "$0")/.."
-: "${CARGO_TARGET_DIR:=target}"
+: "${CARGO_TARGET_DIR:=$(pwd)/target}"
 export CARGO_TARGET_DIR
 WARMUP=${WARMUP:-1}
 MEASURE=${MEASURE:-3}

@@ -14,7 +14,7 @@
 # Usage: scripts/callgrind.sh [path...]     (default: every path)
 set -eu
 cd "$(dirname "$0")/.."
-: "${CARGO_TARGET_DIR:=target}"
+: "${CARGO_TARGET_DIR:=$(pwd)/target}"
 export CARGO_TARGET_DIR
 OUT=${OUT:-$CARGO_TARGET_DIR/callgrind}
 N1=${N1:-1000}
