@@ -1,9 +1,11 @@
 //! The Internet checksum (RFC 1071), for the CARP header and, through
 //! carp-ifnet, the IPv4 and ICMPv6 checksums.
 //!
-//! Sums big-endian 32-bit words into a 64-bit accumulator: since
-//! 2^16 = 1 (mod 0xffff), a word `hi:lo` adds the same as `hi + lo`, so the
-//! folded result equals RFC 1071's 16-bit sum with half the additions.
+//! Sums big-endian 64-bit words with an end-around carry: since
+//! 2^16 = 1 (mod 0xffff), a word `w0:w1:w2:w3` adds the same as
+//! `w0 + w1 + w2 + w3`, and a carry out of bit 63 is worth 2^64 = 1, so the
+//! folded result equals RFC 1071's 16-bit sum with a quarter of the
+//! additions.
 
 /// A running one's-complement sum over one or more pieces. Every piece but
 /// the last must have an even length (true of every header and address).
@@ -20,28 +22,38 @@ impl Checksum {
 
     /// Adds `data` (a trailing odd byte is padded with zero).
     pub fn add(&mut self, data: &[u8]) -> &mut Checksum {
-        let mut words = data.chunks_exact(4);
+        let mut words = data.chunks_exact(8);
         for word in &mut words {
-            if let [a, b, c, d] = *word {
-                self.acc += u64::from(u32::from_be_bytes([a, b, c, d]));
+            if let Ok(word) = <[u8; 8]>::try_from(word) {
+                self.add_word(u64::from_be_bytes(word));
             }
         }
-        match *words.remainder() {
-            [a, b, c] => {
-                self.acc += u64::from(u16::from_be_bytes([a, b]));
-                self.acc += u64::from(u16::from_be_bytes([c, 0]));
-            }
-            [a, b] => self.acc += u64::from(u16::from_be_bytes([a, b])),
-            [a] => self.acc += u64::from(u16::from_be_bytes([a, 0])),
+        let mut tail = words.remainder();
+        if let [a, b, c, d, rest @ ..] = tail {
+            self.add_word(u64::from(u32::from_be_bytes([*a, *b, *c, *d])));
+            tail = rest;
+        }
+        match *tail {
+            [a, b, c] => self.add_word(u64::from(u32::from_be_bytes([a, b, c, 0]))),
+            [a, b] => self.add_word(u64::from(u16::from_be_bytes([a, b]))),
+            [a] => self.add_word(u64::from(u16::from_be_bytes([a, 0]))),
             _ => {}
         }
         self
     }
 
+    /// One's complement addition of a 64-bit word (end-around carry).
+    fn add_word(&mut self, word: u64) {
+        let (sum, carry) = self.acc.overflowing_add(word);
+        // With a carry the sum is at most 2^64 - 2, so adding 1 cannot
+        // overflow again.
+        self.acc = sum.wrapping_add(u64::from(carry));
+    }
+
     /// The folded sum, not complemented: 0xffff over data whose checksum
     /// field is right.
     pub fn folded(&self) -> u16 {
-        let mut acc = self.acc;
+        let mut acc = (self.acc & 0xffff_ffff) + (self.acc >> 32);
         while acc > 0xffff {
             acc = (acc & 0xffff) + (acc >> 16);
         }
