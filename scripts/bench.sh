@@ -32,7 +32,7 @@ for b in $benches; do
     cargo bench -p "$pkg" --bench "$b" -- --warm-up-time "$WARMUP" --measurement-time "$MEASURE" \
         >>"$log" 2>&1 || { echo "bench.sh: $b failed, see $log" >&2; exit 1; }
 done
-grep -E '^(auth|input|send|arp|scale|memory|failover|takeover)' "$log" | tee -a "$summary"
+grep -E '^(auth|input|send|arp|scale|memory|failover|takeover)( \(carp-sim\))?:' "$log" | tee -a "$summary"
 if command -v python3 >/dev/null; then
     python3 scripts/plot.py bench
 fi
