@@ -1,18 +1,21 @@
 //! Client-observed failover: a client pings the virtual address every
-//! 10 ms while the master's host crashes (its bridge port goes down and
-//! its daemon gets SIGKILL: no bow-out). Prints one line
-//! per setup,
+//! 10 ms while the master's host crashes (its bridge port goes down, through
+//! an `ip -batch` already running so the crash instant is exact, and its
+//! daemon gets SIGKILL: no bow-out). Prints one line per setup,
 //! `failover <impl> advbase=<b> skews=<m>/<k>: takeover <ms> ms, downtime <ms> ms`,
 //! where takeover is crash to the new master's first advert on the bridge
 //! and downtime is the longest silence between two echo replies less the
 //! 10 ms interval (lost replies x 10 ms, measured by the clock because ping
 //! slows down while replies are missing), plus a detail line comparing the
 //! silence between the last and the first advert with the CARP formula
-//! (3 x advbase + advskew/256 of the backup).
+//! (3 x advbase + advskew/256 of the backup), and one with the echo replies
+//! on either side of the gap, relative to the crash.
 //!
-//! Run with `cargo test -p carp-tests --test interop_failover -- --nocapture`.
+//! Run with `cargo test -p carp-tests --test interop_failover -- --ignored --nocapture`.
 
+use std::io::Write as _;
 use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use carp_tests::carpd::{Carpd, Scratch, Ucarp, BACKUP, MASTER};
@@ -78,12 +81,55 @@ impl Running {
     }
 }
 
+/// `ip -batch -` in the bridge namespace, reading commands from a pipe.
+struct PortSwitch {
+    child: Child,
+}
+
+impl PortSwitch {
+    fn start(lab: &Lab) -> PortSwitch {
+        let child = lab
+            .bridge()
+            .command("ip")
+            .args(["-batch", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        PortSwitch { child }
+    }
+
+    /// Sets `port` down and waits (bounded) for `ip` to finish.
+    fn down(&mut self, port: &str) {
+        let mut stdin = self.child.stdin.take().unwrap();
+        stdin
+            .write_all(format!("link set {port} down\n").as_bytes())
+            .unwrap();
+        stdin.flush().unwrap();
+        drop(stdin);
+        let exited = wait_until(Duration::from_secs(5), || {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        assert!(exited, "ip -batch did not finish");
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "ip link set {port} down: {status}");
+    }
+}
+
+impl Drop for PortSwitch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn epoch(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
 }
 
 /// Takeover (ms), downtime (ms), advert silence (ms), formula (ms).
-fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> (f64, f64, f64, f64) {
+fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
     let dir = Scratch::new("failover");
     let mut lab = Lab::new().unwrap();
     let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
@@ -120,13 +166,15 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> (f64, f64, f64, f64) {
             ),
         ])
         .unwrap();
+    // The port goes down through an `ip -batch -` already running in the
+    // bridge namespace, so the crash instant is when the command is
+    // written, not before a process start (which took milliseconds).
+    let mut port = PortSwitch::start(&lab);
     std::thread::sleep(Duration::from_millis(1000));
     // A host crash: its bridge port goes dark and its daemon dies (a
     // killed daemon alone would leave the address answering on its host).
     let killed_at = SystemTime::now();
-    lab.bridge()
-        .run(&["ip", "link", "set", "v-a", "down"])
-        .unwrap();
+    port.down("v-a");
     master.crash();
     let done = wait_until(Duration::from_secs(run_secs + 10), || {
         std::fs::read_to_string(&ping_out).is_ok_and(|t| t.contains("packets transmitted"))
@@ -148,11 +196,18 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> (f64, f64, f64, f64) {
         .filter_map(|l| l.strip_prefix('[')?.split(']').next()?.parse().ok())
         .collect();
     assert!(replies.len() > 50, "too few replies:\n{text}");
-    let longest = replies
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .fold(0.0f64, f64::max);
-    let downtime = (longest * 1000.0 - 10.0).max(0.0);
+    let (gap_from, gap_to) =
+        replies
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+            .fold((0.0f64, 0.0f64), |best, w| {
+                if w.1 - w.0 > best.1 - best.0 {
+                    w
+                } else {
+                    best
+                }
+            });
+    let downtime = ((gap_to - gap_from) * 1000.0 - 10.0).max(0.0);
 
     let rows = decode_fields(&pcap, &["frame.time_epoch", "ip.src"]).unwrap();
     let kill = epoch(killed_at);
@@ -176,12 +231,27 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> (f64, f64, f64, f64) {
     } else {
         3.0 * f64::from(advbase) + f64::from(skews.1) / 256.0
     } * 1000.0;
-    (
-        (first_backup - kill) * 1000.0,
+    Measured {
+        takeover: (first_backup - kill) * 1000.0,
         downtime,
-        (first_backup - last_master) * 1000.0,
+        silence: (first_backup - last_master) * 1000.0,
         formula,
-    )
+        replies: ((gap_from - kill) * 1000.0, (gap_to - kill) * 1000.0),
+    }
+}
+
+/// One setup's figures, in ms.
+struct Measured {
+    /// Crash to the new master's first advert.
+    takeover: f64,
+    /// Longest gap between echo replies, less the ping interval.
+    downtime: f64,
+    /// Last advert of the old master to the first of the new.
+    silence: f64,
+    /// What the CARP formula gives for `silence`.
+    formula: f64,
+    /// The replies around the longest gap, relative to the crash.
+    replies: (f64, f64),
 }
 
 #[test]
@@ -195,7 +265,13 @@ fn failover_lines_for_carpd_and_ucarp() {
     ];
     let mut lines = Vec::new();
     for (imp, name, advbase, skews) in setups {
-        let (takeover, downtime, silence, formula) = measure(imp, advbase, skews);
+        let Measured {
+            takeover,
+            downtime,
+            silence,
+            formula,
+            replies,
+        } = measure(imp, advbase, skews);
         let line = format!(
             "failover {name} advbase={advbase} skews={}/{}: takeover {takeover:.1} ms, downtime {downtime:.0} ms",
             skews.0, skews.1
@@ -204,6 +280,10 @@ fn failover_lines_for_carpd_and_ucarp() {
         println!(
             "  last advert of the old master to first of the new: {silence:.1} ms (formula {formula:.1} ms, off by {:+.1} ms)",
             silence - formula
+        );
+        println!(
+            "  client: last echo reply {:+.1} ms, first after the gap {:+.1} ms from the crash",
+            replies.0, replies.1
         );
         lines.push((imp, advbase, takeover, silence - formula));
     }
