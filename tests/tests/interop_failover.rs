@@ -190,23 +190,35 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
     // ping slows down while replies are missing, so count the silence by
     // the clock: the longest gap between two replies, less one interval.
     let text = std::fs::read_to_string(&ping_out).unwrap();
-    let replies: Vec<f64> = text
+    // Each reply as (time, icmp_seq).
+    let replies: Vec<(f64, u64)> = text
         .lines()
         .filter(|l| l.contains("bytes from"))
-        .filter_map(|l| l.strip_prefix('[')?.split(']').next()?.parse().ok())
+        .filter_map(|l| {
+            let t = l.strip_prefix('[')?.split(']').next()?.parse().ok()?;
+            let seq = l
+                .split("icmp_seq=")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((t, seq))
+        })
         .collect();
     assert!(replies.len() > 50, "too few replies:\n{text}");
-    let (gap_from, gap_to) =
-        replies
-            .windows(2)
-            .map(|w| (w[0], w[1]))
-            .fold((0.0f64, 0.0f64), |best, w| {
-                if w.1 - w.0 > best.1 - best.0 {
-                    w
-                } else {
-                    best
-                }
-            });
+    let (before, after) = replies.windows(2).map(|w| (w[0], w[1])).fold(
+        ((0.0f64, 0u64), (0.0f64, 0u64)),
+        |best, w| {
+            if w.1 .0 - w.0 .0 > best.1 .0 - best.0 .0 {
+                w
+            } else {
+                best
+            }
+        },
+    );
+    let (gap_from, gap_to) = (before.0, after.0);
+    let unanswered = after.1.saturating_sub(before.1 + 1);
     let downtime = ((gap_to - gap_from) * 1000.0 - 10.0).max(0.0);
 
     let rows = decode_fields(&pcap, &["frame.time_epoch", "ip.src"]).unwrap();
@@ -237,6 +249,7 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
         silence: (first_backup - last_master) * 1000.0,
         formula,
         replies: ((gap_from - kill) * 1000.0, (gap_to - kill) * 1000.0),
+        unanswered,
     }
 }
 
@@ -252,6 +265,8 @@ struct Measured {
     formula: f64,
     /// The replies around the longest gap, relative to the crash.
     replies: (f64, f64),
+    /// Echo requests in the gap that got no reply.
+    unanswered: u64,
 }
 
 #[test]
@@ -271,6 +286,7 @@ fn failover_lines_for_carpd_and_ucarp() {
             silence,
             formula,
             replies,
+            unanswered,
         } = measure(imp, advbase, skews);
         let line = format!(
             "failover {name} advbase={advbase} skews={}/{}: takeover {takeover:.1} ms, downtime {downtime:.0} ms",
@@ -282,7 +298,7 @@ fn failover_lines_for_carpd_and_ucarp() {
             silence - formula
         );
         println!(
-            "  client: last echo reply {:+.1} ms, first after the gap {:+.1} ms from the crash",
+            "  client: last echo reply {:+.1} ms, first after the gap {:+.1} ms from the crash, {unanswered} requests unanswered",
             replies.0, replies.1
         );
         lines.push((imp, advbase, takeover, silence - formula));
