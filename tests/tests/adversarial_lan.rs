@@ -5,12 +5,12 @@
 //! Two hosts run vhid 7 (`secret42`, 192.0.2.100): A (192.0.2.11, advskew
 //! 10) is MASTER from 3.04 s, B (192.0.2.12, advskew 50) BACKUP.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use carp_core::wire::{checksum, Advert, Packet, HEADER_LEN, TOS_LOWDELAY};
 use carp_core::{AuthContext, Counter, Instant, ReplayPolicy, State, Stats, Vhid, VhostConfig};
 use carp_ifnet::frame::{emit_advert, emit_ipv4_frame, AdvertIp, Ipv4Repr, MAX_FRAME_LEN};
-use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_ifnet::lladdr::LinkType;
 use carp_sim::{Action, HostSpec, Knobs, Lan, LinkParams, RecordKind, Sender};
 
 const VHID: u8 = 7;
@@ -35,31 +35,23 @@ fn config(vhid: u8, skew: u8, pass: &[u8]) -> VhostConfig {
         .unwrap()
 }
 
-fn spec(name: &str, n: u8, vhosts: Vec<VhostConfig>, knobs: Knobs) -> HostSpec {
-    HostSpec {
-        name: name.to_owned(),
-        link: LinkType::Ethernet,
-        mac: MacAddr([0x02, 0, 0, 0, 0, n]),
-        ip: Some(Ipv4Addr::new(192, 0, 2, n)),
-        ip6: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n))),
-        vhosts,
-        knobs,
-        start: Instant::ZERO,
-    }
-}
-
 /// A (advskew 10) and B (advskew 50), both with `knobs`, run to `until`.
 fn pair(knobs: Knobs, until: Instant) -> Lan {
     let mut lan = Lan::new(1, LinkParams::default());
-    lan.add_host(spec(
+    lan.add_host(HostSpec::ethernet(
         "a",
         11,
         vec![config(VHID, 10, b"secret42")],
         knobs.clone(),
     ))
     .unwrap();
-    lan.add_host(spec("b", 12, vec![config(VHID, 50, b"secret42")], knobs))
-        .unwrap();
+    lan.add_host(HostSpec::ethernet(
+        "b",
+        12,
+        vec![config(VHID, 50, b"secret42")],
+        knobs,
+    ))
+    .unwrap();
     lan.run_until(until);
     assert_eq!(lan.masters(VHID), [A], "A is master before the attack");
     assert_eq!(lan.hosts()[B].state(VHID), State::Backup);
@@ -353,14 +345,14 @@ fn our_own_advert_looped_back_is_counted_as_own_and_ignored() {
 #[test]
 fn advert_on_a_parent_without_that_vhid_is_counted_as_badvhid_and_ignored() {
     let mut lan = Lan::new(1, LinkParams::default());
-    lan.add_host(spec(
+    lan.add_host(HostSpec::ethernet(
         "a",
         11,
         vec![config(VHID, 10, b"secret42")],
         preempt(),
     ))
     .unwrap();
-    lan.add_host(spec(
+    lan.add_host(HostSpec::ethernet(
         "b",
         12,
         vec![config(VHID, 50, b"secret42")],
@@ -369,7 +361,12 @@ fn advert_on_a_parent_without_that_vhid_is_counted_as_badvhid_and_ignored() {
     .unwrap();
     // C runs vhid 8 only on the same segment (its parent has no vhid 7).
     let c = lan
-        .add_host(spec("c", 13, vec![config(8, 0, b"other")], preempt()))
+        .add_host(HostSpec::ethernet(
+            "c",
+            13,
+            vec![config(8, 0, b"other")],
+            preempt(),
+        ))
         .unwrap();
     lan.run_until(secs(10));
     let before = lan.hosts()[c].counters();
@@ -493,7 +490,7 @@ fn a_demoted_backup_and_a_healthy_master_above_advskew_240_settle_instead_of_fla
     // demote 240. Preempt on both. X's interval is shorter, H's demotion is
     // lower: exactly one of them must win and keep winning.
     let mut lan = Lan::new(1, LinkParams::default());
-    lan.add_host(spec(
+    lan.add_host(HostSpec::ethernet(
         "h",
         11,
         vec![config(VHID, 250, b"secret42")],
@@ -505,8 +502,13 @@ fn a_demoted_backup_and_a_healthy_master_above_advskew_240_settle_instead_of_fla
         extra: vec![("demotion".to_owned(), 240)],
         ..Knobs::default()
     };
-    lan.add_host(spec("x", 12, vec![config(VHID, 0, b"secret42")], demoted))
-        .unwrap();
+    lan.add_host(HostSpec::ethernet(
+        "x",
+        12,
+        vec![config(VHID, 0, b"secret42")],
+        demoted,
+    ))
+    .unwrap();
     lan.run_until(secs(30));
     assert_eq!(lan.masters(VHID).len(), 1, "one master");
     assert_eq!(transitions_after(&lan, secs(15)), 0, "no flapping");

@@ -25,10 +25,9 @@
 )]
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 use carp_core::{Duration, Instant, State, Vhid, VhostConfig};
-use carp_ifnet::lladdr::{LinkType, MacAddr};
 use carp_sim::rng::SplitMix64;
 use carp_sim::{Action, HostSpec, Knobs, Lan, LinkParams, RecordKind};
 
@@ -45,16 +44,7 @@ fn host(name: &str, n: u8, skew: u8) -> HostSpec {
         .unwrap()
         .with_address(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100)))
         .unwrap();
-    HostSpec {
-        name: name.to_owned(),
-        link: LinkType::Ethernet,
-        mac: MacAddr([0x02, 0, 0, 0, 0, n]),
-        ip: Some(Ipv4Addr::new(192, 0, 2, n)),
-        ip6: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n))),
-        vhosts: vec![config],
-        knobs: Knobs::default(),
-        start: Instant::ZERO,
-    }
+    HostSpec::ethernet(name, n, vec![config], Knobs::default())
 }
 
 /// One run's figures; `None` when loss had the backup master already at

@@ -44,7 +44,6 @@
 //! Cases: `PROPTEST_CASES` (default 1000) per property.
 
 use carp_core::{DemoteReason, Duration, Instant, State, Vhid, VhostConfig};
-use carp_ifnet::lladdr::{LinkType, MacAddr};
 use carp_sim::lan::RecordKind;
 use carp_sim::{Action, HostSpec, Knobs, Lan, LinkParams};
 use proptest::prelude::*;
@@ -182,20 +181,17 @@ fn vhost(vhid: usize, skew: u8) -> VhostConfig {
 
 fn host_spec(i: usize, plan: &Plan, start: Instant) -> HostSpec {
     let n = i as u8 + 1;
+    let vhosts = (0..plan.vhids)
+        .map(|v| vhost(v, plan.skews[i][v]))
+        .collect();
+    let knobs = Knobs {
+        preempt: plan.preempt,
+        ..Knobs::default()
+    };
     HostSpec {
-        name: format!("h{n}"),
-        link: LinkType::Ethernet,
-        mac: MacAddr([0x02, 0, 0, 0, 0, n]),
-        ip: Some(Ipv4Addr::new(192, 0, 2, n)),
         ip6: None,
-        vhosts: (0..plan.vhids)
-            .map(|v| vhost(v, plan.skews[i][v]))
-            .collect(),
-        knobs: Knobs {
-            preempt: plan.preempt,
-            ..Knobs::default()
-        },
         start,
+        ..HostSpec::ethernet(&format!("h{n}"), n, vhosts, knobs)
     }
 }
 

@@ -90,6 +90,23 @@ pub struct HostSpec {
     pub start: Instant,
 }
 
+impl HostSpec {
+    /// Host `n` of 192.0.2.0/24 on Ethernet, booting at 0: MAC
+    /// 02:00:00:00:00:n, 192.0.2.n, fe80::n.
+    pub fn ethernet(name: &str, n: u8, vhosts: Vec<VhostConfig>, knobs: Knobs) -> HostSpec {
+        HostSpec {
+            name: name.to_owned(),
+            link: LinkType::Ethernet,
+            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
+            ip: Some(Ipv4Addr::new(192, 0, 2, n)),
+            ip6: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n))),
+            vhosts,
+            knobs,
+            start: Instant::ZERO,
+        }
+    }
+}
+
 /// Who put a frame on the segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Sender {
