@@ -86,6 +86,9 @@ pub struct Daemon {
     signals: SignalFd,
     /// Fires at carp's next deadline.
     timer: TimerFd,
+    /// The deadline `timer` is armed for (`None`: disarmed, or fired and
+    /// to be re-armed, which clears its readiness).
+    armed: Option<Instant>,
     shutting_down: bool,
 }
 
@@ -176,6 +179,7 @@ impl Daemon {
             started: BTreeSet::new(),
             signals,
             timer,
+            armed: None,
             shutting_down: false,
         };
         daemon.apply(desired.vhosts)?;
@@ -193,7 +197,7 @@ impl Daemon {
             self.carpif.handle_timeout(t, &self.sysctl);
             self.drain_events();
             self.arm_timer()?;
-            let (frames, signals, monitor) = {
+            let (frames, signals, monitor, fired) = {
                 let mut fds = [
                     PollFd::new(self.carpif.driver().socket.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
@@ -209,8 +213,11 @@ impl Daemon {
                         .and_then(PollFd::revents)
                         .is_some_and(|r| !r.is_empty())
                 };
-                (ready(0), ready(1), ready(2))
+                (ready(0), ready(1), ready(2), ready(3))
             };
+            if fired {
+                self.armed = None;
+            }
             if frames {
                 self.read_frames(&mut buf)?;
             }
@@ -235,9 +242,15 @@ impl Daemon {
     }
 
     /// Arms the timerfd at carp's next deadline (re-arming also clears a
-    /// past expiry), or disarms it when carp has none.
+    /// past expiry), or disarms it when carp has none. A wake-up that left
+    /// the deadline as it was (a frame, a signal) costs no system call.
     fn arm_timer(&mut self) -> io::Result<()> {
-        match self.carpif.poll_timeout() {
+        let next = self.carpif.poll_timeout();
+        if next.is_some() && next == self.armed {
+            return Ok(());
+        }
+        self.armed = next;
+        match next {
             Some(deadline) => {
                 // An absolute time of zero would disarm: 1 µs is already
                 // in the past on any running system, so it fires at once.
