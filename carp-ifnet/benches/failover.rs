@@ -30,6 +30,7 @@ use std::fmt::Write as _;
 
 use carp_core::{AdvTiming, EventKind, Instant, State};
 use carp_ifnet::carpif::CarpIf;
+use carp_ifnet::driver::LinkState;
 use carp_sysctl::Sysctl;
 use common::*;
 
@@ -58,7 +59,8 @@ impl Rng {
 
 /// One host and the wake-up instant chosen for its current deadline.
 struct Node {
-    cif: CarpIf<Mock, 1>,
+    cif: CarpIf<1>,
+    nic: Mock,
     s: Sysctl,
     deadline: Option<Instant>,
     wake: Option<Instant>,
@@ -67,11 +69,12 @@ struct Node {
 impl Node {
     fn new(n: u8, skew: u8) -> Node {
         let s = Sysctl::new();
-        let mut cif = CarpIf::new(Mock::capturing(n));
+        let mut cif = CarpIf::new(parent(n), LinkState::Up);
         cif.add_vhost(us(0), config(1, skew), u64::from(n) << 40, &s)
             .unwrap();
         Node {
             cif,
+            nic: Mock::capturing(),
             s,
             deadline: None,
             wake: None,
@@ -130,14 +133,15 @@ fn run(seed: u64) -> Option<Outcome> {
             if dst == 1 || now < death {
                 let n = &mut nodes[dst];
                 let _ = n.cif.input(now, &frame, &n.s);
+                n.cif.poll(now, &mut n.nic, &n.s);
             }
         } else {
             let n = &mut nodes[who];
-            n.cif.handle_timeout(now, &n.s);
+            n.cif.poll(now, &mut n.nic, &n.s);
         }
         // Whatever was sent goes on the wire, or is lost.
         for (src, node) in nodes.iter_mut().enumerate() {
-            for frame in std::mem::take(&mut node.cif.driver_mut().frames) {
+            for frame in std::mem::take(&mut node.nic.frames) {
                 if src == 0 && now >= death {
                     continue;
                 }

@@ -23,8 +23,8 @@ fn main() {
     // A VhostConfig holds its 8 addresses inline (heapless), so a vhid with
     // 8 addresses is exactly size_of::<VirtualHost>().
     let vhost = size_of::<VirtualHost>();
-    let c16 = size_of::<CarpIf<Mock, 16>>();
-    let c255 = size_of::<CarpIf<Mock, 255>>();
+    let c16 = size_of::<CarpIf<16>>();
+    let c255 = size_of::<CarpIf<255>>();
     let slot = (c255 - c16) as f64 / 239.0;
     println!(
         "memory: VirtualHost {vhost} B, VhostConfig {} B, AuthContext {} B, Stats {} B, Event {} B, CarpIf<16> {c16} B, CarpIf<255> {c255} B, per vhid slot {slot:.0} B (Mock driver {} B)",

@@ -1,39 +1,35 @@
 //! The carp pseudo-interface over an ifnet-like driver: virtual MACs for
 //! Ethernet, FDDI and Token Ring, framing of IPv4/IPv6 advertisements, the
 //! ordered input checks, ARP/ND answering, arpbalance, many vhids per parent
-//! and the ifconfig-like control ABI.
+//! and what the host's IP stack needs to know of the virtual addresses.
 //!
-//! `#![no_std]`, no allocation, no clock: the embedder owns the driver, the
+//! `#![no_std]`, no allocation, no clock: the embedder owns the NIC, the
 //! clock and the [`carp_sysctl::Sysctl`] tree, and calls in.
 //!
 //! ```text
 //! frame -> CarpIf::input -> (link/IP checks, BSD order) -> VirtualHost
-//!       <- Driver::transmit <- (virtual-MAC frames, ARP/ND) <- actions
+//!       <- CarpIf::poll -> Driver::transmit (virtual-MAC frames, ARP/ND)
 //! ```
 //!
 //! # An embedder's loop
 //!
-//! A driver, a clock and a `CarpIf`: feed received frames to
-//! [`carpif::CarpIf::input`], call [`carpif::CarpIf::handle_timeout`] when
-//! [`carpif::CarpIf::poll_timeout`] is reached, drain events.
+//! Describe the parent ([`driver::ParentInfo`]), keep the NIC's output side
+//! as a [`driver::Driver`], and drive a [`carpif::CarpIf`]: frames go to
+//! [`carpif::CarpIf::input`] (no device needed), and
+//! [`carpif::CarpIf::poll`] runs the timers and sends through the NIC,
+//! whenever [`carpif::CarpIf::poll_timeout`] is reached.
 //!
 //! ```
-//! use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+//! use core::net::{IpAddr, Ipv4Addr};
 //! use carp_core::{EventKind, Instant, State, VhostConfig, Vhid};
 //! use carp_ifnet::carpif::CarpIf;
-//! use carp_ifnet::driver::{Driver, LinkState, TxError};
-//! use carp_ifnet::lladdr::{LinkType, MacAddr};
+//! use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
+//! use carp_ifnet::lladdr::MacAddr;
 //! use carp_sysctl::Sysctl;
 //!
-//! /// A parent interface that just keeps what it sends.
+//! /// A NIC whose output side just keeps what it sends.
 //! struct Nic { sent: Vec<Vec<u8>> }
 //! impl Driver for Nic {
-//!     fn link_type(&self) -> LinkType { LinkType::Ethernet }
-//!     fn hw_addr(&self) -> MacAddr { MacAddr([0x02, 0, 0, 0, 0, 1]) }
-//!     fn mtu(&self) -> usize { 1500 }
-//!     fn link_state(&self) -> LinkState { LinkState::Up }
-//!     fn ipv4_addr(&self) -> Option<Ipv4Addr> { Some(Ipv4Addr::new(192, 0, 2, 1)) }
-//!     fn ipv6_link_local(&self) -> Option<Ipv6Addr> { None }
 //!     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
 //!         self.sent.push(frame.to_vec());
 //!         Ok(())
@@ -43,21 +39,24 @@
 //! }
 //!
 //! static SYSCTL: Sysctl = Sysctl::new();
-//! let mut carp: CarpIf<Nic> = CarpIf::new(Nic { sent: Vec::new() });
+//! let parent = ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 0, 1]))
+//!     .with_ipv4(Ipv4Addr::new(192, 0, 2, 1));
+//! let mut nic = Nic { sent: Vec::new() };
+//! let mut carp: CarpIf = CarpIf::new(parent, LinkState::Up);
 //! let config = VhostConfig::new(Vhid::new(1).unwrap())
 //!     .with_advskew(100).unwrap()
 //!     .with_passphrase(b"changeme").unwrap()
 //!     .with_address(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100))).unwrap();
 //! carp.add_vhost(Instant::ZERO, config, 0x5eed << 32, &SYSCTL).unwrap();
 //!
-//! // The embedder's loop: sleep until the deadline (or a frame arrives),
-//! // then tell carp what time it is. Nobody else is on this LAN, so the
-//! // backup takes over after 3 s + 100/256 s.
+//! // The embedder's loop: sleep until the deadline (or a frame arrives:
+//! // carp.input(now, frame, &SYSCTL)), then poll. Nobody else is on this
+//! // LAN, so the backup takes over after 3 s + 100/256 s.
 //! let mut now = Instant::ZERO;
 //! for _ in 0..5 {
 //!     let Some(deadline) = carp.poll_timeout() else { break };
-//!     now = deadline; // a real embedder sleeps here; frames go to carp.input()
-//!     carp.handle_timeout(now, &SYSCTL);
+//!     now = deadline; // a real embedder sleeps here
+//!     carp.poll(now, &mut nic, &SYSCTL);
 //!     while let Some(event) = carp.poll_event() {
 //!         if let EventKind::StateChange { to: State::Master, .. } = event.kind {
 //!             assert_eq!(event.at, Instant::from_micros(3_390_625));
@@ -66,7 +65,7 @@
 //! }
 //! assert_eq!(carp.vhost(1).unwrap().state(), State::Master);
 //! // Adverts from the virtual MAC 00:00:5e:00:01:01, plus gratuitous ARPs.
-//! assert_eq!(&carp.driver().sent[0][6..12], &[0, 0, 0x5e, 0, 1, 1]);
+//! assert_eq!(&nic.sent[0][6..12], &[0, 0, 0x5e, 0, 1, 1]);
 //! assert!(now > Instant::from_secs(3));
 //! ```
 #![no_std]

@@ -10,6 +10,9 @@ use core::fmt;
 use carp_core::{Event, EventKind, Reject};
 use carp_sysctl::LogLevel;
 
+use crate::driver::TxError;
+use crate::lladdr::MacAddr;
+
 /// Something worth a log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogEvent {
@@ -17,6 +20,16 @@ pub enum LogEvent {
     Dropped(Reject),
     /// A vhost reported an event.
     Vhost(Event),
+    /// The driver refused to change its unicast filter for a virtual MAC:
+    /// clients' frames to it may be dropped by the NIC.
+    Filter {
+        /// The virtual MAC.
+        mac: MacAddr,
+        /// Accept (entering MASTER) or stop (leaving it).
+        accept: bool,
+        /// What the driver said.
+        error: TxError,
+    },
 }
 
 impl LogEvent {
@@ -24,6 +37,7 @@ impl LogEvent {
     pub const fn level(&self) -> Option<log::Level> {
         match self {
             LogEvent::Dropped(_) => Some(log::Level::Debug),
+            LogEvent::Filter { .. } => Some(log::Level::Warn),
             LogEvent::Vhost(e) => match e.kind {
                 EventKind::StateChange { .. } | EventKind::Demote { .. } => Some(log::Level::Info),
                 EventKind::Replay { .. } => Some(log::Level::Debug),
@@ -46,6 +60,11 @@ impl fmt::Display for LogEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LogEvent::Dropped(r) => write!(f, "dropped: {r}"),
+            LogEvent::Filter { mac, accept, error } => write!(
+                f,
+                "driver refused to {} unicast frames to {mac}: {error}",
+                if *accept { "accept" } else { "stop accepting" }
+            ),
             LogEvent::Vhost(e) => match e.kind {
                 EventKind::StateChange { from, to, reason } => {
                     write!(f, "vhid {}: {from} -> {to} ({reason})", e.vhid)

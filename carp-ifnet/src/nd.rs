@@ -304,7 +304,7 @@ pub const fn advert_frame_len(link: LinkType) -> usize {
 
 /// Write the answer to `ns` for its target (a virtual address of a vhid
 /// this host is master of), as `virtual_mac`: solicited and override set,
-/// router clear, IP source the target, to the soliciter at the link address
+/// router as `router` (the host forwards IPv6), IP source the target, to the soliciter at the link address
 /// from its source lladdr option, else `requester_mac` (the frame's source).
 /// A solicitation from `::` (duplicate address detection) is answered to
 /// ff02::1 with solicited clear, as RFC 4861 7.2.4 says. Returns the frame
@@ -317,6 +317,7 @@ pub fn emit_solicited_na(
     virtual_mac: MacAddr,
     ns: &NeighborSolicit,
     requester_mac: MacAddr,
+    router: bool,
     out: &mut [u8],
 ) -> Result<usize, FrameError> {
     let from_dad = ns.src.is_unspecified();
@@ -329,7 +330,7 @@ pub fn emit_solicited_na(
         src: ns.target,
         dst,
         target: ns.target,
-        router: false,
+        router,
         solicited: !from_dad,
         override_flag: true,
         target_lladdr: Some(virtual_mac),
@@ -338,8 +339,8 @@ pub fn emit_solicited_na(
 }
 
 /// Write the unsolicited advertisement for `addr` sent on takeover: from
-/// `addr` to ff02::1 (all-nodes MAC), override set, solicited and router
-/// clear, target lladdr `virtual_mac`, link source `virtual_mac`. Returns
+/// `addr` to ff02::1 (all-nodes MAC), override set, solicited clear, router
+/// as `router`, target lladdr `virtual_mac`, link source `virtual_mac`. Returns
 /// the frame length ([`advert_frame_len`]).
 ///
 /// # Errors
@@ -348,13 +349,14 @@ pub fn emit_unsolicited_na(
     link: LinkType,
     virtual_mac: MacAddr,
     addr: Ipv6Addr,
+    router: bool,
     out: &mut [u8],
 ) -> Result<usize, FrameError> {
     let na = NeighborAdvert {
         src: addr,
         dst: ALL_NODES,
         target: addr,
-        router: false,
+        router,
         solicited: false,
         override_flag: true,
         target_lladdr: Some(virtual_mac),

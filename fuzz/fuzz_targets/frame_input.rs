@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     sysctl
         .set("arpbalance", i64::from(flags & ARPBALANCE != 0))
         .expect("arpbalance");
-    let mut cif = receiver(link_from_byte(*link), &sysctl);
+    let mut r = receiver(link_from_byte(*link), &sysctl);
     let t0 = Instant::from_millis(1);
     for (bit, vhid) in [
         (FORCE_MASTER_7, 7),
@@ -47,19 +47,22 @@ fuzz_target!(|data: &[u8]| {
         (FORCE_MASTER_200, 200),
     ] {
         if flags & bit != 0 {
-            cif.force_state(t0, vhid, State::Master, &sysctl)
+            r.cif
+                .force_state(t0, vhid, State::Master, &sysctl)
                 .expect("force master");
         }
     }
+    r.poll(t0, &sysctl);
     if flags & DISALLOW != 0 {
         sysctl.set("allow", 0).expect("allow");
     }
     let rounds = if flags & TWICE != 0 { 2 } else { 1 };
     for round in 0..rounds {
         let now = Instant::from_millis(2 + round);
-        let before = snapshot(&cif, &sysctl);
-        let result = cif.input(now, frame, &sysctl);
-        let after = snapshot(&cif, &sysctl);
+        let before = snapshot(&r, &sysctl);
+        let result = r.cif.input(now, frame, &sysctl);
+        r.poll(now, &sysctl);
+        let after = snapshot(&r, &sysctl);
         check(&before, &after, result, now);
     }
 });

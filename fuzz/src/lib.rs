@@ -106,19 +106,42 @@ impl VhidSetup {
 /// Number of the host that receives in `frame_input` (192.0.2.12).
 pub const RECEIVER: u8 = 12;
 
-/// A parent on `link` with every vhid of [`VHIDS`] added at time zero.
-pub fn receiver(link: LinkType, sysctl: &Sysctl) -> CarpIf<Mock> {
-    let mut cif = CarpIf::new(Mock::on(link, RECEIVER));
-    for (i, v) in VHIDS.iter().enumerate() {
-        cif.add_vhost(
-            Instant::ZERO,
-            v.config(v.advskew),
-            (i as u64 + 1) << 40,
-            sysctl,
-        )
-        .expect("add vhost");
+/// A carp interface and the NIC it sends through.
+pub struct Receiver {
+    /// The carp interface.
+    pub cif: CarpIf,
+    /// Its NIC, recording what is sent.
+    pub nic: Mock,
+}
+
+impl Receiver {
+    /// Sends what is owed and runs due timers, as an embedder does after
+    /// every call.
+    pub fn poll(&mut self, now: Instant, sysctl: &Sysctl) {
+        self.cif.poll(now, &mut self.nic, sysctl);
     }
-    cif
+}
+
+/// A parent on `link` with every vhid of [`VHIDS`] added (and polled) at
+/// time zero.
+pub fn receiver(link: LinkType, sysctl: &Sysctl) -> Receiver {
+    let nic = Mock::on(link, RECEIVER);
+    let mut r = Receiver {
+        cif: CarpIf::new(nic.parent(), nic.link_state()),
+        nic,
+    };
+    for (i, v) in VHIDS.iter().enumerate() {
+        r.cif
+            .add_vhost(
+                Instant::ZERO,
+                v.config(v.advskew),
+                (i as u64 + 1) << 40,
+                sysctl,
+            )
+            .expect("add vhost");
+    }
+    r.poll(Instant::ZERO, sysctl);
+    r
 }
 
 /// What a [`CarpIf`] looks like from outside at one moment.
@@ -137,7 +160,8 @@ pub struct Snapshot {
 }
 
 /// Takes a [`Snapshot`].
-pub fn snapshot(cif: &CarpIf<Mock>, sysctl: &Sysctl) -> Snapshot {
+pub fn snapshot(r: &Receiver, sysctl: &Sysctl) -> Snapshot {
+    let cif = &r.cif;
     Snapshot {
         vhosts: cif
             .vhosts()
@@ -146,7 +170,7 @@ pub fn snapshot(cif: &CarpIf<Mock>, sysctl: &Sysctl) -> Snapshot {
         deadline: cif.poll_timeout(),
         stats: cif.stats().clone(),
         host_stats: sysctl.stats(),
-        sent: cif.driver().sent.len(),
+        sent: r.nic.sent.len(),
     }
 }
 

@@ -1,15 +1,16 @@
-//! A recording driver for cross-crate tests: what `CarpIf` transmits is
-//! kept, in order, for the test to deliver, inspect or write to a pcap.
+//! A recording NIC for cross-crate tests: what `CarpIf::poll` transmits is
+//! kept, in order, for the test to deliver, inspect or write to a pcap; its
+//! description ([`RecordingDriver::parent`]) is what `CarpIf::new` takes.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
 /// An in-memory parent interface.
 #[derive(Debug, Clone)]
 pub struct RecordingDriver {
-    /// Link type reported to carp.
+    /// Link type of the parent.
     pub link: LinkType,
     /// The parent's own MAC.
     pub mac: MacAddr,
@@ -17,14 +18,16 @@ pub struct RecordingDriver {
     pub ipv4: Option<Ipv4Addr>,
     /// The parent's link-local IPv6 address (source of IPv6 adverts).
     pub ipv6: Option<Ipv6Addr>,
-    /// Link state reported to carp.
+    /// Link state the test reports to carp (`CarpIf::set_link`).
     pub up: bool,
     /// When set, every transmit fails with it.
     pub fail: Option<TxError>,
     /// Frames transmitted, oldest first.
     pub sent: Vec<Vec<u8>>,
-    /// Multicast MACs joined.
+    /// Multicast MACs joined (a group joined twice is listed twice).
     pub groups: Vec<MacAddr>,
+    /// Unicast MACs accepted besides the parent's own.
+    pub unicast: Vec<MacAddr>,
 }
 
 impl RecordingDriver {
@@ -45,7 +48,25 @@ impl RecordingDriver {
             fail: None,
             sent: Vec::new(),
             groups: Vec::new(),
+            unicast: Vec::new(),
         }
+    }
+
+    /// The parent this NIC is, for `CarpIf::new` and `CarpIf::set_parent`.
+    pub fn parent(&self) -> ParentInfo {
+        ParentInfo {
+            link: self.link,
+            hw_addr: self.mac,
+            mtu: 1500,
+            ipv4: self.ipv4,
+            ipv6_link_local: self.ipv6,
+            router: false,
+        }
+    }
+
+    /// Its link state.
+    pub fn link_state(&self) -> LinkState {
+        LinkState::from_up(self.up)
     }
 
     /// Takes the frames sent so far.
@@ -55,28 +76,6 @@ impl RecordingDriver {
 }
 
 impl Driver for RecordingDriver {
-    fn link_type(&self) -> LinkType {
-        self.link
-    }
-    fn hw_addr(&self) -> MacAddr {
-        self.mac
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        if self.up {
-            LinkState::Up
-        } else {
-            LinkState::Down
-        }
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        self.ipv4
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        self.ipv6
-    }
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         match self.fail {
             Some(e) => Err(e),
@@ -91,7 +90,17 @@ impl Driver for RecordingDriver {
         Ok(())
     }
     fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
-        self.groups.retain(|g| *g != mac);
+        if let Some(at) = self.groups.iter().position(|g| *g == mac) {
+            self.groups.remove(at);
+        }
+        Ok(())
+    }
+    fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
+        if accept {
+            self.unicast.push(mac);
+        } else {
+            self.unicast.retain(|m| *m != mac);
+        }
         Ok(())
     }
 }

@@ -9,56 +9,22 @@ use carp_core::{Counter, EventKind, Instant, Key, Reason, Reject, State, VhostCo
 use carp_ifnet::arp::{ArpOperation, ArpRepr};
 use carp_ifnet::carpif::{CarpIf, Input};
 use carp_ifnet::ctl::{parse_line, CarpInterfaces, ConfigLine, CtlError, IfName};
-use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::driver::{LinkState, ParentInfo};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 use carp_ifnet::log_event::LogEvent;
 use carp_sysctl::{Knob, LogLevel, Sysctl};
+use carp_tests::driver::RecordingDriver;
 
 const FIXTURE: &str = include_str!("../fixtures/config-examples.txt");
 
 /// Offset of the CARP header in an Ethernet/IPv4 advert frame.
 const CARP_AT: usize = 14 + 20;
 
-#[derive(Debug)]
-struct Nic {
-    n: u8,
-    up: bool,
-    sent: Vec<Vec<u8>>,
-}
-
-impl Driver for Nic {
-    fn link_type(&self) -> LinkType {
-        LinkType::Ethernet
-    }
-    fn hw_addr(&self) -> MacAddr {
-        MacAddr([0x02, 0, 0, 0, 0, self.n])
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        if self.up {
-            LinkState::Up
-        } else {
-            LinkState::Down
-        }
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        Some(Ipv4Addr::new(192, 0, 2, self.n))
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(self.n)))
-    }
-    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
-        self.sent.push(frame.to_vec());
-        Ok(())
-    }
-    fn join_multicast(&mut self, _: MacAddr) -> Result<(), TxError> {
-        Ok(())
-    }
-    fn leave_multicast(&mut self, _: MacAddr) -> Result<(), TxError> {
-        Ok(())
-    }
+/// Host `n`'s parent: Ethernet, 192.0.2.n, fe80::n.
+fn parent_info(n: u8) -> ParentInfo {
+    ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 0, n]))
+        .with_ipv4(Ipv4Addr::new(192, 0, 2, n))
+        .with_ipv6_link_local(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n)))
 }
 
 fn name(s: &str) -> IfName {
@@ -76,18 +42,16 @@ fn secs(s: u64) -> Instant {
 /// One parent interface of one host, with its registry.
 struct Parent {
     reg: CarpInterfaces,
-    cif: CarpIf<Nic>,
+    cif: CarpIf,
+    nic: RecordingDriver,
 }
 
 impl Parent {
     fn new(parent: &str, n: u8) -> Parent {
         Parent {
             reg: CarpInterfaces::new(name(parent)),
-            cif: CarpIf::new(Nic {
-                n,
-                up: true,
-                sent: Vec::new(),
-            }),
+            cif: CarpIf::new(parent_info(n), LinkState::Up),
+            nic: RecordingDriver::host(n),
         }
     }
 
@@ -95,6 +59,7 @@ impl Parent {
         self.reg
             .ifconfig(ifname, words, &mut self.cif, now, s)
             .unwrap_or_else(|e| panic!("ifconfig {ifname} {words}: {e}"));
+        self.poll(now, s);
     }
 
     fn state(&self, vhid: u8) -> State {
@@ -111,8 +76,12 @@ impl Parent {
         out
     }
 
+    fn poll(&mut self, now: Instant, s: &Sysctl) {
+        self.cif.poll(now, &mut self.nic, s);
+    }
+
     fn take_sent(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.cif.driver_mut().sent)
+        self.nic.take()
     }
 }
 
@@ -347,6 +316,8 @@ impl Wire {
     /// Delivers what each side sent to the other until the wire is quiet.
     fn exchange(&mut self) {
         loop {
+            self.a.poll(self.now, &self.sa);
+            self.b.poll(self.now, &self.sb);
             let from_a = self.a.take_sent();
             let from_b = self.b.take_sent();
             if from_a.is_empty() && from_b.is_empty() {
@@ -375,8 +346,8 @@ impl Wire {
             .filter(|t| *t <= until)
         {
             self.now = next;
-            self.a.cif.handle_timeout(next, &self.sa);
-            self.b.cif.handle_timeout(next, &self.sb);
+            self.a.poll(next, &self.sa);
+            self.b.poll(next, &self.sb);
             self.exchange();
         }
         self.now = until;
@@ -503,7 +474,9 @@ fn arpbalance_changes_which_vhid_answers_arp() {
                     Ipv4Addr::new(198, 51, 100, n),
                     Ipv4Addr::new(192, 0, 2, 100),
                 );
-                match p.cif.input(secs(1), &req, s) {
+                let answer = p.cif.input(secs(1), &req, s);
+                p.poll(secs(1), s);
+                match answer {
                     Ok(Input::ArpReplied { vhid }) => vhid,
                     other => panic!("{other:?}"),
                 }

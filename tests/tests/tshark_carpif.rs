@@ -16,7 +16,8 @@ use carp_tests::tshark::{assert_every_carp_checksum_good, carp_fields, decode_fi
 
 fn master_frames() -> Vec<(u64, Vec<u8>)> {
     let sysctl = Sysctl::new();
-    let mut carp: CarpIf<RecordingDriver> = CarpIf::new(RecordingDriver::host(11));
+    let mut nic = RecordingDriver::host(11);
+    let mut carp: CarpIf = CarpIf::new(nic.parent(), nic.link_state());
     let config = VhostConfig::new(Vhid::new(42).unwrap())
         .with_advskew(77)
         .unwrap()
@@ -30,22 +31,13 @@ fn master_frames() -> Vec<(u64, Vec<u8>)> {
         .unwrap();
     carp.force_state(Instant::ZERO, 42, State::Master, &sysctl)
         .unwrap();
-    let mut frames: Vec<(u64, Vec<u8>)> = carp
-        .driver_mut()
-        .take()
-        .into_iter()
-        .map(|f| (0, f))
-        .collect();
+    carp.poll(Instant::ZERO, &mut nic, &sysctl);
+    let mut frames: Vec<(u64, Vec<u8>)> = nic.take().into_iter().map(|f| (0, f)).collect();
     // Two more adverts on the virtual clock.
     for _ in 0..2 {
         let now = carp.poll_timeout().unwrap();
-        carp.handle_timeout(now, &sysctl);
-        frames.extend(
-            carp.driver_mut()
-                .take()
-                .into_iter()
-                .map(|f| (now.micros(), f)),
-        );
+        carp.poll(now, &mut nic, &sysctl);
+        frames.extend(nic.take().into_iter().map(|f| (now.micros(), f)));
     }
     frames
 }

@@ -5,14 +5,14 @@
 #![allow(dead_code)]
 
 use std::hint::black_box;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant as WallClock;
 
 use carp_core::wire::{Packet, HEADER_LEN};
 use carp_core::{Instant, Reject, State, Vhid, VhostConfig};
 use carp_ifnet::arp::{ArpOperation, ArpRepr};
 use carp_ifnet::carpif::{CarpIf, Input};
-use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 use carp_sysctl::Sysctl;
 use sha1::digest::generic_array::GenericArray;
@@ -25,55 +25,30 @@ pub const IP_AT: usize = 14;
 /// Where the CARP header starts in an Ethernet/IPv4 advert frame.
 pub const CARP_AT: usize = 34;
 
-/// A parent interface that counts what it sends and keeps frames only when
-/// asked to (`capture`), so the measured paths do not allocate.
-#[derive(Debug)]
+/// The output side of a NIC that counts what it sends and keeps frames
+/// only when asked to (`capture`), so the measured paths do not allocate.
+#[derive(Debug, Default)]
 pub struct Mock {
-    pub mac: MacAddr,
-    pub ip: Ipv4Addr,
     pub sent: u64,
     pub capture: bool,
     pub frames: Vec<Vec<u8>>,
 }
 
 impl Mock {
-    pub fn new(n: u8) -> Mock {
-        Mock {
-            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
-            ip: Ipv4Addr::new(192, 0, 2, n),
-            sent: 0,
-            capture: false,
-            frames: Vec::new(),
-        }
-    }
-
-    pub fn capturing(n: u8) -> Mock {
+    pub fn capturing() -> Mock {
         Mock {
             capture: true,
-            ..Mock::new(n)
+            ..Mock::default()
         }
     }
 }
 
+/// Host `n`'s parent: Ethernet, 192.0.2.n.
+pub fn parent(n: u8) -> ParentInfo {
+    ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 0, n])).with_ipv4(Ipv4Addr::new(192, 0, 2, n))
+}
+
 impl Driver for Mock {
-    fn link_type(&self) -> LinkType {
-        LinkType::Ethernet
-    }
-    fn hw_addr(&self) -> MacAddr {
-        self.mac
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        LinkState::Up
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        Some(self.ip)
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        None
-    }
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         self.sent += 1;
         if self.capture {
@@ -114,23 +89,26 @@ pub fn sysctl_replay_off() -> Sysctl {
 }
 
 /// A host (`n` is its last address byte) with `vhids` (vhid, skew) in
-/// BACKUP, nothing sent yet.
-pub fn host<const N: usize>(n: u8, vhids: &[(u8, u8)], s: &Sysctl) -> CarpIf<Mock, N> {
-    let mut cif = CarpIf::new(Mock::new(n));
+/// BACKUP, its groups joined, nothing sent yet.
+pub fn host<const N: usize>(n: u8, vhids: &[(u8, u8)], s: &Sysctl) -> CarpIf<N> {
+    let mut cif = CarpIf::new(parent(n), LinkState::Up);
     for (vhid, skew) in vhids {
         cif.add_vhost(us(0), config(*vhid, *skew), u64::from(n) << 40, s)
             .unwrap();
     }
+    cif.poll(us(0), &mut Mock::default(), s);
     cif
 }
 
 /// A master's first advert frame for `vhid` (Ethernet, IPv4, 70 bytes).
 pub fn master_advert(vhid: u8) -> Vec<u8> {
     let s = Sysctl::new();
-    let mut m: CarpIf<Mock, 1> = CarpIf::new(Mock::capturing(11));
+    let mut nic = Mock::capturing();
+    let mut m: CarpIf<1> = CarpIf::new(parent(11), LinkState::Up);
     m.add_vhost(us(0), config(vhid, 10), 11 << 40, &s).unwrap();
     m.force_state(us(0), vhid, State::Master, &s).unwrap();
-    m.driver_mut().frames.remove(0)
+    m.poll(us(0), &mut nic, &s);
+    nic.frames.remove(0)
 }
 
 /// Re-checksums the IPv4 header after an edit.
@@ -205,7 +183,7 @@ pub fn compress_op() -> impl FnMut() {
 /// outcome once before measuring.
 fn input_op(frame: Vec<u8>, expect: Result<(), Reject>) -> impl FnMut() {
     let s = sysctl_replay_off();
-    let mut cif: CarpIf<Mock> = host(12, &[(7, 50)], &s);
+    let mut cif: CarpIf = host(12, &[(7, 50)], &s);
     let mut now = 1_000_000u64;
     let first = cif.input(us(now), &frame, &s);
     match expect {
@@ -272,25 +250,25 @@ pub fn forged_op() -> impl FnMut() {
 // ===== send path =====
 
 /// A master of vhid 7 whose advert timer is due: each call jumps to the
-/// deadline and runs `handle_timeout`, which signs, frames and sends one
-/// advert.
+/// deadline and runs `poll`, which signs, frames and sends one advert.
 pub fn send_op() -> impl FnMut() {
     let s = Sysctl::new();
-    let mut cif: CarpIf<Mock> = host(11, &[(7, 10)], &s);
+    let mut nic = Mock::default();
+    let mut cif: CarpIf = host(11, &[(7, 10)], &s);
     cif.force_state(us(0), 7, State::Master, &s).unwrap();
     // Past the delayed announcement, then check one call is one advert.
     for _ in 0..4 {
         let now = cif.poll_timeout().unwrap();
-        cif.handle_timeout(now, &s);
+        cif.poll(now, &mut nic, &s);
     }
     while cif.poll_event().is_some() {}
-    let before = cif.driver().sent;
+    let before = nic.sent;
     let now = cif.poll_timeout().unwrap();
-    cif.handle_timeout(now, &s);
-    assert_eq!(cif.driver().sent, before + 1);
+    cif.poll(now, &mut nic, &s);
+    assert_eq!(nic.sent, before + 1);
     move || {
         let now = cif.poll_timeout().unwrap_or(Instant::ZERO);
-        cif.handle_timeout(black_box(now), &s);
+        cif.poll(black_box(now), &mut nic, &s);
     }
 }
 
@@ -302,10 +280,12 @@ pub fn arp_op(balanced: bool) -> impl FnMut() {
     let s = Sysctl::new();
     s.set("arpbalance", i64::from(balanced)).unwrap();
     let vhids: Vec<(u8, u8)> = (1..=255u8).map(|v| (v, 0)).collect();
-    let mut cif: Box<CarpIf<Mock, 255>> = Box::new(host(11, &vhids, &s));
+    let mut nic = Mock::default();
+    let mut cif: Box<CarpIf<255>> = Box::new(host(11, &vhids, &s));
     for v in 1..=255u8 {
         cif.force_state(us(0), v, State::Master, &s).unwrap();
     }
+    cif.poll(us(0), &mut nic, &s);
     while cif.poll_event().is_some() {}
     let requests: Vec<Vec<u8>> = (0..1024u32)
         .map(|i| arp_request(Ipv4Addr::from(0xc633_0000 + i * 61), VADDR))
@@ -315,11 +295,14 @@ pub fn arp_op(balanced: bool) -> impl FnMut() {
             cif.input(us(1), r, &s),
             Ok(Input::ArpReplied { .. })
         ));
+        cif.poll(us(1), &mut nic, &s);
     }
     let mut i = 0usize;
+    // Each call decides (input) and sends the reply (poll).
     move || {
         i = (i + 1) & 1023;
         let _ = black_box(cif.input(us(1), black_box(&requests[i]), &s));
+        cif.poll(us(1), &mut nic, &s);
     }
 }
 
@@ -367,12 +350,13 @@ pub fn quick_mode() -> bool {
 
 // ===== many vhids on one parent =====
 
-/// `vhids` masters on one parent (`CarpIf<_, 255>`), driven from deadline
+/// `vhids` masters on one parent (`CarpIf<255>`), driven from deadline
 /// to deadline on a virtual clock. With `distinct_skews` vhid k has advskew
 /// k-1, so almost every deadline is one vhid's alone (the worst case for
 /// per-call scans); otherwise all share skew 0 and fire together.
 pub struct Scale {
-    cif: Box<CarpIf<Mock, 255>>,
+    cif: Box<CarpIf<255>>,
+    nic: Mock,
     s: Sysctl,
     now: Instant,
 }
@@ -385,12 +369,13 @@ impl Scale {
         let list: Vec<(u8, u8)> = (1..=vhids)
             .map(|v| (v, if distinct_skews { v - 1 } else { 0 }))
             .collect();
-        let mut cif: Box<CarpIf<Mock, 255>> = Box::new(host(11, &list, &s));
+        let mut cif: Box<CarpIf<255>> = Box::new(host(11, &list, &s));
         for v in 1..=vhids {
             cif.force_state(us(0), v, State::Master, &s).unwrap();
         }
         let mut scale = Scale {
             cif,
+            nic: Mock::default(),
             s,
             now: Instant::ZERO,
         };
@@ -399,12 +384,12 @@ impl Scale {
         scale
     }
 
-    /// One `handle_timeout` at the next deadline.
+    /// One `poll` at the next deadline.
     pub fn step(&mut self) {
         if let Some(d) = self.cif.poll_timeout() {
-            self.now = d;
+            self.now = self.now.max(d);
         }
-        self.cif.handle_timeout(black_box(self.now), &self.s);
+        self.cif.poll(black_box(self.now), &mut self.nic, &self.s);
     }
 
     pub fn run_steps(&mut self, n: u64) {

@@ -21,6 +21,15 @@ pub(crate) struct Deadlines<const N: usize> {
 }
 
 impl<const N: usize> Deadlines<N> {
+    /// No slots.
+    pub(crate) const fn new() -> Self {
+        Deadlines {
+            keys: heapless::Vec::new(),
+            heap: heapless::Vec::new(),
+            pos: heapless::Vec::new(),
+        }
+    }
+
     /// Inserts a slot without a deadline at index `at`, shifting the slots
     /// from `at` up by one. False when full or `at` is out of range.
     pub(crate) fn insert(&mut self, at: usize) -> bool {

@@ -14,7 +14,6 @@ use carp_core::{Counter, Instant, Reject, State};
 use carp_sysctl::Sysctl;
 
 use super::CarpIf;
-use crate::driver::Driver;
 use crate::frame::{self, link_header_len, Body, FrameError};
 use crate::lladdr::LinkType;
 use crate::log_event::LogEvent;
@@ -38,12 +37,14 @@ pub enum Input {
         /// What the election made of it.
         verdict: Verdict,
     },
-    /// An ARP request for a virtual address was answered by `vhid`.
+    /// An ARP request for a virtual address is answered by `vhid` (the
+    /// reply is queued for the next [`CarpIf::poll`]).
     ArpReplied {
         /// The vhid that answered (this host is its master).
         vhid: u8,
     },
-    /// A neighbour solicitation for a virtual address was answered.
+    /// A neighbour solicitation for a virtual address is answered (queued
+    /// for the next [`CarpIf::poll`]).
     NdReplied {
         /// The vhid that answered.
         vhid: u8,
@@ -55,14 +56,17 @@ pub enum Input {
     NotCarp,
 }
 
-impl<D: Driver, const N: usize> CarpIf<D, N> {
-    /// Takes one received link-layer frame.
+impl<const N: usize> CarpIf<N> {
+    /// Takes one received link-layer frame. Needs no device: the frame may
+    /// still sit in the NIC's receive buffer. An ARP request or neighbour
+    /// solicitation this host must answer is queued for [`CarpIf::poll`]
+    /// (see [`CarpIf::poll_timeout`]).
     ///
     /// # Errors
     /// The [`Reject`] of the first input check the frame failed; it has
     /// been counted and nothing else changed.
     pub fn input(&mut self, now: Instant, frame: &[u8], sysctl: &Sysctl) -> Result<Input, Reject> {
-        let link = self.driver.link_type();
+        let link = self.parent.link;
         let parsed = match frame::parse(link, frame) {
             Ok(parsed) => parsed,
             Err(e) if is_truncated_carp(link, frame, &e) => {
@@ -91,11 +95,11 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
             }
             Body::Ipv6 { header, payload } if header.next_header == NEXT_HEADER_ICMPV6 => {
                 match NeighborSolicit::parse(&header, payload) {
-                    Ok(ns) => Ok(self.answer_solicitation(&ns, parsed.src, sysctl)),
+                    Ok(ns) => Ok(self.answer_solicitation(now, &ns, parsed.src, sysctl)),
                     Err(_) => Ok(Input::NotCarp),
                 }
             }
-            Body::Arp(arp) => Ok(self.answer_arp(&arp, sysctl)),
+            Body::Arp(arp) => Ok(self.answer_arp(now, &arp, sysctl)),
             _ => Ok(Input::NotCarp),
         }
     }
@@ -113,7 +117,7 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         if !sysctl.allow() {
             return Err(Reject::Disabled);
         }
-        if self.vhosts.is_empty() {
+        if self.slots.is_empty() {
             return Err(Reject::BadInterface);
         }
         if ttl != TTL {
@@ -131,9 +135,9 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         let at = match self.position(vhid) {
             Ok(at)
                 if self
-                    .vhosts
+                    .slots
                     .get(at)
-                    .is_some_and(|h| h.state() != State::Init) =>
+                    .is_some_and(|s| s.host.state() != State::Init) =>
             {
                 at
             }
@@ -143,12 +147,18 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
             return Err(Reject::Own);
         }
         let advert = Advert::parse_fields(&packet)?;
-        let host = self.vhosts.get_mut(at).ok_or(Reject::BadVhid(vhid))?;
+        let host = &mut self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?.host;
         let verified = host.verify(&advert).map_err(|_| Reject::BadAuth)?;
+        // A parent without an IPv4 address sends from 0.0.0.0 (NetBSD):
+        // then our own looped-back advert is known by its counter, the one
+        // we last sent.
+        if src.is_unspecified() && advert.counter == host.counter() {
+            return Err(Reject::Own);
+        }
         let policy = sysctl.policy();
-        // A replay the vhost drops (enforce) still reports an event: flush.
+        // A replay the vhost drops (enforce) still reports an event: settle.
         let outcome = host.handle_advert(now, &verified, src, &policy);
-        self.flush_one(at, now, sysctl, &policy);
+        self.settle(at, now, sysctl);
         self.refresh_next_deadline();
         let verdict = outcome?;
         Ok(Input::Advert { vhid, verdict })
@@ -156,8 +166,8 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
 
     fn is_own_address(&self, src: IpAddr) -> bool {
         match src {
-            IpAddr::V4(a) => self.driver.ipv4_addr() == Some(a),
-            IpAddr::V6(a) => self.driver.ipv6_link_local() == Some(a),
+            IpAddr::V4(a) => self.parent.ipv4 == Some(a),
+            IpAddr::V6(a) => self.parent.ipv6_link_local == Some(a),
         }
     }
 
@@ -194,11 +204,12 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
     }
 }
 
-/// Adverts come from a unicast address; anything else is a forgery or a
-/// misconfiguration.
+/// Adverts come from a unicast address, or over IPv4 from 0.0.0.0 (what
+/// NetBSD's `carp_send_ad` sends from a parent without an IPv4 address);
+/// anything else is a forgery or a misconfiguration.
 fn is_unicast_source(src: IpAddr) -> bool {
     match src {
-        IpAddr::V4(a) => !(a.is_multicast() || a.is_broadcast() || a.is_unspecified()),
+        IpAddr::V4(a) => !(a.is_multicast() || a.is_broadcast()),
         IpAddr::V6(a) => !(a.is_multicast() || a.is_unspecified()),
     }
 }

@@ -1,38 +1,80 @@
 //! `CarpIf`: every virtual host on one parent interface.
 //!
-//! The pseudo-interface a kernel embeds: frames in ([`CarpIf::input`]),
-//! time in ([`CarpIf::handle_timeout`]), commands in (add, reconfigure,
-//! admin, link, forced state); frames out through the [`Driver`], events
-//! out through [`CarpIf::poll_event`], the next deadline out through
-//! [`CarpIf::poll_timeout`]. Host-wide knobs and counters come from a
-//! [`Sysctl`] the embedder owns and passes to every call, so nothing here is
-//! global.
+//! The pseudo-interface a kernel embeds, sans-IO in smoltcp's manner: the
+//! embedder keeps the NIC and lends it to [`CarpIf::poll`] only.
 //!
-//! Vhosts are kept sorted by vhid, as the BSD parent lists are (arpbalance
-//! depends on that order).
+//! * frames in: [`CarpIf::input`] (no device: a frame may stay in the
+//!   NIC's receive buffer while carp reads it);
+//! * commands in: [`CarpIf::add_vhost`], [`CarpIf::remove_vhost`],
+//!   [`CarpIf::reconfigure`], [`CarpIf::set_admin`],
+//!   [`CarpIf::force_state`], and what the parent does:
+//!   [`CarpIf::set_link`], [`CarpIf::set_parent`];
+//! * time in and frames out: [`CarpIf::poll`] runs every due timer and
+//!   sends everything owed (adverts, announcements, ARP/ND answers,
+//!   bow-outs) through the [`Driver`], with multicast and unicast filter
+//!   changes;
+//! * out: [`CarpIf::poll_timeout`] (when to call `poll` next: a timer, or
+//!   "now" when output is owed), [`CarpIf::poll_event`];
+//! * for the host's IP stack: [`CarpIf::iamatch`], [`CarpIf::source_mac`],
+//!   [`CarpIf::owned_addresses`] (BSD `carp_iamatch` / `carp_output`).
+//!
+//! Host-wide knobs and counters come from a [`Sysctl`] the embedder owns
+//! and passes in, so nothing here is global. Vhosts are kept sorted by
+//! vhid, as the BSD parent lists are (arpbalance depends on that order).
+//!
+//! # Call order
+//!
+//! ```text
+//! loop {
+//!     sleep until poll_timeout() or a frame arrives;
+//!     for each frame: input(now, frame, sysctl);
+//!     poll(now, &mut nic, sysctl);
+//!     while let Some(event) = poll_event() { ... }
+//! }
+//! ```
+//! `poll_timeout` changes after every call, so read it again each time.
+//!
+//! # Memory
+//!
+//! A `CarpIf<N>` holds N vhost slots of about 1.1 KiB each (a
+//! [`VirtualHost`] with 8 addresses is 1 KiB) plus fixed queues of about
+//! 4 KiB: ~290 KiB for 255 vhids, ~22 KiB for the default 16. Keep it in a
+//! `static` or on the heap, not on a small kernel stack.
 
 mod deadlines;
 mod input;
 mod neighbor;
+mod outbox;
 mod output;
+mod slot;
 
 pub use input::Input;
+pub use neighbor::OwnedAddr;
+pub use outbox::REPLY_QUEUE;
 
+use carp_core::wire::HEADER_LEN;
 use carp_core::{
-    ConfigError, DemoteReason, Event, Instant, State, Stats, Vhid, VhostConfig, VirtualHost,
+    ConfigError, DemoteReason, Event, EventKind, Instant, State, Stats, Vhid, VhostConfig,
+    VirtualHost,
 };
 use carp_sysctl::Sysctl;
 use core::fmt;
-use core::net::IpAddr;
 use deadlines::Deadlines;
+use outbox::{BowOut, Leaving, Reply};
+use slot::Slot;
 
-use crate::driver::{Driver, LinkState};
+use crate::driver::{Driver, LinkState, ParentInfo};
 use crate::lladdr::MacAddr;
+use crate::log_event::LogEvent;
 
-/// Vhosts per parent when the capacity is not given.
+/// Vhosts per parent when the capacity is not given. Hosted front ends
+/// (carp-sim, carpd, the C library) use [`MAX_VHIDS`].
 pub const DEFAULT_VHIDS: usize = 16;
+/// Every vhid a parent can carry (1..=255), as BSD allows.
+pub const MAX_VHIDS: usize = 255;
 /// Events queued for the embedder before the oldest is dropped (counted).
 pub const EVENT_QUEUE: usize = 64;
+
 fn encode_deadline(deadline: Option<Instant>) -> u64 {
     deadline.map_or(deadlines::NONE, Instant::micros)
 }
@@ -51,6 +93,10 @@ pub enum IfError {
         /// The capacity.
         capacity: usize,
     },
+    /// Removed vhids still owe the wire their bow-outs: call
+    /// [`CarpIf::poll`] first (only after more than the capacity of
+    /// removals without a poll in between).
+    OutputPending,
     /// The configuration or forced state was refused by the vhost.
     Config(ConfigError),
 }
@@ -62,6 +108,9 @@ impl fmt::Display for IfError {
             IfError::NoSuchVhid(v) => write!(f, "no vhid {v} on this interface"),
             IfError::Full { capacity } => {
                 write!(f, "interface full: at most {capacity} vhids")
+            }
+            IfError::OutputPending => {
+                f.write_str("output of removed vhids still queued: poll the interface first")
             }
             IfError::Config(e) => write!(f, "{e}"),
         }
@@ -76,41 +125,55 @@ impl From<ConfigError> for IfError {
     }
 }
 
-/// All the virtual hosts of one parent interface, over its driver.
+/// All the virtual hosts of one parent interface. See the
+/// [module docs](self) for the call order and memory.
 ///
-/// `N` is the capacity in vhids ([`DEFAULT_VHIDS`] unless given; up to 255).
-#[derive(Debug)]
-pub struct CarpIf<D: Driver, const N: usize = DEFAULT_VHIDS> {
-    driver: D,
-    vhosts: heapless::Vec<VirtualHost, N>,
-    /// Each vhost's next deadline, as an indexed min-heap over the vhost
+/// `N` is the capacity in vhids ([`DEFAULT_VHIDS`] unless given; at most
+/// [`MAX_VHIDS`] are ever used).
+#[derive(Debug, Clone)]
+pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
+    parent: ParentInfo,
+    link_up: bool,
+    slots: heapless::Vec<Slot, N>,
+    /// Each slot's next deadline, as an indexed min-heap over the slot
     /// indices: per-advert updates are O(log N), the earliest is O(1).
     deadlines: Deadlines<N>,
+    /// vhids with output owed (each once: `Slot::dirty` guards it).
+    dirty: heapless::Vec<u8, N>,
+    leaving: heapless::Deque<Leaving, N>,
+    replies: heapless::Deque<Reply, REPLY_QUEUE>,
+    /// The CARP groups (224.0.0.18, ff02::12) are joined at the driver.
+    carp_groups: bool,
     stats: Stats,
     events: heapless::Deque<Event, EVENT_QUEUE>,
     events_dropped: u64,
-    link_up: bool,
     link_demoted: bool,
     ip_ident: u16,
     next_deadline: Option<Instant>,
+    /// When output was first owed since the last poll.
+    pending_since: Option<Instant>,
 }
 
-impl<D: Driver, const N: usize> CarpIf<D, N> {
-    /// A pseudo-interface with no vhid over `driver`, taking the link state
-    /// from it.
-    pub fn new(driver: D) -> CarpIf<D, N> {
-        let link_up = driver.link_state() == LinkState::Up;
+impl<const N: usize> CarpIf<N> {
+    /// A pseudo-interface with no vhid over the parent `parent`, whose
+    /// link is `link` now (later changes go to [`CarpIf::set_link`]).
+    pub const fn new(parent: ParentInfo, link: LinkState) -> CarpIf<N> {
         CarpIf {
-            driver,
-            vhosts: heapless::Vec::new(),
-            deadlines: Deadlines::default(),
+            parent,
+            link_up: link.is_up(),
+            slots: heapless::Vec::new(),
+            deadlines: Deadlines::new(),
+            dirty: heapless::Vec::new(),
+            leaving: heapless::Deque::new(),
+            replies: heapless::Deque::new(),
+            carp_groups: false,
             stats: Stats::new(),
             events: heapless::Deque::new(),
             events_dropped: 0,
-            link_up,
             link_demoted: false,
             ip_ident: 0,
             next_deadline: None,
+            pending_since: None,
         }
     }
 
@@ -133,40 +196,72 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
             Ok(_) => return Err(IfError::VhidExists(vhid)),
             Err(at) => at,
         };
-        if self.vhosts.is_full() {
+        if self.slots.is_full() {
             return Err(IfError::Full { capacity: N });
         }
-        if self.vhosts.is_empty() {
-            self.join_groups();
-        }
-        self.sync_solicited_groups(None, Some(&config));
         let mut host = VirtualHost::new(config, counter_seed);
         host.set_link(now, self.link_up);
         host.set_admin(now, true);
-        // Both have room: capacity N was checked above.
-        self.vhosts
-            .insert(at, host)
+        // Room for both was checked above.
+        self.slots
+            .insert(at, Slot::new(host))
             .map_err(|_| IfError::Full { capacity: N })?;
         if !self.deadlines.insert(at) {
-            self.vhosts.remove(at);
+            self.slots.remove(at);
             return Err(IfError::Full { capacity: N });
         }
-        self.flush_at(at, now, sysctl);
+        self.settle(at, now, sysctl);
+        self.mark_output(now);
+        self.refresh_next_deadline();
         Ok(())
     }
 
-    /// Removes a vhid; a master bows out first.
+    /// Removes a vhid; a master bows out (the advert is signed now and sent
+    /// by the next [`CarpIf::poll`]).
     ///
     /// # Errors
-    /// [`IfError::NoSuchVhid`].
+    /// [`IfError::NoSuchVhid`], or [`IfError::OutputPending`] when `N`
+    /// removed vhids still wait for a poll.
     pub fn remove_vhost(&mut self, now: Instant, vhid: u8, sysctl: &Sysctl) -> Result<(), IfError> {
-        self.set_admin(now, vhid, false, sysctl)?;
         let at = self.index(vhid)?;
-        let removed = self.vhosts.remove(at);
+        if self.leaving.is_full() {
+            return Err(IfError::OutputPending);
+        }
+        let policy = sysctl.policy();
+        let mut slot = self.slots.remove(at);
         self.deadlines.remove(at);
-        self.sync_solicited_groups(Some(removed.config()), None);
-        if self.vhosts.is_empty() {
-            self.leave_groups();
+        slot.host.set_admin(now, false);
+        let mut carp = [0u8; HEADER_LEN];
+        let bow_out = slot
+            .host
+            .poll_transmit(now, &policy, &mut carp)
+            .map(|t| BowOut {
+                carp,
+                ipv4: t.ipv4,
+                ipv6: t.ipv6,
+            });
+        forward_events(
+            &mut slot,
+            &mut self.events,
+            &mut self.events_dropped,
+            sysctl,
+        );
+        if slot.dirty {
+            self.dirty.retain(|v| *v != vhid);
+        }
+        let leaving = Leaving {
+            vhid,
+            bow_out,
+            filter_off: slot.filter_on,
+            groups: slot.groups,
+        };
+        if !leaving.is_empty() {
+            // Room was checked above.
+            let _ = self.leaving.push_back(leaving);
+            self.mark_output(now);
+        }
+        if self.slots.is_empty() {
+            self.mark_output(now);
         }
         self.refresh_next_deadline();
         Ok(())
@@ -184,14 +279,18 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
         let at = self.index(config.vhid.get())?;
-        let host = self
-            .vhosts
+        let slot = self
+            .slots
             .get_mut(at)
             .ok_or(IfError::NoSuchVhid(config.vhid.get()))?;
-        let old = host.config().clone();
-        host.reconfigure(now, config.clone())?;
-        self.sync_solicited_groups(Some(&old), Some(&config));
-        self.flush_at(at, now, sysctl);
+        let groups_changed = slot::solicited_groups(self.parent.link, &config)
+            != slot::solicited_groups(self.parent.link, slot.host.config());
+        slot.host.reconfigure(now, config)?;
+        if groups_changed {
+            slot.groups_synced = false;
+        }
+        self.settle(at, now, sysctl);
+        self.refresh_next_deadline();
         Ok(())
     }
 
@@ -207,10 +306,11 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
         let at = self.index(vhid)?;
-        if let Some(host) = self.vhosts.get_mut(at) {
-            host.set_admin(now, up);
+        if let Some(slot) = self.slots.get_mut(at) {
+            slot.host.set_admin(now, up);
         }
-        self.flush_at(at, now, sysctl);
+        self.settle(at, now, sysctl);
+        self.refresh_next_deadline();
         Ok(())
     }
 
@@ -226,59 +326,87 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
         let at = self.index(vhid)?;
-        if let Some(host) = self.vhosts.get_mut(at) {
-            host.force_state(now, state)?;
+        if let Some(slot) = self.slots.get_mut(at) {
+            slot.host.force_state(now, state)?;
         }
-        self.flush_at(at, now, sysctl);
+        self.settle(at, now, sysctl);
+        self.refresh_next_deadline();
         Ok(())
     }
 
-    /// The parent link changed; call when the driver reports it. Every
+    /// The parent link changed: call it from the driver's link interrupt
+    /// (carrier lost or back, parent administratively down or up). Every
     /// vhost goes to INIT on link down and back to BACKUP on link up, and
     /// the host is demoted by `ifdown_demotion_factor` while it is down (as
-    /// FreeBSD), so its other carp interfaces fail over too.
+    /// FreeBSD's `carp_carpdev_state`), so its other carp interfaces fail
+    /// over too. Repeating the current state changes nothing.
     pub fn set_link(&mut self, now: Instant, up: bool, sysctl: &Sysctl) {
+        if up == self.link_up {
+            return;
+        }
         self.link_up = up;
         let factor = i32::from(sysctl.ifdown_demotion_factor());
-        if !up && !self.link_demoted && !self.vhosts.is_empty() {
+        if !up && !self.link_demoted && !self.slots.is_empty() {
             self.link_demoted = true;
             sysctl.demote(DemoteReason::LinkDown, factor);
         } else if up && self.link_demoted {
             self.link_demoted = false;
             sysctl.demote(DemoteReason::LinkDown, -factor);
         }
-        for host in &mut self.vhosts {
-            host.set_link(now, up);
-        }
-        self.flush_all(now, sysctl);
-    }
-
-    // ===== time =====
-
-    /// Runs every expired timer of every vhost. Harmless when early.
-    pub fn handle_timeout(&mut self, now: Instant, sysctl: &Sysctl) {
-        if self.next_deadline.is_none_or(|d| d > now) {
-            return;
-        }
-        let policy = sysctl.policy();
-        // Each vhost at most once per call: a handled vhost's deadline moves
-        // past `now`, and the bound keeps that a guarantee, not a hope.
-        for _ in 0..self.vhosts.len() {
-            let Some(at) = self.deadlines.due(now.micros()) else {
-                break;
-            };
-            if let Some(host) = self.vhosts.get_mut(at) {
-                host.handle_timeout(now, &policy);
+        for at in 0..self.slots.len() {
+            if let Some(slot) = self.slots.get_mut(at) {
+                slot.host.set_link(now, up);
             }
-            self.flush_one(at, now, sysctl, &policy);
+            self.settle(at, now, sysctl);
         }
         self.refresh_next_deadline();
     }
 
-    /// The earliest deadline over all vhosts (kept up to date by every
-    /// call, so this does not scan).
-    pub const fn poll_timeout(&self) -> Option<Instant> {
-        self.next_deadline
+    /// The parent's addresses, MAC, MTU or router flag changed.
+    pub fn set_parent(&mut self, parent: ParentInfo) {
+        self.parent = parent;
+    }
+
+    // ===== time and output =====
+
+    /// Runs every due timer, then sends everything owed through `dev`:
+    /// adverts, announcements, ARP/ND answers, the bow-outs of removed
+    /// vhids, and the multicast and unicast filter changes. Harmless when
+    /// nothing is due.
+    pub fn poll<D: Driver + ?Sized>(&mut self, now: Instant, dev: &mut D, sysctl: &Sysctl) {
+        let policy = sysctl.policy();
+        if self.next_deadline.is_some_and(|d| d <= now) {
+            // Each vhost at most once per call: a handled vhost's deadline
+            // moves past `now`, and the bound keeps that a guarantee.
+            for _ in 0..self.slots.len() {
+                let Some(at) = self.deadlines.due(now.micros()) else {
+                    break;
+                };
+                if let Some(slot) = self.slots.get_mut(at) {
+                    slot.host.handle_timeout(now, &policy);
+                }
+                self.settle(at, now, sysctl);
+            }
+        }
+        self.send_owed(now, dev, sysctl, &policy);
+        self.pending_since = None;
+        self.refresh_next_deadline();
+    }
+
+    /// When to call [`CarpIf::poll`] next: the earliest timer over all
+    /// vhosts, or the instant output was first owed (already past: poll
+    /// at once). Changes after every call.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.next_deadline, self.pending_since) {
+            (Some(d), Some(p)) => Some(d.min(p)),
+            (d, p) => d.or(p),
+        }
+    }
+
+    /// True when output is owed (the next [`CarpIf::poll`] sends frames or
+    /// changes filters).
+    pub const fn has_pending_output(&self) -> bool {
+        self.pending_since.is_some()
     }
 
     /// The next event of any vhost (state changes, announcements, replays,
@@ -289,14 +417,9 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
 
     // ===== getters =====
 
-    /// The driver.
-    pub const fn driver(&self) -> &D {
-        &self.driver
-    }
-
-    /// The driver, mutably (for the embedder's own use).
-    pub fn driver_mut(&mut self) -> &mut D {
-        &mut self.driver
+    /// The parent as last described.
+    pub const fn parent(&self) -> &ParentInfo {
+        &self.parent
     }
 
     /// Counters of this parent: input checks, frames sent.
@@ -306,17 +429,35 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
 
     /// One vhost.
     pub fn vhost(&self, vhid: u8) -> Option<&VirtualHost> {
-        self.position(vhid).ok().and_then(|i| self.vhosts.get(i))
+        self.position(vhid)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .map(|s| &s.host)
     }
 
     /// Every vhost, in vhid order.
     pub fn vhosts(&self) -> impl Iterator<Item = &VirtualHost> + '_ {
-        self.vhosts.iter()
+        self.slots.iter().map(|s| &s.host)
+    }
+
+    /// Number of vhosts.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True without vhosts.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The capacity in vhids.
+    pub const fn capacity(&self) -> usize {
+        N
     }
 
     /// The virtual MAC of a vhid on this link type.
     pub fn virtual_mac(&self, vhid: Vhid) -> MacAddr {
-        self.driver.link_type().virtual_mac(vhid.get())
+        self.parent.link.virtual_mac(vhid.get())
     }
 
     /// True if the parent link is up.
@@ -332,42 +473,52 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
     // ===== internals =====
 
     fn position(&self, vhid: u8) -> Result<usize, usize> {
-        self.vhosts.binary_search_by_key(&vhid, |v| v.vhid().get())
+        self.slots
+            .binary_search_by_key(&vhid, |s| s.host.vhid().get())
     }
 
     fn index(&self, vhid: u8) -> Result<usize, IfError> {
         self.position(vhid).map_err(|_| IfError::NoSuchVhid(vhid))
     }
 
-    fn join_groups(&mut self) {
-        let link = self.driver.link_type();
-        // A refused join is not fatal: many drivers run promiscuous.
-        let _ = self.driver.join_multicast(link.multicast_mac_v4());
-        let _ = self.driver.join_multicast(link.multicast_mac_v6());
+    /// After any call into the vhost at `at`: forward its events, record
+    /// its deadline, queue it for output if it owes some. The caller
+    /// refreshes the parent's deadline.
+    pub(crate) fn settle(&mut self, at: usize, now: Instant, sysctl: &Sysctl) {
+        let CarpIf {
+            slots,
+            deadlines,
+            dirty,
+            events,
+            events_dropped,
+            pending_since,
+            ..
+        } = self;
+        let Some(slot) = slots.get_mut(at) else {
+            return;
+        };
+        forward_events(slot, events, events_dropped, sysctl);
+        deadlines.set(at, encode_deadline(slot.host.poll_timeout()));
+        if !slot.dirty && slot.owes_output() {
+            slot.dirty = true;
+            // Each vhid at most once: the capacity is N.
+            let _ = dirty.push(slot.host.vhid().get());
+            pending_since.get_or_insert(now);
+        }
     }
 
-    fn leave_groups(&mut self) {
-        let link = self.driver.link_type();
-        let _ = self.driver.leave_multicast(link.multicast_mac_v4());
-        let _ = self.driver.leave_multicast(link.multicast_mac_v6());
+    fn mark_output(&mut self, now: Instant) {
+        if self.pending_since.is_none() {
+            self.pending_since = Some(now);
+        }
     }
 
-    /// Neighbour solicitations for a virtual IPv6 address go to its
-    /// solicited-node group: join the groups of addresses added, leave
-    /// those of addresses removed.
-    fn sync_solicited_groups(&mut self, old: Option<&VhostConfig>, new: Option<&VhostConfig>) {
-        let link = self.driver.link_type();
-        let v6 = |c: Option<&VhostConfig>, a: &IpAddr| c.is_some_and(|c| c.addresses().contains(a));
-        for addr in old.map(VhostConfig::addresses).unwrap_or(&[]) {
-            if let (IpAddr::V6(a), false) = (addr, v6(new, addr)) {
-                let _ = self.driver.leave_multicast(link.solicited_node_mac(*a));
-            }
+    fn queue_reply(&mut self, reply: Reply, now: Instant) -> bool {
+        if self.replies.push_back(reply).is_err() {
+            return false;
         }
-        for addr in new.map(VhostConfig::addresses).unwrap_or(&[]) {
-            if let (IpAddr::V6(a), false) = (addr, v6(old, addr)) {
-                let _ = self.driver.join_multicast(link.solicited_node_mac(*a));
-            }
-        }
+        self.mark_output(now);
+        true
     }
 
     fn refresh_next_deadline(&mut self) {
@@ -375,5 +526,34 @@ impl<D: Driver, const N: usize> CarpIf<D, N> {
         self.next_deadline = (min != deadlines::NONE).then(|| Instant::from_micros(min));
     }
 }
+
+/// Moves a vhost's events to the embedder's queue and acts on those with
+/// host-wide effects (demotion; the announcement is owed).
+fn forward_events(
+    slot: &mut Slot,
+    events: &mut heapless::Deque<Event, EVENT_QUEUE>,
+    dropped: &mut u64,
+    sysctl: &Sysctl,
+) {
+    while let Some(event) = slot.host.poll_event() {
+        match event.kind {
+            EventKind::Announce { .. } => slot.announce = true,
+            EventKind::Demote { reason, delta } => {
+                // The vhost counts in BSD units of one; the host demotes by
+                // the configured factor (FreeBSD: 240).
+                let factor = i32::from(sysctl.senderr_demotion_factor());
+                sysctl.demote(reason, delta.saturating_mul(factor));
+            }
+            _ => {}
+        }
+        LogEvent::Vhost(event).emit(sysctl.log_level());
+        if events.is_full() {
+            let _ = events.pop_front();
+            *dropped = dropped.saturating_add(1);
+        }
+        let _ = events.push_back(event);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,122 +1,189 @@
-//! Answering ARP and neighbour solicitations for the virtual addresses.
+//! Which host answers for a virtual address: ARP and neighbour
+//! solicitations on the wire, and the same answers for the host's own IP
+//! stack (BSD `carp_iamatch`, `carp_iamatch6`, `carp_output`).
 //!
 //! Only a MASTER answers, with its virtual MAC; backups stay silent. With
 //! `net.inet.carp.arpbalance` several vhids may hold one IPv4 address and
 //! the requester's address picks which of them answers (see
 //! [`crate::balance`]); IPv6 is never balanced.
 
-use core::net::IpAddr;
+use core::net::{IpAddr, Ipv4Addr};
 
-use carp_core::{State, VirtualHost};
+use carp_core::{Counter, Instant, State, VirtualHost};
 use carp_sysctl::Sysctl;
 
-use super::output::transmit;
+use super::outbox::Reply;
+use super::output::count;
+use super::slot::Slot;
 use super::{CarpIf, Input};
-use crate::arp::{emit_arp_reply, ArpOperation, ArpRepr};
+use crate::arp::{ArpOperation, ArpRepr};
 use crate::balance::arpbalance_choose;
-use crate::driver::Driver;
-use crate::frame::MAX_FRAME_LEN;
 use crate::lladdr::MacAddr;
-use crate::nd::{emit_solicited_na, NeighborSolicit};
+use crate::nd::NeighborSolicit;
+
+/// A virtual address this host answers for now (it is MASTER of a vhid
+/// holding it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OwnedAddr {
+    /// The virtual address.
+    pub addr: IpAddr,
+    /// The vhid holding it.
+    pub vhid: u8,
+    /// The source MAC for frames from it: the vhid's virtual MAC.
+    pub mac: MacAddr,
+}
+
+/// Who answers an ARP request for one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answerer {
+    /// No running vhost holds the address: not a virtual address.
+    NotOurs,
+    /// A virtual address someone else answers for (backups only here, or
+    /// another master's share under arpbalance).
+    Silent,
+    /// This vhid answers (this host is its master).
+    Vhid(u8),
+}
 
 fn holds(host: &VirtualHost, addr: IpAddr) -> bool {
     host.state() != State::Init && host.config().addresses().contains(&addr)
 }
 
-/// Who holds an address, without arpbalance.
-enum Holding<'a> {
-    /// No running vhost holds it: not ours.
-    Nobody,
-    /// Only backups hold it: stay silent.
-    Backups,
-    /// The first master holding it (list order) answers.
-    Master(&'a VirtualHost),
-}
-
-/// Walks the vhosts in list order and stops at the first master holding
-/// `addr`.
-fn first_master_holding(hosts: &[VirtualHost], addr: IpAddr) -> Holding<'_> {
+/// The first master holding `addr` in list order, without arpbalance.
+fn first_master(slots: &[Slot], addr: IpAddr) -> Answerer {
     let mut held = false;
-    for host in hosts.iter().filter(|h| holds(h, addr)) {
+    for host in slots.iter().map(|s| &s.host).filter(|h| holds(h, addr)) {
         if host.state() == State::Master {
-            return Holding::Master(host);
+            return Answerer::Vhid(host.vhid().get());
         }
         held = true;
     }
     if held {
-        Holding::Backups
+        Answerer::Silent
     } else {
-        Holding::Nobody
+        Answerer::NotOurs
     }
 }
 
-impl<D: Driver, const N: usize> CarpIf<D, N> {
-    pub(crate) fn answer_arp(&mut self, arp: &ArpRepr, sysctl: &Sysctl) -> Input {
+impl<const N: usize> CarpIf<N> {
+    /// BSD `carp_iamatch`: should this host answer an ARP request for
+    /// `target` from `requester`, and with which MAC? `Some(mac)` when it
+    /// must answer, from `mac`; `None` when it must stay silent, which for
+    /// a virtual address ([`CarpIf::is_virtual`]) means the host's own ARP
+    /// code must not answer either.
+    pub fn iamatch(
+        &self,
+        target: Ipv4Addr,
+        requester: Ipv4Addr,
+        sysctl: &Sysctl,
+    ) -> Option<MacAddr> {
+        match self.arp_answerer(target, requester, sysctl) {
+            Answerer::Vhid(vhid) => Some(self.parent.link.virtual_mac(vhid)),
+            Answerer::NotOurs | Answerer::Silent => None,
+        }
+    }
+
+    /// BSD `carp_output`: the source MAC of a frame the host sends from
+    /// `src`: the virtual MAC of the vhid this host is master of that holds
+    /// `src`, or `None` when `src` is not a virtual address owned here (a
+    /// backup must not send from it).
+    pub fn source_mac(&self, src: IpAddr) -> Option<MacAddr> {
+        match first_master(&self.slots, src) {
+            Answerer::Vhid(vhid) => Some(self.parent.link.virtual_mac(vhid)),
+            Answerer::NotOurs | Answerer::Silent => None,
+        }
+    }
+
+    /// True if a running vhid (BACKUP or MASTER) holds `addr`: the host's
+    /// own stack must leave ARP and neighbour discovery for it to carp.
+    pub fn is_virtual(&self, addr: IpAddr) -> bool {
+        self.slots.iter().any(|s| holds(&s.host, addr))
+    }
+
+    /// Every virtual address this host answers for now, with its vhid and
+    /// source MAC, in vhid order: what the host's IP stack should own.
+    pub fn owned_addresses(&self) -> impl Iterator<Item = OwnedAddr> + '_ {
+        let link = self.parent.link;
+        self.slots
+            .iter()
+            .map(|s| &s.host)
+            .filter(|h| h.state() == State::Master)
+            .flat_map(move |h| {
+                let vhid = h.vhid().get();
+                h.config().addresses().iter().map(move |addr| OwnedAddr {
+                    addr: *addr,
+                    vhid,
+                    mac: link.virtual_mac(vhid),
+                })
+            })
+    }
+
+    fn arp_answerer(&self, target: Ipv4Addr, requester: Ipv4Addr, sysctl: &Sysctl) -> Answerer {
+        let target = IpAddr::V4(target);
+        if !sysctl.arpbalance() {
+            return first_master(&self.slots, target);
+        }
+        // One pass collects the holders in list order (by index), then the
+        // requester's address picks one of them.
+        let mut holders: heapless::Vec<usize, N> = heapless::Vec::new();
+        for (at, slot) in self.slots.iter().enumerate() {
+            if holds(&slot.host, target) {
+                let _ = holders.push(at);
+            }
+        }
+        if holders.is_empty() {
+            return Answerer::NotOurs;
+        }
+        arpbalance_choose(requester, holders.iter().copied())
+            .and_then(|at| self.slots.get(at))
+            .filter(|s| s.host.state() == State::Master)
+            .map_or(Answerer::Silent, |s| Answerer::Vhid(s.host.vhid().get()))
+    }
+
+    pub(crate) fn answer_arp(&mut self, now: Instant, arp: &ArpRepr, sysctl: &Sysctl) -> Input {
         if arp.operation != ArpOperation::Request || arp.is_gratuitous() {
             return Input::NotCarp;
         }
-        let target = IpAddr::V4(arp.target_ip);
-        let chosen = if sysctl.arpbalance() {
-            // One pass collects the holders in list order (by index), then
-            // the requester's address picks one of them.
-            let mut holders: heapless::Vec<usize, N> = heapless::Vec::new();
-            for (at, host) in self.vhosts.iter().enumerate() {
-                if holds(host, target) {
-                    let _ = holders.push(at);
-                }
-            }
-            if holders.is_empty() {
-                return Input::NotCarp;
-            }
-            arpbalance_choose(arp.sender_ip, holders.iter().copied())
-                .and_then(|at| self.vhosts.get(at))
-                .filter(|h| h.state() == State::Master)
-        } else {
-            match first_master_holding(&self.vhosts, target) {
-                Holding::Nobody => return Input::NotCarp,
-                Holding::Backups => None,
-                Holding::Master(host) => Some(host),
-            }
+        let vhid = match self.arp_answerer(arp.target_ip, arp.sender_ip, sysctl) {
+            Answerer::NotOurs => return Input::NotCarp,
+            Answerer::Silent => return Input::Silent,
+            Answerer::Vhid(vhid) => vhid,
         };
-        let Some(vhid) = chosen.map(|h| h.vhid().get()) else {
-            return Input::Silent;
-        };
-        let link = self.driver.link_type();
-        let mac = link.virtual_mac(vhid);
-        let mut frame = [0u8; MAX_FRAME_LEN];
-        let sent = emit_arp_reply(link, mac, arp.target_ip, arp, &mut frame)
-            .ok()
-            .and_then(|len| frame.get(..len))
-            .is_some_and(|f| transmit(&mut self.driver, &mut self.stats, sysctl, f));
-        if sent {
+        if self.queue_reply(
+            Reply::Arp {
+                vhid,
+                request: *arp,
+            },
+            now,
+        ) {
             Input::ArpReplied { vhid }
         } else {
+            count(&mut self.stats, sysctl, Counter::Onomem);
             Input::Silent
         }
     }
 
     pub(crate) fn answer_solicitation(
         &mut self,
+        now: Instant,
         ns: &NeighborSolicit,
         requester: MacAddr,
         sysctl: &Sysctl,
     ) -> Input {
-        let target = IpAddr::V6(ns.target);
-        let vhid = match first_master_holding(&self.vhosts, target) {
-            Holding::Nobody => return Input::NotCarp,
-            Holding::Backups => return Input::Silent,
-            Holding::Master(host) => host.vhid().get(),
+        let vhid = match first_master(&self.slots, IpAddr::V6(ns.target)) {
+            Answerer::NotOurs => return Input::NotCarp,
+            Answerer::Silent => return Input::Silent,
+            Answerer::Vhid(vhid) => vhid,
         };
-        let link = self.driver.link_type();
-        let mac = link.virtual_mac(vhid);
-        let mut frame = [0u8; MAX_FRAME_LEN];
-        let sent = emit_solicited_na(link, mac, ns, requester, &mut frame)
-            .ok()
-            .and_then(|len| frame.get(..len))
-            .is_some_and(|f| transmit(&mut self.driver, &mut self.stats, sysctl, f));
-        if sent {
+        let reply = Reply::Na {
+            vhid,
+            ns: *ns,
+            requester,
+        };
+        if self.queue_reply(reply, now) {
             Input::NdReplied { vhid }
         } else {
+            count(&mut self.stats, sysctl, Counter::Onomem);
             Input::Silent
         }
     }

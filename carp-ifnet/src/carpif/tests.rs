@@ -11,56 +11,16 @@ use carp_core::{Counter, DemoteReason, EventKind, Reject};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::vec::Vec;
 
-#[derive(Debug)]
+/// The output side of a parent: records what carp asks of it.
+#[derive(Debug, Default)]
 struct Mock {
-    link: LinkType,
-    mac: MacAddr,
-    ip: Ipv4Addr,
-    ll: Ipv6Addr,
-    up: bool,
     fail: Option<TxError>,
     sent: Vec<Vec<u8>>,
     groups: Vec<MacAddr>,
-}
-
-impl Mock {
-    fn new(n: u8) -> Mock {
-        Mock {
-            link: LinkType::Ethernet,
-            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
-            ip: Ipv4Addr::new(192, 0, 2, n),
-            ll: Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n)),
-            up: true,
-            fail: None,
-            sent: Vec::new(),
-            groups: Vec::new(),
-        }
-    }
+    unicast: Vec<MacAddr>,
 }
 
 impl Driver for Mock {
-    fn link_type(&self) -> LinkType {
-        self.link
-    }
-    fn hw_addr(&self) -> MacAddr {
-        self.mac
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        if self.up {
-            LinkState::Up
-        } else {
-            LinkState::Down
-        }
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        Some(self.ip)
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        Some(self.ll)
-    }
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         match self.fail {
             Some(e) => Err(e),
@@ -75,12 +35,71 @@ impl Driver for Mock {
         Ok(())
     }
     fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
-        self.groups.retain(|g| *g != mac);
+        let at = self.groups.iter().position(|g| *g == mac).unwrap();
+        self.groups.remove(at);
+        Ok(())
+    }
+    fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
+        if accept {
+            self.unicast.push(mac);
+        } else {
+            self.unicast.retain(|m| *m != mac);
+        }
         Ok(())
     }
 }
 
+fn parent(n: u8) -> ParentInfo {
+    ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 0, n]))
+        .with_ipv4(Ipv4Addr::new(192, 0, 2, n))
+        .with_ipv6_link_local(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n)))
+}
+
+/// One host: its carp interface, its NIC and its sysctl tree.
+struct Host<const N: usize = DEFAULT_VHIDS> {
+    cif: CarpIf<N>,
+    nic: Mock,
+    s: Sysctl,
+}
+
+impl<const N: usize> Host<N> {
+    fn bare(n: u8) -> Host<N> {
+        Host {
+            cif: CarpIf::new(parent(n), LinkState::Up),
+            nic: Mock::default(),
+            s: Sysctl::new(),
+        }
+    }
+    fn add(&mut self, now: Instant, cfg: VhostConfig, seed: u64) -> Result<(), IfError> {
+        self.cif.add_vhost(now, cfg, seed, &self.s)
+    }
+    fn force(&mut self, now: Instant, vhid: u8, state: State) -> Result<(), IfError> {
+        self.cif.force_state(now, vhid, state, &self.s)
+    }
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<Input, Reject> {
+        self.cif.input(now, frame, &self.s)
+    }
+    fn poll(&mut self, now: Instant) {
+        self.cif.poll(now, &mut self.nic, &self.s);
+    }
+    /// Polls at `now` and takes every frame sent.
+    fn sent(&mut self, now: Instant) -> Vec<Vec<u8>> {
+        self.poll(now);
+        core::mem::take(&mut self.nic.sent)
+    }
+    /// Polls at the next deadline; returns it.
+    fn next(&mut self) -> Instant {
+        let t = self.cif.poll_timeout().unwrap();
+        self.poll(t);
+        t
+    }
+    fn state(&self, vhid: u8) -> State {
+        self.cif.vhost(vhid).unwrap().state()
+    }
+}
+
 const VADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
+const VMAC7: MacAddr = MacAddr([0, 0, 0x5e, 0, 1, 7]);
 
 fn us(n: u64) -> Instant {
     Instant::from_micros(n)
@@ -96,25 +115,22 @@ fn config(vhid: u8, skew: u8) -> VhostConfig {
         .unwrap()
 }
 
-fn host(n: u8, vhids: &[(u8, u8)]) -> (CarpIf<Mock>, Sysctl) {
-    let sysctl = Sysctl::new();
-    let mut cif = CarpIf::new(Mock::new(n));
+fn host(n: u8, vhids: &[(u8, u8)]) -> Host {
+    let mut h = Host::bare(n);
     for (vhid, skew) in vhids {
-        cif.add_vhost(us(0), config(*vhid, *skew), u64::from(n) << 40, &sysctl)
+        h.add(us(0), config(*vhid, *skew), u64::from(n) << 40)
             .unwrap();
     }
-    (cif, sysctl)
-}
-
-fn take_sent(cif: &mut CarpIf<Mock>) -> Vec<Vec<u8>> {
-    core::mem::take(&mut cif.driver_mut().sent)
+    h.poll(us(0));
+    h.nic.sent.clear();
+    h
 }
 
 /// A master's first advert frame (Ethernet, IPv4).
 fn master_advert() -> Vec<u8> {
-    let (mut m, s) = host(11, &[(7, 10)]);
-    m.force_state(us(0), 7, State::Master, &s).unwrap();
-    take_sent(&mut m).remove(0)
+    let mut m = host(11, &[(7, 10)]);
+    m.force(us(0), 7, State::Master).unwrap();
+    m.sent(us(0)).remove(0)
 }
 
 /// Re-checksums the IPv4 header (bytes 14..34) after an edit.
@@ -134,7 +150,7 @@ fn fix_carp_checksum(frame: &mut [u8]) {
 fn master_advert_frame_is_ipv4_multicast_from_the_virtual_mac() {
     let f = master_advert();
     assert_eq!(&f[0..6], &[0x01, 0x00, 0x5e, 0x00, 0x00, 0x12]);
-    assert_eq!(&f[6..12], &[0x00, 0x00, 0x5e, 0x00, 0x01, 7]);
+    assert_eq!(&f[6..12], &VMAC7.0);
     assert_eq!(&f[12..14], &[0x08, 0x00]);
     // IPv4: version/IHL 0x45, TOS 0x10, total 56, DF, TTL 255, proto 112.
     assert_eq!(&f[14..18], &[0x45, 0x10, 0x00, 0x38]);
@@ -146,18 +162,68 @@ fn master_advert_frame_is_ipv4_multicast_from_the_virtual_mac() {
 }
 
 #[test]
+fn commands_send_nothing_until_poll() {
+    let mut h: Host = Host::bare(11);
+    h.add(us(0), config(7, 10), 1).unwrap();
+    h.force(us(0), 7, State::Master).unwrap();
+    assert!(h.nic.sent.is_empty() && h.nic.groups.is_empty());
+    assert!(h.cif.has_pending_output());
+    // Output is owed since the command: poll at once.
+    assert_eq!(h.cif.poll_timeout(), Some(us(0)));
+    let sent = h.sent(us(0));
+    assert_eq!(sent.len(), 2, "advert and gratuitous ARP");
+    assert!(!h.cif.has_pending_output());
+    assert_eq!(h.cif.poll_timeout(), Some(us(1_039_062)));
+}
+
+#[test]
 fn joins_the_carp_groups_with_the_first_vhid_and_leaves_with_the_last() {
-    let (mut cif, s) = host(1, &[(1, 0)]);
-    assert_eq!(cif.driver().groups.len(), 2);
-    cif.remove_vhost(us(1), 1, &s).unwrap();
-    assert!(cif.driver().groups.is_empty());
+    let mut h = host(1, &[(1, 0)]);
+    assert_eq!(
+        h.nic.groups,
+        [
+            MacAddr([1, 0, 0x5e, 0, 0, 0x12]),
+            MacAddr([0x33, 0x33, 0, 0, 0, 0x12])
+        ]
+    );
+    h.cif.remove_vhost(us(1), 1, &h.s).unwrap();
+    h.poll(us(1));
+    assert!(h.nic.groups.is_empty());
+}
+
+#[test]
+fn a_frame_borrowed_from_the_nic_is_input_without_a_copy() {
+    /// A NIC that owns its receive buffer, as a DMA ring does.
+    struct Nic {
+        rx: [u8; 128],
+        rx_len: usize,
+        tx: Mock,
+    }
+    let advert = master_advert();
+    let mut nic = Nic {
+        rx: [0; 128],
+        rx_len: advert.len(),
+        tx: Mock::default(),
+    };
+    nic.rx[..advert.len()].copy_from_slice(&advert);
+    let s = Sysctl::new();
+    let mut cif: CarpIf = CarpIf::new(parent(12), LinkState::Up);
+    cif.add_vhost(us(0), config(7, 50), 0, &s).unwrap();
+    // The frame stays borrowed from the NIC while carp reads it.
+    let frame = &nic.rx[..nic.rx_len];
+    assert!(matches!(
+        cif.input(us(5), frame, &s),
+        Ok(Input::Advert { vhid: 7, .. })
+    ));
+    cif.poll(us(5), &mut nic.tx, &s);
+    assert_eq!(nic.tx.groups.len(), 2);
 }
 
 #[test]
 fn accepted_advert_restarts_master_down() {
-    let (mut b, s) = host(12, &[(7, 50)]);
+    let mut b = host(12, &[(7, 50)]);
     let f = master_advert();
-    let r = b.input(us(1_000_000), &f, &s).unwrap();
+    let r = b.input(us(1_000_000), &f).unwrap();
     assert_eq!(
         r,
         Input::Advert {
@@ -165,9 +231,10 @@ fn accepted_advert_restarts_master_down() {
             verdict: Verdict::KeepListening
         }
     );
-    assert_eq!(b.poll_timeout(), Some(us(1_000_000 + 3_195_312)));
-    assert_eq!(b.stats().get(Counter::Ipackets), 1);
-    assert_eq!(s.stats().get(Counter::Ipackets), 1);
+    assert_eq!(b.cif.poll_timeout(), Some(us(1_000_000 + 3_195_312)));
+    assert!(!b.cif.has_pending_output());
+    assert_eq!(b.cif.stats().get(Counter::Ipackets), 1);
+    assert_eq!(b.s.stats().get(Counter::Ipackets), 1);
 }
 
 /// Each malformed advert, with the one rejection it must cause.
@@ -269,75 +336,73 @@ fn bad_inputs() -> Vec<(&'static str, Vec<u8>, Reject)> {
 #[test]
 fn every_input_check_bumps_exactly_its_counter_and_changes_nothing() {
     for (what, frame, expected) in bad_inputs() {
-        let (mut b, s) = host(12, &[(7, 50)]);
-        let before_state = b.vhost(7).unwrap().state();
-        let before_deadline = b.poll_timeout();
-        let r = b.input(us(500), &frame, &s);
+        let mut b = host(12, &[(7, 50)]);
+        let before_state = b.state(7);
+        let before_deadline = b.cif.poll_timeout();
+        let r = b.input(us(500), &frame);
         assert_eq!(r, Err(expected), "{what}");
-        assert_eq!(b.stats().get(expected.counter()), 1, "{what}");
-        assert_eq!(s.stats().get(expected.counter()), 1, "{what}");
+        assert_eq!(b.cif.stats().get(expected.counter()), 1, "{what}");
+        assert_eq!(b.s.stats().get(expected.counter()), 1, "{what}");
         let moved: u64 = b
+            .cif
             .stats()
             .iter()
             .filter(|(c, _)| !matches!(c, Counter::Ipackets | Counter::Ipackets6))
             .map(|(_, v)| v)
             .sum();
         assert_eq!(moved, 1, "{what}: exactly one counter");
-        assert_eq!(b.vhost(7).unwrap().state(), before_state, "{what}");
-        assert_eq!(b.poll_timeout(), before_deadline, "{what}");
-        assert!(b.driver().sent.is_empty(), "{what}");
+        assert_eq!(b.state(7), before_state, "{what}");
+        assert_eq!(b.cif.poll_timeout(), before_deadline, "{what}");
+        assert!(!b.cif.has_pending_output(), "{what}");
+        assert!(b.sent(us(500)).is_empty(), "{what}");
     }
 }
 
 #[test]
 fn allow_zero_drops_and_counts() {
-    let (mut b, s) = host(12, &[(7, 50)]);
-    s.set("allow", 0).unwrap();
-    assert_eq!(b.input(us(1), &master_advert(), &s), Err(Reject::Disabled));
-    assert_eq!(b.stats().get(Counter::Disabled), 1);
+    let mut b = host(12, &[(7, 50)]);
+    b.s.set("allow", 0).unwrap();
+    assert_eq!(b.input(us(1), &master_advert()), Err(Reject::Disabled));
+    assert_eq!(b.cif.stats().get(Counter::Disabled), 1);
 }
 
 #[test]
 fn parent_without_vhids_counts_bad_interface() {
-    let s = Sysctl::new();
-    let mut cif: CarpIf<Mock> = CarpIf::new(Mock::new(12));
-    assert_eq!(
-        cif.input(us(1), &master_advert(), &s),
-        Err(Reject::BadInterface)
-    );
+    let mut h: Host = Host::bare(12);
+    assert_eq!(h.input(us(1), &master_advert()), Err(Reject::BadInterface));
 }
 
 #[test]
 fn replay_enforced_is_counted_and_ignored() {
-    let (mut b, s) = host(12, &[(7, 50)]);
-    s.set("replay", 2).unwrap();
+    let mut b = host(12, &[(7, 50)]);
+    b.s.set("replay", 2).unwrap();
     let f = master_advert();
-    b.input(us(1), &f, &s).unwrap();
-    let deadline = b.poll_timeout();
-    let r = b.input(us(2), &f, &s);
+    b.input(us(1), &f).unwrap();
+    let deadline = b.cif.poll_timeout();
+    let r = b.input(us(2), &f);
     assert!(matches!(r, Err(Reject::Replay { .. })));
-    assert_eq!(b.stats().get(Counter::Replay), 1);
-    assert_eq!(b.poll_timeout(), deadline);
+    assert_eq!(b.cif.stats().get(Counter::Replay), 1);
+    assert_eq!(b.cif.poll_timeout(), deadline);
 }
 
 #[test]
 fn non_carp_frames_are_left_alone() {
-    let (mut b, s) = host(12, &[(7, 50)]);
+    let mut b = host(12, &[(7, 50)]);
     let mut f = master_advert();
     f[23] = 6; // TCP
     fix_ip_checksum(&mut f);
-    assert_eq!(b.input(us(1), &f, &s), Ok(Input::NotCarp));
-    assert_eq!(b.input(us(1), &[0u8; 5], &s), Ok(Input::NotCarp));
-    assert_eq!(b.stats().iter().map(|(_, v)| v).sum::<u64>(), 0);
+    assert_eq!(b.input(us(1), &f), Ok(Input::NotCarp));
+    assert_eq!(b.input(us(1), &[0u8; 5]), Ok(Input::NotCarp));
+    assert_eq!(b.cif.stats().iter().map(|(_, v)| v).sum::<u64>(), 0);
 }
 
 #[test]
 fn takeover_sends_advert_then_gratuitous_arp_and_repeats_it_after_two_adverts() {
-    let (mut cif, s) = host(11, &[(7, 10)]);
-    let t = cif.poll_timeout().unwrap();
+    let mut h = host(11, &[(7, 10)]);
+    assert_eq!(h.cif.poll_timeout(), Some(us(3_039_062)));
+    let t = h.next();
     assert_eq!(t, us(3_039_062));
-    cif.handle_timeout(t, &s);
-    let sent = take_sent(&mut cif);
+    let sent = core::mem::take(&mut h.nic.sent);
     assert_eq!(sent.len(), 2);
     assert_eq!(&sent[0][12..14], &[0x08, 0x00], "advert first");
     assert_eq!(&sent[1][12..14], &[0x08, 0x06], "then ARP");
@@ -347,16 +412,17 @@ fn takeover_sends_advert_then_gratuitous_arp_and_repeats_it_after_two_adverts() 
     let Body::Arp(arp) = frame.body else { panic!() };
     assert!(arp.is_gratuitous());
     assert_eq!(arp.sender_ip, VADDR);
-    assert_eq!(arp.sender_mac, MacAddr([0, 0, 0x5e, 0, 1, 7]));
+    assert_eq!(arp.sender_mac, VMAC7);
     assert_eq!(frame.dst, MacAddr::BROADCAST);
-    let t2 = cif.poll_timeout().unwrap();
-    assert_eq!(t2, us(3_039_062 + 1_039_062));
-    cif.handle_timeout(t2, &s);
-    let sent = take_sent(&mut cif);
-    assert_eq!(sent.len(), 2, "second advert carries the delayed ARP");
-    cif.handle_timeout(cif.poll_timeout().unwrap(), &s);
-    assert_eq!(take_sent(&mut cif).len(), 1);
-    let events: Vec<EventKind> = core::iter::from_fn(|| cif.poll_event())
+    assert_eq!(h.next(), us(3_039_062 + 1_039_062));
+    assert_eq!(
+        h.sent(us(0)).len(),
+        2,
+        "second advert carries the delayed ARP"
+    );
+    h.next();
+    assert_eq!(core::mem::take(&mut h.nic.sent).len(), 1);
+    let events: Vec<EventKind> = core::iter::from_fn(|| h.cif.poll_event())
         .map(|e| e.kind)
         .collect();
     assert!(events.contains(&EventKind::Announce { repeat: true }));
@@ -384,36 +450,52 @@ fn arp_request(sender: Ipv4Addr, target: Ipv4Addr) -> Vec<u8> {
 
 #[test]
 fn only_the_master_answers_arp_with_the_virtual_mac() {
-    let (mut m, s) = host(11, &[(7, 10)]);
-    let (mut b, sb) = host(12, &[(7, 50)]);
-    m.force_state(us(0), 7, State::Master, &s).unwrap();
-    take_sent(&mut m);
+    let mut m = host(11, &[(7, 10)]);
+    let mut b = host(12, &[(7, 50)]);
+    m.force(us(0), 7, State::Master).unwrap();
+    m.sent(us(0));
     let req = arp_request(Ipv4Addr::new(192, 0, 2, 50), VADDR);
-    assert_eq!(m.input(us(1), &req, &s), Ok(Input::ArpReplied { vhid: 7 }));
-    assert_eq!(b.input(us(1), &req, &sb), Ok(Input::Silent));
-    assert!(b.driver().sent.is_empty());
-    let reply = take_sent(&mut m).remove(0);
+    assert_eq!(m.input(us(1), &req), Ok(Input::ArpReplied { vhid: 7 }));
+    // The answer is queued: poll now.
+    assert_eq!(m.cif.poll_timeout(), Some(us(1)));
+    assert_eq!(b.input(us(1), &req), Ok(Input::Silent));
+    assert!(b.sent(us(1)).is_empty());
+    let reply = m.sent(us(1)).remove(0);
     let Body::Arp(arp) = parse(LinkType::Ethernet, &reply).unwrap().body else {
         panic!()
     };
     assert_eq!(arp.operation, ArpOperation::Reply);
-    assert_eq!(arp.sender_mac, MacAddr([0, 0, 0x5e, 0, 1, 7]));
-    assert_eq!(&reply[6..12], &[0, 0, 0x5e, 0, 1, 7]);
+    assert_eq!(arp.sender_mac, VMAC7);
+    assert_eq!(&reply[6..12], &VMAC7.0);
     // Not a virtual address: not ours.
     let other = arp_request(Ipv4Addr::new(192, 0, 2, 50), Ipv4Addr::new(192, 0, 2, 99));
-    assert_eq!(m.input(us(2), &other, &s), Ok(Input::NotCarp));
+    assert_eq!(m.input(us(2), &other), Ok(Input::NotCarp));
+}
+
+#[test]
+fn answers_beyond_the_reply_queue_are_dropped_and_counted() {
+    let mut m = host(11, &[(7, 10)]);
+    m.force(us(0), 7, State::Master).unwrap();
+    m.sent(us(0));
+    let req = arp_request(Ipv4Addr::new(192, 0, 2, 50), VADDR);
+    for _ in 0..REPLY_QUEUE {
+        assert_eq!(m.input(us(1), &req), Ok(Input::ArpReplied { vhid: 7 }));
+    }
+    assert_eq!(m.input(us(1), &req), Ok(Input::Silent));
+    assert_eq!(m.cif.stats().get(Counter::Onomem), 1);
+    assert_eq!(m.sent(us(1)).len(), REPLY_QUEUE);
 }
 
 #[test]
 fn arpbalance_spreads_requesters_evenly_over_the_masters() {
     // Three hosts share 192.0.2.100 on vhids 1..3; host k is master of vhid k.
-    let mut hosts: Vec<(CarpIf<Mock>, Sysctl)> = (1..=3u8)
+    let mut hosts: Vec<Host> = (1..=3u8)
         .map(|k| {
-            let (mut cif, s) = host(10 + k, &[(1, 100), (2, 100), (3, 100)]);
-            s.set("arpbalance", 1).unwrap();
-            cif.force_state(us(0), k, State::Master, &s).unwrap();
-            take_sent(&mut cif);
-            (cif, s)
+            let mut h = host(10 + k, &[(1, 100), (2, 100), (3, 100)]);
+            h.s.set("arpbalance", 1).unwrap();
+            h.force(us(0), k, State::Master).unwrap();
+            h.sent(us(0));
+            h
         })
         .collect();
     let mut answered = [0usize; 3];
@@ -427,13 +509,18 @@ fn arpbalance_spreads_requesters_evenly_over_the_masters() {
         let sender = Ipv4Addr::from(u32::from(base) + n % 150);
         let req = arp_request(sender, VADDR);
         let mut replies = 0;
-        for (i, (cif, s)) in hosts.iter_mut().enumerate() {
-            if let Ok(Input::ArpReplied { vhid }) = cif.input(us(1), &req, s) {
+        for (i, h) in hosts.iter_mut().enumerate() {
+            let iamatch = h.cif.iamatch(VADDR, sender, &h.s);
+            if let Ok(Input::ArpReplied { vhid }) = h.input(us(1), &req) {
                 assert_eq!(usize::from(vhid), i + 1);
                 assert_eq!(vhid as u32, u32::from(sender) % 3 + 1);
+                assert_eq!(iamatch, Some(LinkType::Ethernet.virtual_mac(vhid)));
                 answered[i] += 1;
                 replies += 1;
+            } else {
+                assert_eq!(iamatch, None);
             }
+            h.sent(us(1));
         }
         assert_eq!(replies, 1, "exactly one host answers {sender}");
     }
@@ -443,17 +530,17 @@ fn arpbalance_spreads_requesters_evenly_over_the_masters() {
 #[test]
 fn master_answers_neighbour_solicitation_and_announces_na_on_takeover() {
     let v6: Ipv6Addr = "2001:db8::100".parse().unwrap();
-    let s = Sysctl::new();
-    let mut cif: CarpIf<Mock> = CarpIf::new(Mock::new(11));
+    let mut h: Host = Host::bare(11);
     let cfg = config(5, 0).with_address(IpAddr::V6(v6)).unwrap();
-    cif.add_vhost(us(0), cfg, 0, &s).unwrap();
+    h.add(us(0), cfg, 0).unwrap();
+    h.poll(us(0));
     // The two CARP groups and the solicited-node group of the address.
-    assert!(cif
-        .driver()
+    assert!(h
+        .nic
         .groups
         .contains(&MacAddr([0x33, 0x33, 0xff, 0x00, 0x01, 0x00])));
-    cif.force_state(us(0), 5, State::Master, &s).unwrap();
-    let sent = take_sent(&mut cif);
+    h.force(us(0), 5, State::Master).unwrap();
+    let sent = h.sent(us(0));
     // IPv4 advert, IPv6 advert, gratuitous ARP, unsolicited NA.
     let ethertypes: Vec<[u8; 2]> = sent.iter().map(|f| [f[12], f[13]]).collect();
     assert_eq!(ethertypes, [[8, 0], [0x86, 0xdd], [8, 6], [0x86, 0xdd]]);
@@ -464,88 +551,221 @@ fn master_answers_neighbour_solicitation_and_announces_na_on_takeover() {
     // A solicitation is answered.
     let soliciter: Ipv6Addr = "fe80::84e1:c0ff:fed8:12b1".parse().unwrap();
     let ns = crate::nd::tests::ns_frame(soliciter, v6, Some(MacAddr([2, 0, 0, 0, 0, 9])), 255);
-    assert_eq!(cif.input(us(1), &ns, &s), Ok(Input::NdReplied { vhid: 5 }));
-    cif.force_state(us(2), 5, State::Backup, &s).unwrap();
-    take_sent(&mut cif);
-    assert_eq!(cif.input(us(3), &ns, &s), Ok(Input::Silent));
-    assert!(cif.driver().sent.is_empty());
+    assert_eq!(h.input(us(1), &ns), Ok(Input::NdReplied { vhid: 5 }));
+    assert_eq!(h.sent(us(1)).len(), 1);
+    h.force(us(2), 5, State::Backup).unwrap();
+    h.sent(us(2));
+    assert_eq!(h.input(us(3), &ns), Ok(Input::Silent));
+    assert!(h.sent(us(3)).is_empty());
+}
+
+/// The R flag of the neighbour advertisement in `frame` (Ethernet, IPv6).
+fn na_router_flag(frame: &[u8]) -> bool {
+    let Body::Ipv6 { header, payload } = parse(LinkType::Ethernet, frame).unwrap().body else {
+        panic!()
+    };
+    crate::nd::NeighborAdvert::parse(&header, payload)
+        .unwrap()
+        .router
+}
+
+#[test]
+fn neighbour_advertisements_carry_the_router_flag_of_the_parent() {
+    let v6: Ipv6Addr = "2001:db8::100".parse().unwrap();
+    for router in [false, true] {
+        let mut h: Host = Host {
+            cif: CarpIf::new(parent(11).with_router(router), LinkState::Up),
+            nic: Mock::default(),
+            s: Sysctl::new(),
+        };
+        let cfg = VhostConfig::new(Vhid::new(5).unwrap())
+            .with_address(IpAddr::V6(v6))
+            .unwrap();
+        h.add(us(0), cfg, 0).unwrap();
+        h.force(us(0), 5, State::Master).unwrap();
+        let sent = h.sent(us(0));
+        assert_eq!(na_router_flag(&sent[1]), router, "unsolicited NA");
+        let soliciter: Ipv6Addr = "fe80::9".parse().unwrap();
+        let ns = crate::nd::tests::ns_frame(soliciter, v6, Some(MacAddr([2, 0, 0, 0, 0, 9])), 255);
+        h.input(us(1), &ns).unwrap();
+        assert_eq!(na_router_flag(&h.sent(us(1))[0]), router, "solicited NA");
+    }
+}
+
+#[test]
+fn the_unicast_filter_follows_mastership_and_removal() {
+    let mut h = host(11, &[(7, 10), (8, 10)]);
+    assert!(h.nic.unicast.is_empty());
+    h.force(us(0), 7, State::Master).unwrap();
+    h.poll(us(0));
+    assert_eq!(h.nic.unicast, [VMAC7]);
+    h.force(us(1), 7, State::Backup).unwrap();
+    h.poll(us(1));
+    assert!(h.nic.unicast.is_empty());
+    h.force(us(2), 8, State::Master).unwrap();
+    h.poll(us(2));
+    assert_eq!(h.nic.unicast, [MacAddr([0, 0, 0x5e, 0, 1, 8])]);
+    // A removed master bows out, and the filter closes.
+    h.nic.sent.clear();
+    h.cif.remove_vhost(us(3), 8, &h.s).unwrap();
+    let sent = h.sent(us(3));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0][36], sent[0][39]),
+        (255, 255),
+        "bow-out: advskew and advbase 255"
+    );
+    assert!(h.nic.unicast.is_empty());
+}
+
+#[test]
+fn what_the_host_ip_stack_asks() {
+    let mut h = host(11, &[(7, 10), (9, 10)]);
+    let requester = Ipv4Addr::new(192, 0, 2, 50);
+    assert!(h.cif.is_virtual(IpAddr::V4(VADDR)));
+    assert!(!h.cif.is_virtual(IpAddr::V4(requester)));
+    assert_eq!(h.cif.iamatch(VADDR, requester, &h.s), None);
+    assert_eq!(h.cif.source_mac(IpAddr::V4(VADDR)), None, "backup");
+    assert_eq!(h.cif.owned_addresses().count(), 0);
+    h.force(us(0), 9, State::Master).unwrap();
+    let vmac9 = MacAddr([0, 0, 0x5e, 0, 1, 9]);
+    assert_eq!(h.cif.iamatch(VADDR, requester, &h.s), Some(vmac9));
+    assert_eq!(h.cif.source_mac(IpAddr::V4(VADDR)), Some(vmac9));
+    let owned: Vec<OwnedAddr> = h.cif.owned_addresses().collect();
+    assert_eq!(
+        owned,
+        [OwnedAddr {
+            addr: IpAddr::V4(VADDR),
+            vhid: 9,
+            mac: vmac9
+        }]
+    );
+    // In list order the first master answers.
+    h.force(us(0), 7, State::Master).unwrap();
+    assert_eq!(h.cif.source_mac(IpAddr::V4(VADDR)), Some(VMAC7));
+    assert_eq!(h.cif.owned_addresses().count(), 2);
+}
+
+#[test]
+fn a_parent_without_ipv4_sends_from_0_0_0_0_and_knows_its_own() {
+    let mut h: Host = Host {
+        cif: CarpIf::new(
+            ParentInfo::ethernet(MacAddr([2, 0, 0, 0, 0, 11])),
+            LinkState::Up,
+        ),
+        nic: Mock::default(),
+        s: Sysctl::new(),
+    };
+    h.add(us(0), config(7, 10), 1).unwrap();
+    h.force(us(0), 7, State::Master).unwrap();
+    let advert = h.sent(us(0)).remove(0);
+    assert_eq!(&advert[26..30], &[0, 0, 0, 0], "NetBSD's source");
+    assert_eq!(h.cif.stats().get(Counter::Opackets), 1);
+    // Looped back to us, it is ours (the counter we sent).
+    assert_eq!(h.input(us(1), &advert), Err(Reject::Own));
+    // A peer's advert from 0.0.0.0 is accepted.
+    let mut b = host(12, &[(7, 50)]);
+    assert!(matches!(
+        b.input(us(1), &advert),
+        Ok(Input::Advert { vhid: 7, .. })
+    ));
 }
 
 #[test]
 fn link_flap_goes_to_init_demotes_the_host_and_recovers() {
-    let (mut cif, s) = host(11, &[(1, 0), (2, 0)]);
-    cif.force_state(us(0), 1, State::Master, &s).unwrap();
-    cif.set_link(us(10), false, &s);
-    assert!(cif.vhosts().all(|v| v.state() == State::Init));
-    assert_eq!(cif.poll_timeout(), None);
-    assert_eq!(s.demotion().get(DemoteReason::LinkDown), 240);
-    assert_eq!(s.policy().demotion, 240);
-    cif.set_link(us(20), true, &s);
-    assert!(cif.vhosts().all(|v| v.state() == State::Backup));
-    assert_eq!(s.policy().demotion, 0);
+    let mut h = host(11, &[(1, 0), (2, 0)]);
+    h.force(us(0), 1, State::Master).unwrap();
+    h.cif.set_link(us(10), false, &h.s);
+    assert!(h.cif.vhosts().all(|v| v.state() == State::Init));
+    h.poll(us(10));
+    assert_eq!(h.cif.poll_timeout(), None);
+    assert_eq!(h.s.demotion().get(DemoteReason::LinkDown), 240);
+    assert_eq!(h.s.policy().demotion, 240);
+    // Told twice, demoted once.
+    h.cif.set_link(us(11), false, &h.s);
+    assert_eq!(h.s.demotion().get(DemoteReason::LinkDown), 240);
+    h.cif.set_link(us(20), true, &h.s);
+    assert!(h.cif.vhosts().all(|v| v.state() == State::Backup));
+    assert_eq!(h.s.policy().demotion, 0);
 }
 
 #[test]
 fn send_errors_demote_the_host_by_the_factor_and_recover() {
-    let (mut cif, s) = host(11, &[(1, 0)]);
-    cif.force_state(us(0), 1, State::Master, &s).unwrap();
-    cif.driver_mut().fail = Some(TxError::NoBuffers);
+    let mut h = host(11, &[(1, 0)]);
+    h.force(us(0), 1, State::Master).unwrap();
+    h.sent(us(0));
+    h.nic.fail = Some(TxError::NoBuffers);
     let mut now = us(0);
     for _ in 0..3 {
-        now = cif.poll_timeout().unwrap();
-        cif.handle_timeout(now, &s);
+        now = h.next();
     }
     // Three adverts and the delayed gratuitous ARP of the second one.
-    assert_eq!(cif.stats().get(Counter::Onomem), 4);
-    assert_eq!(s.stats().get(Counter::Onomem), 4);
-    assert_eq!(s.demotion().get(DemoteReason::SendErrors), 240);
-    cif.driver_mut().fail = None;
+    assert_eq!(h.cif.stats().get(Counter::Onomem), 4);
+    assert_eq!(h.s.stats().get(Counter::Onomem), 4);
+    assert_eq!(h.s.demotion().get(DemoteReason::SendErrors), 240);
+    h.nic.fail = None;
     for _ in 0..3 {
-        now = cif.poll_timeout().unwrap();
-        cif.handle_timeout(now, &s);
+        now = h.next();
     }
-    assert_eq!(s.demotion().get(DemoteReason::SendErrors), 0);
+    assert_eq!(h.s.demotion().get(DemoteReason::SendErrors), 0);
     assert!(now > us(0));
 }
 
 #[test]
 fn poll_timeout_is_the_earliest_over_all_vhids() {
-    let (mut cif, s) = host(11, &[(1, 200), (2, 10), (3, 100)]);
-    assert_eq!(cif.poll_timeout(), Some(us(3_039_062)));
-    cif.handle_timeout(us(3_039_062), &s);
-    assert_eq!(cif.vhost(2).unwrap().state(), State::Master);
-    assert_eq!(cif.vhost(1).unwrap().state(), State::Backup);
+    let mut h = host(11, &[(1, 200), (2, 10), (3, 100)]);
+    assert_eq!(h.cif.poll_timeout(), Some(us(3_039_062)));
+    h.poll(us(3_039_062));
+    assert_eq!(h.state(2), State::Master);
+    assert_eq!(h.state(1), State::Backup);
     // Next: vhid 3's master-down (3 s + 100/256 s), before vhid 2's second
     // advert (+1.039062 s) and vhid 1's master-down (3 s + 200/256 s).
-    assert_eq!(cif.poll_timeout(), Some(us(3_390_625)));
-    cif.handle_timeout(us(3_390_625), &s);
-    assert_eq!(cif.poll_timeout(), Some(us(3_781_250)));
+    assert_eq!(h.cif.poll_timeout(), Some(us(3_390_625)));
+    h.poll(us(3_390_625));
+    assert_eq!(h.cif.poll_timeout(), Some(us(3_781_250)));
 }
 
 #[test]
 fn commands_refuse_cleanly() {
-    let (mut cif, s) = host(11, &[(1, 0)]);
+    let mut h = host(11, &[(1, 0)]);
+    assert_eq!(h.add(us(0), config(1, 5), 0), Err(IfError::VhidExists(1)));
+    assert_eq!(h.cif.vhost(1).unwrap().config().advskew.get(), 0);
     assert_eq!(
-        cif.add_vhost(us(0), config(1, 5), 0, &s),
-        Err(IfError::VhidExists(1))
-    );
-    assert_eq!(cif.vhost(1).unwrap().config().advskew.get(), 0);
-    assert_eq!(
-        cif.set_admin(us(0), 9, false, &s),
+        h.cif.set_admin(us(0), 9, false, &h.s),
         Err(IfError::NoSuchVhid(9))
     );
-    let mut small: CarpIf<Mock, 1> = CarpIf::new(Mock::new(3));
-    small.add_vhost(us(0), config(1, 0), 0, &s).unwrap();
+    let mut small: Host<1> = Host::bare(3);
+    small.add(us(0), config(1, 0), 0).unwrap();
     assert_eq!(
-        small.add_vhost(us(0), config(2, 0), 0, &s),
+        small.add(us(0), config(2, 0), 0),
         Err(IfError::Full { capacity: 1 })
     );
 }
 
 #[test]
+fn removals_beyond_the_capacity_without_a_poll_are_refused() {
+    let mut h: Host<1> = Host::bare(3);
+    for vhid in 1..=2 {
+        h.add(us(0), config(vhid, 0), 0).unwrap();
+        h.force(us(0), vhid, State::Master).unwrap();
+        if vhid == 1 {
+            h.cif.remove_vhost(us(0), vhid, &h.s).unwrap();
+        }
+    }
+    assert_eq!(
+        h.cif.remove_vhost(us(0), 2, &h.s),
+        Err(IfError::OutputPending)
+    );
+    assert_eq!(h.state(2), State::Master, "refused: nothing changed");
+    let bow_outs = h.sent(us(0));
+    assert!(bow_outs.iter().any(|f| f[36] == 255));
+    h.cif.remove_vhost(us(0), 2, &h.s).unwrap();
+}
+
+#[test]
 fn two_interfaces_on_a_wire_elect_and_fail_over() {
-    let (mut a, sa) = host(11, &[(7, 10)]);
-    let (mut b, sb) = host(12, &[(7, 50)]);
+    let mut a = host(11, &[(7, 10)]);
+    let mut b = host(12, &[(7, 50)]);
     let mut now = us(0);
     let mut a_alive = true;
     while now < Instant::from_secs(30) {
@@ -553,29 +773,30 @@ fn two_interfaces_on_a_wire_elect_and_fail_over() {
             a_alive = false;
         }
         if a_alive {
-            a.handle_timeout(now, &sa);
+            a.poll(now);
         }
-        b.handle_timeout(now, &sb);
-        for f in take_sent(&mut a) {
+        b.poll(now);
+        for f in core::mem::take(&mut a.nic.sent) {
             if a_alive {
-                let _ = b.input(now, &f, &sb);
+                let _ = b.input(now, &f);
             }
         }
-        for f in take_sent(&mut b) {
+        for f in core::mem::take(&mut b.nic.sent) {
             if a_alive {
-                let _ = a.input(now, &f, &sa);
+                let _ = a.input(now, &f);
             }
         }
-        let next_a = if a_alive { a.poll_timeout() } else { None };
-        now = [next_a, b.poll_timeout()]
+        let next_a = if a_alive { a.cif.poll_timeout() } else { None };
+        now = [next_a, b.cif.poll_timeout()]
             .into_iter()
             .flatten()
             .min()
-            .unwrap();
+            .unwrap()
+            .max(now);
     }
-    assert_eq!(b.vhost(7).unwrap().state(), State::Master);
-    let last = b.vhost(7).unwrap().last_heard().unwrap();
-    let took = core::iter::from_fn(|| b.poll_event())
+    assert_eq!(b.state(7), State::Master);
+    let last = b.cif.vhost(7).unwrap().last_heard().unwrap();
+    let took = core::iter::from_fn(|| b.cif.poll_event())
         .find(|e| {
             matches!(
                 e.kind,

@@ -60,7 +60,6 @@ use super::status::{IfFlags, Status, StatusHeader};
 use super::words::{parse_words, CarpdevChange, IfconfigRequest, Lifecycle};
 use super::CtlError;
 use crate::carpif::{CarpIf, IfError};
-use crate::driver::Driver;
 
 /// Interface names a registry holds when the capacity is not given.
 pub const DEFAULT_INTERFACES: usize = 16;
@@ -185,10 +184,10 @@ impl<const M: usize> CarpInterfaces<M> {
     ///
     /// # Errors
     /// [`CtlError::BadIfName`] or [`CtlError::NoSuchInterface`].
-    pub fn destroy<D: Driver, const N: usize>(
+    pub fn destroy<const N: usize>(
         &mut self,
         name: &str,
-        carpif: &mut CarpIf<D, N>,
+        carpif: &mut CarpIf<N>,
         now: Instant,
         sysctl: &Sysctl,
     ) -> Result<(), CtlError> {
@@ -220,11 +219,11 @@ impl<const M: usize> CarpInterfaces<M> {
     /// [`CtlError::WrongCarpdev`], [`CtlError::VhidInUse`],
     /// [`CtlError::Config`] with `NotRunning` for a state that cannot be
     /// entered, [`CtlError::If`] when the parent is full.
-    pub fn set<D: Driver, const N: usize>(
+    pub fn set<const N: usize>(
         &mut self,
         name: &str,
         req: &CarpReq,
-        carpif: &mut CarpIf<D, N>,
+        carpif: &mut CarpIf<N>,
         now: Instant,
         sysctl: &Sysctl,
     ) -> Result<(), CtlError> {
@@ -259,11 +258,7 @@ impl<const M: usize> CarpInterfaces<M> {
     /// [`CtlError::NoSuchInterface`], [`CtlError::NoVhid`], or
     /// [`CtlError::If`] when the vhid was removed from the parent behind
     /// the registry's back.
-    pub fn get<D: Driver, const N: usize>(
-        &self,
-        name: &str,
-        carpif: &CarpIf<D, N>,
-    ) -> Result<CarpReq, CtlError> {
+    pub fn get<const N: usize>(&self, name: &str, carpif: &CarpIf<N>) -> Result<CarpReq, CtlError> {
         let entry = self.entry(name)?;
         let (config, state, carpdev) = match &entry.slot {
             Slot::Unset => return Err(CtlError::NoVhid(entry.name)),
@@ -301,11 +296,11 @@ impl<const M: usize> CarpInterfaces<M> {
     /// The parser's ([`parse_words`]), [`IfconfigRequest::apply`]'s,
     /// [`CtlError::MissingVhid`] for settings on a name without a vhid,
     /// and those of [`CarpInterfaces::create`], [`CarpInterfaces::set`].
-    pub fn ifconfig<D: Driver, const N: usize>(
+    pub fn ifconfig<const N: usize>(
         &mut self,
         name: &str,
         words: &str,
-        carpif: &mut CarpIf<D, N>,
+        carpif: &mut CarpIf<N>,
         now: Instant,
         sysctl: &Sysctl,
     ) -> Result<(), CtlError> {
@@ -318,11 +313,11 @@ impl<const M: usize> CarpInterfaces<M> {
     ///
     /// # Errors
     /// As [`CarpInterfaces::ifconfig`], less the parser's.
-    pub fn configure<D: Driver, const N: usize>(
+    pub fn configure<const N: usize>(
         &mut self,
         name: &str,
         req: &IfconfigRequest,
-        carpif: &mut CarpIf<D, N>,
+        carpif: &mut CarpIf<N>,
         now: Instant,
         sysctl: &Sysctl,
     ) -> Result<(), CtlError> {
@@ -354,14 +349,14 @@ impl<const M: usize> CarpInterfaces<M> {
     /// [`CtlError::NoSuchInterface`], or [`CtlError::If`] when the vhid was
     /// removed from the parent behind the registry's back. A failing `out`
     /// ends the output early and is not an error of the request.
-    pub fn status<D: Driver, const N: usize, W: core::fmt::Write>(
+    pub fn status<const N: usize, W: core::fmt::Write>(
         &self,
         name: &str,
-        carpif: &CarpIf<D, N>,
+        carpif: &CarpIf<N>,
         out: &mut W,
     ) -> Result<(), CtlError> {
         let entry = self.entry(name)?;
-        let mtu = u32::try_from(carpif.driver().mtu()).unwrap_or(u32::MAX);
+        let mtu = u32::try_from(carpif.parent().mtu).unwrap_or(u32::MAX);
         let (config, state, up) = match &entry.slot {
             Slot::Unset => {
                 let flags = if entry.up {
@@ -460,10 +455,10 @@ impl<const M: usize> CarpInterfaces<M> {
     }
 
     /// The current configuration of entry `at`, if it has a vhid.
-    fn current_config<'a, D: Driver, const N: usize>(
+    fn current_config<'a, const N: usize>(
         &'a self,
         at: usize,
-        carpif: &'a CarpIf<D, N>,
+        carpif: &'a CarpIf<N>,
     ) -> Result<Option<&'a VhostConfig>, CtlError> {
         match self.entries.get(at).map(|e| &e.slot) {
             Some(Slot::Attached(vhid)) => carpif
@@ -476,11 +471,11 @@ impl<const M: usize> CarpInterfaces<M> {
     }
 
     /// Turns parsed words into a plan for entry `at` and commits it.
-    fn apply_request<D: Driver, const N: usize>(
+    fn apply_request<const N: usize>(
         &mut self,
         at: usize,
         req: &IfconfigRequest,
-        carpif: &mut CarpIf<D, N>,
+        carpif: &mut CarpIf<N>,
         now: Instant,
         sysctl: &Sysctl,
     ) -> Result<(), CtlError> {
@@ -520,11 +515,11 @@ impl<const M: usize> CarpInterfaces<M> {
     }
 
     /// Checks a plan whole, then applies it to entry `at` and the parent.
-    fn commit<D: Driver, const N: usize>(
+    fn commit<const N: usize>(
         &mut self,
         at: usize,
         plan: Plan,
-        carpif: &mut CarpIf<D, N>,
+        carpif: &mut CarpIf<N>,
         now: Instant,
         sysctl: &Sysctl,
     ) -> Result<(), CtlError> {

@@ -143,7 +143,15 @@ fn every_truncation_of_a_solicitation_is_an_error() {
 fn solicited_advert_answers_the_soliciter_as_the_virtual_mac() {
     let ns = parse_ns(&ns_frame(host(), vip(), Some(HOST_MAC), 255)).unwrap();
     let mut out = [0u8; MAX_FRAME_LEN];
-    let n = emit_solicited_na(LinkType::Ethernet, VMAC, &ns, MacAddr::ZERO, &mut out).unwrap();
+    let n = emit_solicited_na(
+        LinkType::Ethernet,
+        VMAC,
+        &ns,
+        MacAddr::ZERO,
+        false,
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(n, advert_frame_len(LinkType::Ethernet));
     assert_eq!(n, 86);
     let f = &out[..n];
@@ -181,7 +189,7 @@ fn solicited_advert_answers_the_soliciter_as_the_virtual_mac() {
 fn solicited_advert_without_lladdr_option_goes_to_the_frame_source() {
     let ns = parse_ns(&ns_frame(host(), vip(), None, 255)).unwrap();
     let mut out = [0u8; MAX_FRAME_LEN];
-    let n = emit_solicited_na(LinkType::Ethernet, VMAC, &ns, HOST_MAC, &mut out).unwrap();
+    let n = emit_solicited_na(LinkType::Ethernet, VMAC, &ns, HOST_MAC, false, &mut out).unwrap();
     assert_eq!(&out[..6], &HOST_MAC.0);
     assert_eq!(n, 86);
 }
@@ -190,7 +198,7 @@ fn solicited_advert_without_lladdr_option_goes_to_the_frame_source() {
 fn dad_solicitation_is_answered_to_all_nodes_unsolicited() {
     let ns = parse_ns(&ns_frame(Ipv6Addr::UNSPECIFIED, vip(), None, 255)).unwrap();
     let mut out = [0u8; MAX_FRAME_LEN];
-    let n = emit_solicited_na(LinkType::Ethernet, VMAC, &ns, HOST_MAC, &mut out).unwrap();
+    let n = emit_solicited_na(LinkType::Ethernet, VMAC, &ns, HOST_MAC, false, &mut out).unwrap();
     let Body::Ipv6 { header, payload } = parse(LinkType::Ethernet, &out[..n]).unwrap().body else {
         panic!()
     };
@@ -204,7 +212,7 @@ fn unsolicited_advert_on_every_link_type() {
     for link in [LinkType::Ethernet, LinkType::Fddi, LinkType::TokenRing] {
         let vmac = link.virtual_mac(7);
         let mut out = [0u8; MAX_FRAME_LEN];
-        let n = emit_unsolicited_na(link, vmac, vip(), &mut out).unwrap();
+        let n = emit_unsolicited_na(link, vmac, vip(), false, &mut out).unwrap();
         assert_eq!(n, advert_frame_len(link));
         let f = parse(link, &out[..n]).unwrap();
         assert_eq!(f.dst, link.all_nodes_mac());
@@ -242,7 +250,7 @@ fn unsolicited_advert_on_every_link_type() {
         }
         let mut small = [0u8; 40];
         assert!(matches!(
-            emit_unsolicited_na(link, vmac, vip(), &mut small),
+            emit_unsolicited_na(link, vmac, vip(), false, &mut small),
             Err(FrameError::BufferTooSmall { .. })
         ));
     }
@@ -251,7 +259,7 @@ fn unsolicited_advert_on_every_link_type() {
 #[test]
 fn advert_is_not_taken_for_a_solicitation() {
     let mut out = [0u8; MAX_FRAME_LEN];
-    let n = emit_unsolicited_na(LinkType::Ethernet, VMAC, vip(), &mut out).unwrap();
+    let n = emit_unsolicited_na(LinkType::Ethernet, VMAC, vip(), false, &mut out).unwrap();
     assert_eq!(
         parse_ns(&out[..n]),
         Err(FrameError::NotNeighborSolicitation(136))

@@ -33,14 +33,16 @@ fn write(dir: &Path, name: &str, link: LinkType, flags: u8, frame: &[u8]) {
 /// Everything a master of each vhid sends on `link`.
 fn master_frames(link: LinkType) -> Vec<Vec<u8>> {
     let sysctl = Sysctl::new();
-    let mut cif: CarpIf<Mock> = CarpIf::new(Mock::on(link, 11));
+    let mut nic = Mock::on(link, 11);
+    let mut cif: CarpIf = CarpIf::new(nic.parent(), nic.link_state());
     for v in &VHIDS {
         cif.add_vhost(Instant::ZERO, v.config(10), 1 << 32, &sysctl)
             .expect("add");
         cif.force_state(Instant::ZERO, v.vhid, State::Master, &sysctl)
             .expect("master");
     }
-    std::mem::take(&mut cif.driver_mut().sent)
+    cif.poll(Instant::ZERO, &mut nic, &sysctl);
+    std::mem::take(&mut nic.sent)
 }
 
 fn arp_request(link: LinkType, target: Ipv4Addr) -> Vec<u8> {

@@ -3,8 +3,10 @@
 //! `main`.
 //!
 //! This is what a firmware or unikernel links: carp-core (wire format,
-//! HMAC, state machine), carp-ifnet (framing and the input checks over a
-//! [`Driver`]) and carp-sysctl (the host's knobs, in a `static`). The
+//! HMAC, state machine), carp-ifnet (framing and the input checks; output
+//! through a [`Driver`] lent to `CarpIf::poll`) and carp-sysctl (the
+//! host's knobs, in a `static`). Frames go from one host's transmit buffers
+//! straight into the other's `CarpIf::input`, without a copy. The
 //! entry point runs a few rounds: both hosts start as BACKUP, the one with
 //! the smaller advskew becomes MASTER at master-down and its adverts keep
 //! the other BACKUP; then it stops being fed and the other takes over. The
@@ -17,14 +19,14 @@
 #![no_main]
 #![deny(unsafe_code)]
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr};
 use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use carp_core::{Instant, State, Vhid, VhostConfig};
 use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::driver::{Driver, LinkState, TxError};
-use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
+use carp_ifnet::lladdr::MacAddr;
 use carp_sysctl::Sysctl;
 
 /// The host's `net.inet.carp` tree: `const`-constructed, so no init code.
@@ -45,18 +47,14 @@ const FRAME: usize = 128;
 /// One end of a loopback wire: sent frames wait here until the loop below
 /// hands them to the other host.
 struct Loopback {
-    mac: MacAddr,
-    ip: Ipv4Addr,
     frames: [[u8; FRAME]; SLOTS],
     lens: [usize; SLOTS],
     queued: usize,
 }
 
 impl Loopback {
-    const fn new(n: u8) -> Loopback {
+    const fn new() -> Loopback {
         Loopback {
-            mac: MacAddr([0x02, 0, 0, 0, 0, n]),
-            ip: Ipv4Addr::new(192, 0, 2, n),
             frames: [[0; FRAME]; SLOTS],
             lens: [0; SLOTS],
             queued: 0,
@@ -74,25 +72,12 @@ impl Loopback {
     }
 }
 
+/// Host `n`'s parent: Ethernet, 192.0.2.n.
+const fn parent(n: u8) -> ParentInfo {
+    ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 0, n])).with_ipv4(Ipv4Addr::new(192, 0, 2, n))
+}
+
 impl Driver for Loopback {
-    fn link_type(&self) -> LinkType {
-        LinkType::Ethernet
-    }
-    fn hw_addr(&self) -> MacAddr {
-        self.mac
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        LinkState::Up
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        Some(self.ip)
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        None
-    }
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         let slot = self.queued;
         let (Some(buf), Some(len)) = (self.frames.get_mut(slot), self.lens.get_mut(slot)) else {
@@ -124,66 +109,77 @@ fn config(skew: u8) -> Option<VhostConfig> {
         .ok()
 }
 
-fn state(cif: &CarpIf<Loopback, 4>) -> State {
+fn state(cif: &CarpIf<4>) -> State {
     cif.vhost(1).map_or(State::Init, |v| v.state())
 }
 
-/// Moves the frames each host sent to the other, while A is alive.
-fn exchange(a: &mut CarpIf<Loopback, 4>, b: &mut CarpIf<Loopback, 4>, a_alive: bool, now: Instant) {
-    let mut from_a = Loopback::new(0);
-    core::mem::swap(&mut from_a.frames, &mut a.driver_mut().frames);
-    core::mem::swap(&mut from_a.lens, &mut a.driver_mut().lens);
-    from_a.queued = core::mem::take(&mut a.driver_mut().queued);
-    if a_alive {
-        from_a.drain(|f| {
-            let _ = b.input(now, f, &SYSCTL);
-        });
+/// One host: its carp interface and its NIC.
+struct Host {
+    cif: CarpIf<4>,
+    nic: Loopback,
+}
+
+impl Host {
+    /// Sends what is due through its NIC.
+    fn poll(&mut self, now: Instant) {
+        self.cif.poll(now, &mut self.nic, &SYSCTL);
     }
-    let mut from_b = Loopback::new(0);
-    core::mem::swap(&mut from_b.frames, &mut b.driver_mut().frames);
-    core::mem::swap(&mut from_b.lens, &mut b.driver_mut().lens);
-    from_b.queued = core::mem::take(&mut b.driver_mut().queued);
-    if a_alive {
-        from_b.drain(|f| {
-            let _ = a.input(now, f, &SYSCTL);
+}
+
+/// Hands what `from` sent to `to` (frames read in place, from the sender's
+/// buffers), then empties the sender's wire.
+fn deliver(from: &mut Host, to: &mut Host, alive: bool, now: Instant) {
+    if alive {
+        from.nic.drain(|f| {
+            let _ = to.cif.input(now, f, &SYSCTL);
         });
+    } else {
+        from.nic.queued = 0;
     }
 }
 
 /// Runs the scenario; returns the outcome word.
 fn run() -> Option<u32> {
-    let mut a: CarpIf<Loopback, 4> = CarpIf::new(Loopback::new(1));
-    let mut b: CarpIf<Loopback, 4> = CarpIf::new(Loopback::new(2));
+    let mut a = Host {
+        cif: CarpIf::new(parent(1), LinkState::Up),
+        nic: Loopback::new(),
+    };
+    let mut b = Host {
+        cif: CarpIf::new(parent(2), LinkState::Up),
+        nic: Loopback::new(),
+    };
     let mut now = Instant::from_micros(0);
-    a.add_vhost(now, config(0)?, 0x1000, &SYSCTL).ok()?;
-    b.add_vhost(now, config(100)?, 0x2000, &SYSCTL).ok()?;
+    a.cif.add_vhost(now, config(0)?, 0x1000, &SYSCTL).ok()?;
+    b.cif.add_vhost(now, config(100)?, 0x2000, &SYSCTL).ok()?;
     let kill_at = Instant::from_secs(5);
     let mut a_alive = true;
     for _round in 0..64 {
-        exchange(&mut a, &mut b, a_alive, now);
-        while a.poll_event().is_some() || b.poll_event().is_some() {}
-        if a_alive && now >= kill_at && state(&a) == State::Master {
+        if a_alive {
+            a.poll(now);
+        }
+        b.poll(now);
+        deliver(&mut a, &mut b, a_alive, now);
+        deliver(&mut b, &mut a, a_alive, now);
+        while a.cif.poll_event().is_some() || b.cif.poll_event().is_some() {}
+        if a_alive && now >= kill_at && state(&a.cif) == State::Master {
             a_alive = false;
         }
-        if !a_alive && state(&b) == State::Master {
+        if !a_alive && state(&b.cif) == State::Master {
             TAKEOVER_AT_US.store(
                 u32::try_from(now.micros()).unwrap_or(u32::MAX),
                 Ordering::Relaxed,
             );
             break;
         }
-        let next_a = if a_alive { a.poll_timeout() } else { None };
-        now = match (next_a, b.poll_timeout()) {
+        let next_a = if a_alive { a.cif.poll_timeout() } else { None };
+        now = match (next_a, b.cif.poll_timeout()) {
             (Some(x), Some(y)) => x.min(y),
             (x, y) => x.or(y)?,
-        };
-        if a_alive {
-            a.handle_timeout(now, &SYSCTL);
         }
-        b.handle_timeout(now, &SYSCTL);
+        .max(now);
     }
-    let took_over = u32::from(!a_alive && state(&b) == State::Master);
-    Some(state_bits(state(&a)) | state_bits(state(&b)) << 8 | took_over << 16)
+    let took_over = u32::from(!a_alive && state(&b.cif) == State::Master);
+    Some(state_bits(state(&a.cif)) | state_bits(state(&b.cif)) << 8 | took_over << 16)
 }
 
 const fn state_bits(s: State) -> u32 {

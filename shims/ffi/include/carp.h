@@ -422,7 +422,8 @@ int carp_if_input(const struct carp_if *cif,
                   size_t len,
                   int *reject_counter);
 
-// Runs every timer due at `now_us` (harmless when early). Returns 0.
+// Runs every timer due at `now_us` and sends what is owed (harmless when
+// early). Returns 0.
 //
 // # Safety
 // `cif` is NULL or live.

@@ -98,6 +98,7 @@ pub unsafe extern "C" fn carp_if_set_carpreq(
             };
             let config = req.to_config()?;
             apply(inner, now_us, config, state)?;
+            inner.flush(instant(now_us));
             Ok(CARP_OK)
         })
     }
@@ -172,6 +173,7 @@ pub unsafe extern "C" fn carp_if_ifconfig(
             let now = instant(now_us);
             if req.lifecycle == Some(Lifecycle::Destroy) {
                 inner.cif.remove_vhost(now, vhid, &inner.sysctl.tree)?;
+                inner.flush(instant(now_us));
                 return Ok(CARP_OK);
             }
             let config = match inner.cif.vhost(vhid) {
@@ -187,6 +189,7 @@ pub unsafe extern "C" fn carp_if_ifconfig(
                     .cif
                     .force_state(now, vhid, state, &inner.sysctl.tree)?;
             }
+            inner.flush(instant(now_us));
             Ok(CARP_OK)
         })
     }
@@ -213,6 +216,7 @@ pub unsafe extern "C" fn carp_if_force_state(
             inner
                 .cif
                 .force_state(instant(now_us), vhid, state, &inner.sysctl.tree)?;
+            inner.flush(instant(now_us));
             Ok(CARP_OK)
         })
     }
@@ -237,6 +241,7 @@ pub unsafe extern "C" fn carp_if_set_admin(
             inner
                 .cif
                 .set_admin(instant(now_us), vhid, up != 0, &inner.sysctl.tree)?;
+            inner.flush(instant(now_us));
             Ok(CARP_OK)
         })
     }

@@ -9,7 +9,7 @@
 use core::ffi::{c_int, c_void};
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
 use crate::errno::{tx_result, Error};
@@ -135,52 +135,44 @@ impl CDriver {
     }
 }
 
-impl Driver for CDriver {
-    fn link_type(&self) -> LinkType {
-        self.link
-    }
-
-    fn hw_addr(&self) -> MacAddr {
-        let mut out = [0u8; 6];
+impl CDriver {
+    /// The parent as the callbacks describe it now.
+    pub(crate) fn parent_info(&self) -> ParentInfo {
+        let mut hw = [0u8; 6];
         if let Some(f) = self.ops.hw_addr {
             // SAFETY: `f` is callable with `ctx` (type invariant) and writes
-            // 6 bytes to `out`, valid for 6 bytes of writes.
-            unsafe { f(self.ctx, out.as_mut_ptr()) };
+            // 6 bytes to `hw`, valid for 6 bytes of writes.
+            unsafe { f(self.ctx, hw.as_mut_ptr()) };
         }
-        MacAddr(out)
-    }
-
-    fn mtu(&self) -> usize {
         let mtu = match self.ops.mtu {
             // SAFETY: `f` is callable with `ctx` (type invariant).
             Some(f) => unsafe { f(self.ctx) },
             None => CARP_DEFAULT_MTU,
         };
-        usize::try_from(mtu).unwrap_or(usize::MAX)
+        ParentInfo {
+            link: self.link,
+            hw_addr: MacAddr(hw),
+            mtu: usize::try_from(mtu).unwrap_or(usize::MAX),
+            ipv4: self.address::<4>(self.ops.ipv4_addr).map(Ipv4Addr::from),
+            ipv6_link_local: self
+                .address::<16>(self.ops.ipv6_link_local)
+                .map(Ipv6Addr::from),
+            router: false,
+        }
     }
 
-    fn link_state(&self) -> LinkState {
+    /// The carrier state the `link_state` callback reports (up without one).
+    pub(crate) fn link_state(&self) -> LinkState {
         let up = match self.ops.link_state {
             // SAFETY: `f` is callable with `ctx` (type invariant).
             Some(f) => (unsafe { f(self.ctx) }) != 0,
             None => true,
         };
-        if up {
-            LinkState::Up
-        } else {
-            LinkState::Down
-        }
+        LinkState::from_up(up)
     }
+}
 
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        self.address::<4>(self.ops.ipv4_addr).map(Ipv4Addr::from)
-    }
-
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        self.address::<16>(self.ops.ipv6_link_local)
-            .map(Ipv6Addr::from)
-    }
-
+impl Driver for CDriver {
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         let Some(f) = self.ops.transmit else {
             return Err(TxError::Other);

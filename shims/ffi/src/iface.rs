@@ -47,7 +47,8 @@ pub struct carp_if {
 }
 
 pub(crate) struct Inner {
-    pub(crate) cif: CarpIf<CDriver>,
+    pub(crate) cif: CarpIf,
+    pub(crate) driver: CDriver,
     pub(crate) sysctl: Arc<carp_sysctl>,
     seed: u64,
 }
@@ -55,6 +56,13 @@ pub(crate) struct Inner {
 impl Inner {
     pub(crate) fn sysctl(&self) -> &Sysctl {
         &self.sysctl.tree
+    }
+
+    /// Sends what the interface owes (and runs due timers), with the
+    /// parent's addresses as the callbacks report them now.
+    pub(crate) fn flush(&mut self, now: Instant) {
+        self.cif.set_parent(self.driver.parent_info());
+        self.cif.poll(now, &mut self.driver, &self.sysctl.tree);
     }
 
     /// The first advert counter of a new vhid: the caller's seed, spread
@@ -136,7 +144,8 @@ pub unsafe extern "C" fn carp_if_new(
         };
         let handle = Box::new(carp_if {
             inner: RefCell::new(Inner {
-                cif: CarpIf::new(driver),
+                cif: CarpIf::new(driver.parent_info(), driver.link_state()),
+                driver,
                 sysctl,
                 seed: counter_seed,
             }),
@@ -204,7 +213,9 @@ pub unsafe extern "C" fn carp_if_input(
     unsafe {
         with_if(cif, |inner| {
             let frame = bytes(frame, len, "frame")?;
-            match inner.cif.input(instant(now_us), frame, &inner.sysctl.tree) {
+            let result = inner.cif.input(instant(now_us), frame, &inner.sysctl.tree);
+            inner.flush(instant(now_us));
+            match result {
                 Ok(input) => Ok(match input {
                     Input::NotCarp => CARP_INPUT_NOT_CARP,
                     Input::Advert { .. } => CARP_INPUT_ADVERT,
@@ -222,7 +233,8 @@ pub unsafe extern "C" fn carp_if_input(
     }
 }
 
-/// Runs every timer due at `now_us` (harmless when early). Returns 0.
+/// Runs every timer due at `now_us` and sends what is owed (harmless when
+/// early). Returns 0.
 ///
 /// # Safety
 /// `cif` is NULL or live.
@@ -231,9 +243,7 @@ pub unsafe extern "C" fn carp_if_handle_timeout(cif: *const carp_if, now_us: u64
     // SAFETY: forwarded contract.
     unsafe {
         with_if(cif, |inner| {
-            inner
-                .cif
-                .handle_timeout(instant(now_us), &inner.sysctl.tree);
+            inner.flush(instant(now_us));
             Ok(CARP_OK)
         })
     }
@@ -298,6 +308,7 @@ pub unsafe extern "C" fn carp_if_set_link(cif: *const carp_if, now_us: u64, up: 
             inner
                 .cif
                 .set_link(instant(now_us), up != 0, &inner.sysctl.tree);
+            inner.flush(instant(now_us));
             Ok(CARP_OK)
         })
     }

@@ -13,7 +13,6 @@ use std::os::fd::AsFd;
 
 use carp_core::{Event, EventKind, Instant, State};
 use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::driver::Driver;
 use carp_ifnet::lladdr::LinkType;
 use carp_sysctl::{NetstatExt, Sysctl};
 use nix::poll::{ppoll, PollFd, PollFlags};
@@ -33,7 +32,7 @@ use crate::netlink::{parse_monitor, pick_sources, LinkInfoSnapshot, Netlink};
 use crate::packet::PacketSocket;
 
 /// Vhids one carpd can run on its interface.
-pub const MAX_VHIDS: usize = 32;
+pub const MAX_VHIDS: usize = carp_ifnet::carpif::MAX_VHIDS;
 
 /// Now on CLOCK_MONOTONIC, in µs: the clock every carp deadline uses.
 pub fn now() -> Instant {
@@ -69,7 +68,8 @@ pub fn macvlan_name(vhid: u8, parent: &str) -> String {
 /// A running carpd.
 pub struct Daemon {
     cli: Cli,
-    carpif: Box<CarpIf<LinuxDriver, MAX_VHIDS>>,
+    carpif: Box<CarpIf<MAX_VHIDS>>,
+    nic: LinuxDriver,
     sysctl: Sysctl,
     netlink: Netlink,
     monitor: netlink_sys::Socket,
@@ -163,12 +163,13 @@ impl Daemon {
             ipv6_link_local: v6,
             frames_sent: 0,
         };
-        let carpif = Box::new(CarpIf::new(driver));
+        let carpif = Box::new(CarpIf::new(driver.parent_info(), driver.link_state()));
         let mut daemon = Daemon {
             events: event_writer(cli.events.clone())?,
             scripts: script_runner()?,
             cli,
             carpif,
+            nic: driver,
             sysctl,
             netlink,
             monitor,
@@ -194,12 +195,12 @@ impl Daemon {
         let mut buf = vec![0u8; 65536];
         loop {
             let t = now();
-            self.carpif.handle_timeout(t, &self.sysctl);
+            self.carpif.poll(t, &mut self.nic, &self.sysctl);
             self.drain_events();
             self.arm_timer()?;
             let (frames, signals, monitor, fired) = {
                 let mut fds = [
-                    PollFd::new(self.carpif.driver().socket.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.nic.socket.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.monitor.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.timer.as_fd(), PollFlags::POLLIN),
@@ -273,11 +274,16 @@ impl Daemon {
     fn read_frames(&mut self, buf: &mut [u8]) -> io::Result<()> {
         // Bounded per wake-up so a flood cannot starve the timers.
         for _ in 0..256 {
-            let Some(len) = self.carpif.driver().socket.recv(buf)? else {
+            let Some(len) = self.nic.socket.recv(buf)? else {
                 break;
             };
             let frame = buf.get(..len).unwrap_or(&[]);
-            let result = self.carpif.input(now(), frame, &self.sysctl);
+            let t = now();
+            let result = self.carpif.input(t, frame, &self.sysctl);
+            // An answer or a takeover advert goes out at once.
+            if self.carpif.has_pending_output() {
+                self.carpif.poll(t, &mut self.nic, &self.sysctl);
+            }
             if self.cli.debug {
                 if let Err(reject) = result {
                     eprintln!("carpd: dropped frame: {reject:?}");
@@ -303,7 +309,7 @@ impl Daemon {
         }
         if let Some(up) = link {
             if up != self.carpif.is_link_up() {
-                self.carpif.driver_mut().link_up = up;
+                self.nic.link_up = up;
                 self.carpif.set_link(now(), up, &self.sysctl);
                 self.drain_events();
             }
@@ -311,9 +317,9 @@ impl Daemon {
         if addrs {
             if let Ok(list) = self.netlink.addresses(self.parent.index) {
                 let (v4, v6) = pick_sources(&list);
-                let d = self.carpif.driver_mut();
-                d.ipv4 = self.cli.srcip.or(v4);
-                d.ipv6_link_local = v6;
+                self.nic.ipv4 = self.cli.srcip.or(v4);
+                self.nic.ipv6_link_local = v6;
+                self.carpif.set_parent(self.nic.parent_info());
             }
         }
     }
@@ -424,20 +430,6 @@ impl Daemon {
         }
     }
 
-    fn solicited_groups(&mut self, spec: &VhostSpec, join: bool) {
-        for addr in spec.config.addresses() {
-            if let IpAddr::V6(a) = addr {
-                let mac = LinkType::Ethernet.solicited_node_mac(*a);
-                let d = self.carpif.driver_mut();
-                let _ = if join {
-                    d.join_multicast(mac)
-                } else {
-                    d.leave_multicast(mac)
-                };
-            }
-        }
-    }
-
     /// Makes the running vhids those of `wanted`: removes (a master bows
     /// out), adds, reconfigures. `wanted` was validated whole beforehand.
     fn apply(&mut self, wanted: Vec<VhostSpec>) -> io::Result<()> {
@@ -452,7 +444,6 @@ impl Daemon {
             let vhid = spec.config.vhid.get();
             let _ = self.carpif.remove_vhost(t, vhid, &self.sysctl);
             self.drain_events();
-            self.solicited_groups(spec, false);
             self.specs.retain(|s| s.config.vhid != spec.config.vhid);
             if let Some(index) = self.macvlans.remove(&vhid) {
                 let _ = self.netlink.delete_link(index);
@@ -463,15 +454,13 @@ impl Daemon {
             let old = self.spec(vhid).cloned();
             match old {
                 Some(old) if old == spec => {}
-                Some(old) => {
+                Some(_) => {
                     let was_installed = self.installed.contains(&vhid);
                     if was_installed {
                         self.uninstall(vhid);
                     }
-                    self.solicited_groups(&old, false);
                     self.specs.retain(|s| s.config.vhid.get() != vhid);
                     self.specs.push(spec.clone());
-                    self.solicited_groups(&spec, true);
                     if let Err(e) = self
                         .carpif
                         .reconfigure(t, spec.config.clone(), &self.sysctl)
@@ -494,7 +483,6 @@ impl Daemon {
                         self.macvlans.insert(vhid, index);
                     }
                     self.specs.push(spec.clone());
-                    self.solicited_groups(&spec, true);
                     self.carpif
                         .add_vhost(t, spec.config.clone(), random_u64(), &self.sysctl)
                         .map_err(|e| err(format!("vhid {vhid}: {e}")))?;
@@ -578,6 +566,8 @@ impl Daemon {
             let _ = self.carpif.remove_vhost(t, *vhid, &self.sysctl);
             self.drain_events();
         }
+        // The bow-out adverts go out now.
+        self.carpif.poll(t, &mut self.nic, &self.sysctl);
         if self.cli.shutdown {
             for vhid in &vhids {
                 self.run_scripts(*vhid, false);

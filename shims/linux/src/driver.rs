@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
 use crate::packet::PacketSocket;
@@ -26,37 +26,28 @@ pub struct LinuxDriver {
     pub frames_sent: u64,
 }
 
-impl Driver for LinuxDriver {
-    fn link_type(&self) -> LinkType {
-        LinkType::Ethernet
-    }
-
-    fn hw_addr(&self) -> MacAddr {
-        MacAddr(self.mac)
-    }
-
-    fn mtu(&self) -> usize {
-        usize::try_from(self.mtu).unwrap_or(1500)
-    }
-
-    fn link_state(&self) -> LinkState {
-        if self.link_up {
-            LinkState::Up
-        } else {
-            LinkState::Down
+impl LinuxDriver {
+    /// The parent as carp needs it described.
+    pub fn parent_info(&self) -> ParentInfo {
+        ParentInfo {
+            link: LinkType::Ethernet,
+            hw_addr: MacAddr(self.mac),
+            mtu: usize::try_from(self.mtu).unwrap_or(1500),
+            ipv4: self.ipv4,
+            ipv6_link_local: self.ipv6_link_local,
+            router: false,
         }
     }
 
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        self.ipv4
+    /// Its link state.
+    pub fn link_state(&self) -> LinkState {
+        LinkState::from_up(self.link_up)
     }
+}
 
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        self.ipv6_link_local
-    }
-
+impl Driver for LinuxDriver {
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
-        if frame.len() > self.mtu() + 14 {
+        if frame.len() > usize::try_from(self.mtu).unwrap_or(1500) + 14 {
             return Err(TxError::TooLong { len: frame.len() });
         }
         match self.socket.send(frame) {

@@ -1,46 +1,31 @@
-//! The in-memory parent interface each simulated host's `CarpIf` runs over.
+//! The in-memory NIC each simulated host's `CarpIf` sends through, and the
+//! parent description built from the host's spec.
 
-use core::net::{Ipv4Addr, Ipv6Addr};
+use carp_ifnet::driver::{Driver, ParentInfo, TxError};
+use carp_ifnet::lladdr::MacAddr;
 
-use carp_ifnet::driver::{Driver, LinkState, TxError};
-use carp_ifnet::lladdr::{LinkType, MacAddr};
+use crate::lan::HostSpec;
 
-/// A parent interface whose "wire" is a queue the simulator empties after
-/// every call into the host. Sends fail with [`TxError::LinkDown`] while the
-/// link is down.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The output side of a simulated NIC, whose "wire" is a queue the
+/// simulator empties after every call into the host. Sends fail with
+/// [`TxError::LinkDown`] while the link is down.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SimDriver {
-    link: LinkType,
-    mac: MacAddr,
-    ipv4: Option<Ipv4Addr>,
-    ipv6: Option<Ipv6Addr>,
-    up: bool,
+    down: bool,
     outbox: Vec<Vec<u8>>,
     groups: Vec<MacAddr>,
+    unicast: Vec<MacAddr>,
 }
 
 impl SimDriver {
-    /// A driver with these addresses, link up, nothing sent.
-    pub fn new(
-        link: LinkType,
-        mac: MacAddr,
-        ipv4: Option<Ipv4Addr>,
-        ipv6: Option<Ipv6Addr>,
-    ) -> SimDriver {
-        SimDriver {
-            link,
-            mac,
-            ipv4,
-            ipv6,
-            up: true,
-            outbox: Vec::new(),
-            groups: Vec::new(),
-        }
+    /// A NIC with its link up, nothing sent.
+    pub fn new() -> SimDriver {
+        SimDriver::default()
     }
 
-    /// Sets the carrier state the driver reports.
+    /// Sets the carrier state (sends fail while down).
     pub fn set_up(&mut self, up: bool) {
-        self.up = up;
+        self.down = !up;
     }
 
     /// Takes every frame sent since the last call, oldest first.
@@ -48,37 +33,33 @@ impl SimDriver {
         core::mem::take(&mut self.outbox)
     }
 
-    /// The multicast groups joined.
+    /// The multicast groups joined (a group joined twice is listed twice).
     pub fn groups(&self) -> &[MacAddr] {
         &self.groups
+    }
+
+    /// The unicast MACs the NIC accepts besides its own (the virtual MACs
+    /// of the vhids this host is master of).
+    pub fn unicast(&self) -> &[MacAddr] {
+        &self.unicast
+    }
+}
+
+/// The parent a host's spec describes.
+pub fn parent_for(spec: &HostSpec) -> ParentInfo {
+    ParentInfo {
+        link: spec.link,
+        hw_addr: spec.mac,
+        mtu: 1500,
+        ipv4: spec.ip,
+        ipv6_link_local: spec.ip6,
+        router: false,
     }
 }
 
 impl Driver for SimDriver {
-    fn link_type(&self) -> LinkType {
-        self.link
-    }
-    fn hw_addr(&self) -> MacAddr {
-        self.mac
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        if self.up {
-            LinkState::Up
-        } else {
-            LinkState::Down
-        }
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        self.ipv4
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        self.ipv6
-    }
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
-        if !self.up {
+        if self.down {
             return Err(TxError::LinkDown);
         }
         self.outbox.push(frame.to_vec());
@@ -91,6 +72,14 @@ impl Driver for SimDriver {
     fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
         if let Some(at) = self.groups.iter().position(|g| *g == mac) {
             self.groups.remove(at);
+        }
+        Ok(())
+    }
+    fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
+        if accept {
+            self.unicast.push(mac);
+        } else {
+            self.unicast.retain(|m| *m != mac);
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! every ifconfig word, status output, the bad-input table with the old
 //! configuration intact, and INIT-free reconfiguration.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr};
 use std::string::{String, ToString};
 use std::vec::Vec;
 
@@ -11,38 +11,15 @@ use carp_sysctl::Sysctl;
 
 use super::*;
 use crate::ctl::CARPREQ_LEN;
-use crate::driver::{LinkState, TxError};
-use crate::lladdr::{LinkType, MacAddr};
+use crate::driver::{Driver, LinkState, ParentInfo, TxError};
+use crate::lladdr::MacAddr;
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Mock {
-    up: bool,
     sent: Vec<Vec<u8>>,
 }
 
 impl Driver for Mock {
-    fn link_type(&self) -> LinkType {
-        LinkType::Ethernet
-    }
-    fn hw_addr(&self) -> MacAddr {
-        MacAddr([0x02, 0, 0, 0, 0, 11])
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        if self.up {
-            LinkState::Up
-        } else {
-            LinkState::Down
-        }
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        Some(Ipv4Addr::new(192, 0, 2, 11))
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        None
-    }
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         self.sent.push(frame.to_vec());
         Ok(())
@@ -57,7 +34,8 @@ impl Driver for Mock {
 
 struct Rig {
     reg: CarpInterfaces,
-    cif: CarpIf<Mock>,
+    cif: CarpIf,
+    nic: Mock,
     s: Sysctl,
 }
 
@@ -72,17 +50,21 @@ fn ip(s: &str) -> IpAddr {
 fn rig() -> Rig {
     Rig {
         reg: CarpInterfaces::new(IfName::new("em0").unwrap()),
-        cif: CarpIf::new(Mock {
-            up: true,
-            sent: Vec::new(),
-        }),
+        cif: CarpIf::new(
+            ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 0, 11]))
+                .with_ipv4(Ipv4Addr::new(192, 0, 2, 11)),
+            LinkState::Up,
+        ),
+        nic: Mock::default(),
         s: Sysctl::new(),
     }
 }
 
 impl Rig {
     fn ifconfig(&mut self, name: &str, words: &str) -> Result<(), CtlError> {
-        self.reg.ifconfig(name, words, &mut self.cif, t(0), &self.s)
+        let result = self.reg.ifconfig(name, words, &mut self.cif, t(0), &self.s);
+        self.cif.poll(t(0), &mut self.nic, &self.s);
+        result
     }
     fn ok(&mut self, name: &str, words: &str) {
         self.ifconfig(name, words)
@@ -119,7 +101,7 @@ impl Rig {
                 .names()
                 .map(|n| self.reg.get(n, &self.cif).ok())
                 .collect(),
-            sent: self.cif.driver().sent.len(),
+            sent: self.nic.sent.len(),
         }
     }
 }
@@ -189,9 +171,9 @@ fn registry_capacity_is_a_typed_error() {
 fn destroying_a_master_bows_out() {
     let mut r = rig();
     r.ok("carp0", "create vhid 1 pass x 192.0.2.100 state master");
-    r.cif.driver_mut().sent.clear();
+    r.nic.sent.clear();
     r.ok("carp0", "destroy");
-    let sent = &r.cif.driver().sent;
+    let sent = &r.nic.sent;
     assert_eq!(sent.len(), 1, "one bow-out advert");
     // CARP header: advbase and advskew 255.
     assert_eq!(&sent[0][34 + 2..34 + 3], &[255]);

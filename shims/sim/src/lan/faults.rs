@@ -7,9 +7,9 @@ use carp_core::State;
 use carp_ifnet::carpif::CarpIf;
 use carp_ifnet::lladdr::LinkType;
 
-use super::{
-    driver_for, Action, Captured, Item, Lan, Receiver, Record, RecordKind, Sender, SimHost,
-};
+use super::{Action, Captured, Item, Lan, Receiver, Record, RecordKind, Sender, SimHost};
+use crate::driver::{parent_for, SimDriver};
+use carp_ifnet::driver::LinkState;
 
 impl Lan {
     pub(super) fn boot(&mut self, i: usize) {
@@ -40,9 +40,9 @@ impl Lan {
                 return;
             }
         };
-        let mut driver = driver_for(&h.spec);
-        driver.set_up(h.link_up);
-        h.cif = CarpIf::new(driver);
+        h.nic = SimDriver::new();
+        h.nic.set_up(h.link_up);
+        h.cif = CarpIf::new(parent_for(&h.spec), LinkState::from_up(h.link_up));
         h.sysctl = sysctl;
         h.alive = true;
         h.booted = true;
@@ -56,9 +56,7 @@ impl Lan {
                 refused.push(format!("vhid {vhid}: {e}"));
             }
         }
-        if !h.link_up {
-            h.cif.set_link(now, false, &h.sysctl);
-        }
+        h.poll(now);
         for r in refused {
             self.record(Some(i), RecordKind::Refused(r));
         }
@@ -118,9 +116,10 @@ impl Lan {
                 self.record(Some(i), RecordKind::Fault(what.into()));
                 if let Some(h) = self.hosts.get_mut(i) {
                     h.link_up = up;
-                    h.cif.driver_mut().set_up(up);
+                    h.nic.set_up(up);
                     if h.alive {
                         h.cif.set_link(now, up, &h.sysctl);
+                        h.poll(now);
                     }
                 }
                 self.drain(i);
@@ -292,8 +291,13 @@ impl Lan {
     /// Runs `f` on host `i` if it is alive, records what it refused, and
     /// sends what it queued.
     fn on_live_host(&mut self, i: usize, f: impl FnOnce(&mut SimHost) -> Vec<String>) {
+        let now = self.now;
         let errors = match self.hosts.get_mut(i) {
-            Some(h) if h.alive => f(h),
+            Some(h) if h.alive => {
+                let errors = f(h);
+                h.poll(now);
+                errors
+            }
             _ => return,
         };
         for e in errors {

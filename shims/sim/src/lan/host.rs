@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use carp_core::{Counter, Instant, State, Stats};
-use carp_ifnet::carpif::CarpIf;
+use carp_ifnet::carpif::{CarpIf, MAX_VHIDS};
 use carp_sysctl::Sysctl;
 
 use super::HostSpec;
@@ -14,7 +14,8 @@ use crate::driver::SimDriver;
 #[derive(Debug)]
 pub struct SimHost {
     pub(super) spec: HostSpec,
-    pub(super) cif: CarpIf<SimDriver>,
+    pub(super) cif: CarpIf<MAX_VHIDS>,
+    pub(super) nic: SimDriver,
     pub(super) sysctl: Sysctl,
     pub(super) alive: bool,
     pub(super) booted: bool,
@@ -39,8 +40,12 @@ impl SimHost {
         &self.spec.name
     }
     /// The pseudo-interface of its current life.
-    pub fn cif(&self) -> &CarpIf<SimDriver> {
+    pub fn cif(&self) -> &CarpIf<MAX_VHIDS> {
         &self.cif
+    }
+    /// Its NIC (multicast groups, unicast filter).
+    pub fn nic(&self) -> &SimDriver {
+        &self.nic
     }
     /// Its sysctl tree (current life).
     pub fn sysctl(&self) -> &Sysctl {
@@ -76,6 +81,11 @@ impl SimHost {
         let mut s = self.retired.clone();
         s.merge(&self.current_counters());
         s
+    }
+
+    /// Sends what its carp interface owes (and runs due timers).
+    pub(super) fn poll(&mut self, now: Instant) {
+        self.cif.poll(now, &mut self.nic, &self.sysctl);
     }
 
     pub(super) fn current_counters(&self) -> Stats {

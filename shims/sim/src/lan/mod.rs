@@ -32,10 +32,11 @@ use std::rc::Rc;
 
 use carp_core::{Duration, EventKind, Instant, State, Stats};
 use carp_ifnet::carpif::CarpIf;
+use carp_ifnet::driver::LinkState;
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
 use crate::client::{Client, ClientSpec};
-use crate::driver::SimDriver;
+use crate::driver::{parent_for, SimDriver};
 use crate::pcap::{PcapWriter, LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_TOKEN_RING};
 use crate::rng::SplitMix64;
 
@@ -123,7 +124,8 @@ impl Lan {
         let index = self.hosts.len();
         let start = spec.start;
         self.hosts.push(SimHost {
-            cif: CarpIf::new(driver_for(&spec)),
+            cif: CarpIf::new(parent_for(&spec), LinkState::Up),
+            nic: SimDriver::new(),
             spec,
             sysctl,
             alive: false,
@@ -305,7 +307,7 @@ impl Lan {
         let Some(h) = self.hosts.get_mut(i) else {
             return;
         };
-        h.cif.handle_timeout(now, &h.sysctl);
+        h.poll(now);
         if h.cif.poll_timeout().is_some_and(|d| d <= now) {
             h.not_before = Instant::from_micros(now.micros() + 1);
             self.anomalies
@@ -342,6 +344,7 @@ impl Lan {
                 // Rejections are counted by the host; the timeline shows
                 // only what they change (nothing).
                 let _ = h.cif.input(now, frame, &h.sysctl);
+                h.poll(now);
                 self.drain(i);
             }
             Receiver::Client(c) => {
@@ -427,7 +430,7 @@ impl Lan {
         let Some(h) = self.hosts.get_mut(i) else {
             return;
         };
-        let sent = h.cif.driver_mut().take_sent();
+        let sent = h.nic.take_sent();
         h.frames_sent += sent.len() as u64;
         let mut events = Vec::new();
         while let Some(e) = h.cif.poll_event() {
@@ -525,8 +528,4 @@ impl Lan {
             kind,
         });
     }
-}
-
-fn driver_for(spec: &HostSpec) -> SimDriver {
-    SimDriver::new(spec.link, spec.mac, spec.ip, spec.ip6)
 }
