@@ -6,7 +6,7 @@
 //! signed adverts and events out.
 //!
 //! ```text
-//! shims (sim, carpd, ffi)  ->  carp-ifnet  ->  carp-sysctl  ->  carp-core
+//! shims (sim, carpd, ffi)  ->  carp-ctl  ->  carp-ifnet  ->  carp-sysctl  ->  carp-core
 //! ```
 //!
 //! * [`wire`]: the 36-byte header ([`wire::Packet`] view, [`wire::Advert`]

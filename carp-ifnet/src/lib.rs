@@ -1,7 +1,9 @@
 //! The carp pseudo-interface over an ifnet-like driver: virtual MACs for
 //! Ethernet, FDDI and Token Ring, framing of IPv4/IPv6 advertisements, the
 //! ordered input checks, ARP/ND answering, arpbalance, many vhids per parent
-//! and what the host's IP stack needs to know of the virtual addresses.
+//! and what the host's IP stack needs to know of the virtual addresses. The
+//! ifconfig-like control interface lives a layer up, in carp-ctl; nothing
+//! here depends on it.
 //!
 //! `#![no_std]`, no allocation, no clock: the embedder owns the NIC, the
 //! clock and the [`carp_sysctl::Sysctl`] tree, and calls in.
@@ -88,7 +90,6 @@ extern crate std;
 pub mod arp;
 pub mod balance;
 pub mod carpif;
-pub mod ctl;
 pub mod driver;
 pub mod frame;
 pub mod lladdr;

@@ -10,8 +10,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use carp_core::{State, Vhid, VhostConfig};
-use carp_ifnet::ctl::IfconfigRequest;
-use carp_ifnet::ctl::{
+use carp_ctl::IfconfigRequest;
+use carp_ctl::{
     parse_line, parse_word_iter, parse_words, CarpReq, ConfigLine, CtlError, CARPREQ_LEN,
 };
 use libfuzzer_sys::fuzz_target;

@@ -6,9 +6,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use carp_core::{Counter, EventKind, Instant, Key, Reason, Reject, State, VhostConfig};
+use carp_ctl::{parse_line, CarpInterfaces, ConfigLine, CtlError, IfName};
 use carp_ifnet::arp::{ArpOperation, ArpRepr};
 use carp_ifnet::carpif::{CarpIf, Input};
-use carp_ifnet::ctl::{parse_line, CarpInterfaces, ConfigLine, CtlError, IfName};
 use carp_ifnet::driver::{LinkState, ParentInfo};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 use carp_ifnet::log_event::LogEvent;
@@ -100,7 +100,7 @@ struct Applied {
 /// `hostname.if` lines name no interface: the file does. The fixture's
 /// hostname.carp0 holds vhid 1, hostname.carp1 vhid 2. FreeBSD 10+ alias
 /// lines name the parent: the embedder picks the carp name (carp0 here).
-fn file_interface(request: &carp_ifnet::ctl::IfconfigRequest) -> &'static str {
+fn file_interface(request: &carp_ctl::IfconfigRequest) -> &'static str {
     match request.vhid.map(|v| v.get()) {
         Some(2) => "carp1",
         _ => "carp0",
@@ -131,9 +131,7 @@ fn apply_paragraph(paragraph: &[&str]) -> Applied {
             }
             ConfigLine::Configure { ifname, request } => {
                 let parent = match &request.carpdev {
-                    Some(carp_ifnet::ctl::CarpdevChange::Set(dev)) if dev.as_str() == "em1" => {
-                        &mut a.em1
-                    }
+                    Some(carp_ctl::CarpdevChange::Set(dev)) if dev.as_str() == "em1" => &mut a.em1,
                     _ => &mut a.em0,
                 };
                 let target = match ifname {

@@ -9,7 +9,7 @@ use core::ffi::{c_char, c_int};
 
 use carp_core::VhostConfig;
 use carp_core::{State, VirtualHost};
-use carp_ifnet::ctl::{parse_words, CarpReq, CtlError, Lifecycle, CARPREQ_LEN};
+use carp_ctl::{parse_words, CarpReq, CtlError, Lifecycle, CARPREQ_LEN};
 use zerocopy::IntoBytes;
 
 use crate::boundary::{bytes, out_slice, put_opt, text};

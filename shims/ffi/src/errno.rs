@@ -10,8 +10,8 @@ use core::ffi::{c_char, c_int, CStr};
 use core::fmt;
 
 use carp_core::{ConfigError, Reject};
+use carp_ctl::CtlError;
 use carp_ifnet::carpif::IfError;
-use carp_ifnet::ctl::CtlError;
 use carp_ifnet::driver::TxError;
 use carp_sysctl::SysctlError;
 

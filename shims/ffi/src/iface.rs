@@ -325,7 +325,7 @@ pub unsafe extern "C" fn carp_if_state(cif: *const carp_if, vhid: c_int) -> c_in
     unsafe {
         with_if(cif, |inner| {
             let host = crate::control::vhost(inner, vhid)?;
-            Ok(carp_ifnet::ctl::state_number(host.state()))
+            Ok(carp_ctl::state_number(host.state()))
         })
     }
 }

@@ -6,7 +6,7 @@ use core::ffi::{c_char, c_int, CStr};
 use core::net::IpAddr;
 
 use carp_core::{Counter, DemoteReason, Event, EventKind, Reason, State, Stats};
-use carp_ifnet::ctl::state_number;
+use carp_ctl::state_number;
 
 /// Bytes of `carp_req.key` (19-byte passphrase and a NUL).
 pub const CARP_KEY_LEN: usize = 20;

@@ -14,8 +14,8 @@ use core::ffi::{c_int, c_void, CStr};
 use core::mem::offset_of;
 use std::ptr::{null, null_mut};
 
+use carp_ctl::CarpReq;
 use carp_ffi::*;
-use carp_ifnet::ctl::CarpReq;
 
 /// A driver whose context is a Vec collecting frames.
 unsafe extern "C" fn tx(ctx: *mut c_void, frame: *const u8, len: usize) -> c_int {

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use carp_core::{State, Vhid, VhostConfig};
-use carp_ifnet::ctl::{parse_line, parse_word_iter, CarpdevChange, ConfigLine, IfconfigRequest};
+use carp_ctl::{parse_line, parse_word_iter, CarpdevChange, ConfigLine, IfconfigRequest};
 use carp_sysctl::Sysctl;
 
 use crate::cli::Cli;

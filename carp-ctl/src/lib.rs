@@ -1,5 +1,15 @@
-//! The ifconfig-like control interface: parsing, ABI and the registry of
-//! carp interfaces by name.
+//! carp-ctl: the ifconfig-like control interface of carp: parsing, the
+//! `carpreq` ABI, configuration lines, the status, and the registry of carp
+//! interfaces by name.
+//!
+//! `#![no_std]`, no allocation, no `unsafe`, no panics on any input. It sits
+//! above the data path and below the front ends:
+//!
+//! ```text
+//! shims (sim, carpd, ffi)  ->  carp-ctl  ->  carp-ifnet  ->  carp-sysctl  ->  carp-core
+//! ```
+//!
+//! Nothing on the data path (`CarpIf::input`, the timers) depends on it.
 //!
 //! * [`request`]: [`CarpReq`], the fixed-layout set/get request in the
 //!   spirit of BSD `struct carpreq` (`SIOCSVH` / `SIOCGVH`), with checked
@@ -13,12 +23,28 @@
 //! * [`status`]: the `ifconfig carp0` status in BSD shape.
 //! * [`registry`]: [`CarpInterfaces`], carp interfaces by name on one
 //!   parent, the one part with side effects: it drives a
-//!   [`CarpIf`](crate::carpif::CarpIf) with the requests above,
+//!   [`CarpIf`](carp_ifnet::carpif::CarpIf) with the requests above,
 //!   transactionally.
 //!
 //! Every failure is a [`CtlError`] naming the keyword or field and the
 //! word index, or the interface, vhid or parent refused; nothing here
 //! allocates or panics.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+#[cfg(test)]
+#[macro_use]
+extern crate std;
 
 pub mod config_file;
 mod error;

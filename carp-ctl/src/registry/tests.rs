@@ -10,9 +10,9 @@ use carp_core::{ConfigError, EventKind, Instant, Reason, State, VhostConfig};
 use carp_sysctl::Sysctl;
 
 use super::*;
-use crate::ctl::CARPREQ_LEN;
-use crate::driver::{Driver, LinkState, ParentInfo, TxError};
-use crate::lladdr::MacAddr;
+use crate::CARPREQ_LEN;
+use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
+use carp_ifnet::lladdr::MacAddr;
 
 #[derive(Debug, Default)]
 struct Mock {

@@ -59,7 +59,7 @@ use super::request::CarpReq;
 use super::status::{IfFlags, Status, StatusHeader};
 use super::words::{parse_words, CarpdevChange, IfconfigRequest, Lifecycle};
 use super::CtlError;
-use crate::carpif::{CarpIf, IfError};
+use carp_ifnet::carpif::{CarpIf, IfError};
 
 /// Interface names a registry holds when the capacity is not given.
 pub const DEFAULT_INTERFACES: usize = 16;

@@ -12,7 +12,7 @@ use core::net::IpAddr;
 use carp_core::ConfigError;
 
 use super::ifname::IfName;
-use crate::carpif::IfError;
+use carp_ifnet::carpif::IfError;
 
 /// Why a control request is refused. A refused request changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use super::*;
 mod abi;
 mod ifconfig_words;
 
-const FIXTURE: &str = include_str!("../../../tests/fixtures/config-examples.txt");
+const FIXTURE: &str = include_str!("../../tests/fixtures/config-examples.txt");
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
