@@ -5,8 +5,6 @@
 //! count is their saturating sum clamped to `0..=255`: whatever is written,
 //! the value that reaches the election is never negative.
 
-use core::fmt;
-
 /// Why the host is demoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DemoteReason {
@@ -20,34 +18,6 @@ pub enum DemoteReason {
     Admin,
     /// The host says it is not ready yet (OpenBSD's boot-time demotion).
     BootNotReady,
-}
-
-impl DemoteReason {
-    /// Every reason.
-    pub const ALL: [DemoteReason; 5] = [
-        DemoteReason::Global,
-        DemoteReason::LinkDown,
-        DemoteReason::SendErrors,
-        DemoteReason::Admin,
-        DemoteReason::BootNotReady,
-    ];
-
-    /// Short name, as logs print it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            DemoteReason::Global => "global",
-            DemoteReason::LinkDown => "link-down",
-            DemoteReason::SendErrors => "send-errors",
-            DemoteReason::Admin => "admin",
-            DemoteReason::BootNotReady => "boot-not-ready",
-        }
-    }
-}
-
-impl fmt::Display for DemoteReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 /// Demotion contributions by reason.

@@ -3,8 +3,8 @@
 use core::net::IpAddr;
 
 use crate::demotion::DemoteReason;
+use crate::state::{Reason, State};
 use crate::time::Instant;
-use crate::vhost::{Reason, State};
 
 /// One entry of a virtual host's ordered event stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -91,7 +91,9 @@ extern crate std;
 pub mod auth;
 pub mod demotion;
 pub mod event;
+pub mod names;
 pub mod policy;
+pub mod state;
 pub mod stats;
 pub mod time;
 pub mod timer;
@@ -102,6 +104,7 @@ pub use auth::{AuthContext, AuthError, Authenticated, Key, KeyError, LinkLocalRu
 pub use demotion::{DemoteReason, Demotion};
 pub use event::{Event, EventKind, Transmit};
 pub use policy::{Policy, ReplayPolicy};
+pub use state::{Reason, State};
 pub use stats::{CompactStats, Counter, Reject, Stats};
 pub use time::{AdvTiming, Duration, Instant};
-pub use vhost::{AdvSkew, ConfigError, Reason, State, Vhid, VhostConfig, VirtualHost};
+pub use vhost::{AdvSkew, ConfigError, Vhid, VhostConfig, VirtualHost};

@@ -17,17 +17,13 @@ macro_rules! counters {
         }
 
         impl Counter {
-            /// Every counter, in `netstat -s -p carp` order (BSD first).
-            pub const ALL: [Counter; Counter::COUNT] = [$(Counter::$variant,)*];
             /// Number of counters.
-            pub const COUNT: usize = [$($name,)*].len();
-
-            /// The BSD field name without the `carps_` prefix
-            /// (`ipackets`, `badttl`, ...).
-            pub const fn name(self) -> &'static str {
-                match self { $( Counter::$variant => $name, )* }
-            }
+            pub const COUNT: usize = Counter::ALL.len();
         }
+
+        // `ALL` in `netstat -s -p carp` order (BSD first); `name` is the
+        // BSD field name without the `carps_` prefix (`ipackets`, ...).
+        crate::names::spellings!(Counter { $($variant => $name,)* });
     };
 }
 
@@ -78,12 +74,6 @@ counters! {
     Disabled => "disabled";
     /// Sends the driver refused for other reasons (ours).
     Senderr => "senderr";
-}
-
-impl fmt::Display for Counter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 /// Why an input was dropped: one variant per check, in BSD order.

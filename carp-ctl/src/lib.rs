@@ -62,8 +62,8 @@ pub use error::CtlError;
 pub use ifname::{IfName, IFNAMSIZ, MAX_IFNAME_LEN};
 pub use registry::{default_prefix_len, CarpInterfaces, DEFAULT_INTERFACES};
 pub use request::{state_number, CarpReq, CarpReqAddr, CARPREQ_LEN};
-pub use status::{state_name, CarpLine, IfFlags, Status, StatusHeader};
+pub use status::{CarpLine, IfFlags, Status, StatusHeader};
 pub use words::{
-    parse_netmask, parse_state, parse_word_iter, parse_words, AddrSpec, AliasOp, CarpdevChange,
-    Family, IfconfigRequest, Lifecycle,
+    parse_netmask, parse_word_iter, parse_words, AddrSpec, AliasOp, CarpdevChange, Family,
+    IfconfigRequest, Lifecycle,
 };

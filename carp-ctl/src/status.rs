@@ -36,15 +36,6 @@ bitflags! {
     }
 }
 
-/// The BSD name of a state: `INIT`, `BACKUP`, `MASTER`.
-pub const fn state_name(state: State) -> &'static str {
-    match state {
-        State::Init => "INIT",
-        State::Backup => "BACKUP",
-        State::Master => "MASTER",
-    }
-}
-
 /// The `carp: ...` line of one vhid without indentation or newline (FreeBSD
 /// prints one per vhid of the parent).
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +50,7 @@ pub struct CarpLine<'a> {
 
 impl fmt::Display for CarpLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "carp: {}", state_name(self.state))?;
+        write!(f, "carp: {}", self.state.name())?;
         if let Some(dev) = self.carpdev {
             write!(f, " carpdev {dev}")?;
         }

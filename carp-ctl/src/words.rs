@@ -195,7 +195,8 @@ impl Parser {
             ),
             "state" => {
                 let (i, v) = value(rest, "state")?;
-                let state = parse_state(v).ok_or(CtlError::BadState { index: i })?;
+                // BSD ifconfig: strcasecmp against CARP_STATES.
+                let state = State::from_name(v).ok_or(CtlError::BadState { index: i })?;
                 choose(&mut self.req.state, state, "state", index)
             }
             "inet" => self.family(Family::Inet, "inet", index),
@@ -472,18 +473,6 @@ impl IfconfigRequest {
                 ..IfconfigRequest::default()
             }
     }
-}
-
-/// The state named by an ifconfig `state` value, in any case.
-pub fn parse_state(word: &str) -> Option<State> {
-    [
-        ("init", State::Init),
-        ("backup", State::Backup),
-        ("master", State::Master),
-    ]
-    .into_iter()
-    .find(|(name, _)| word.eq_ignore_ascii_case(name))
-    .map(|(_, state)| state)
 }
 
 /// The prefix length of a contiguous IPv4 netmask written as a dotted quad

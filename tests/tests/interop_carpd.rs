@@ -61,7 +61,7 @@ fn two_carpd_elect_the_smaller_skew_and_fail_over_on_a_crash() {
 
     a.crash();
     assert!(b.wait_state(MASTER, ELECT));
-    assert_eq!(b.last_state().unwrap().1, "MasterDown");
+    assert_eq!(b.last_state().unwrap().1, "master-down");
     assert!(wait_reachable(&h[2], "192.0.2.100", Duration::from_secs(5)));
     assert!(on(&h[1]).contains("192.0.2.100"));
 }
@@ -130,7 +130,7 @@ fn a_master_stopped_with_sigterm_bows_out_and_the_backup_takes_over_at_once() {
     // (3.2 s); the harness polls every 50 ms.
     assert!(took < Duration::from_millis(1200), "took {took:?}");
     let reason = b.last_state().unwrap().1;
-    assert!(reason == "BowOut" || reason == "PeerTooSlow", "{reason}");
+    assert!(reason == "bow-out" || reason == "peer-too-slow", "{reason}");
     // a left cleanly: INIT reported, macvlan and address gone.
     assert_eq!(a.state().as_deref(), Some("INIT"), "{:?}", a.event_lines());
     let links = h[0].ns.run(&["ip", "-o", "link"]).unwrap();

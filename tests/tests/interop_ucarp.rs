@@ -96,7 +96,7 @@ fn ucarp_with_the_smaller_skew_wins_and_carpd_takes_over_when_it_dies() {
 
     ucarp.crash();
     assert!(carpd.wait_state(MASTER, ELECT), "{:?}", carpd.event_lines());
-    assert_eq!(carpd.last_state().unwrap().1, "MasterDown");
+    assert_eq!(carpd.last_state().unwrap().1, "master-down");
     assert!(wait_reachable(&c, VADDR, Duration::from_secs(5)));
 }
 

@@ -18,8 +18,8 @@
 //! `ignore_peer_demote` (FreeBSD, NetBSD) P and D are both 0 here and the
 //! rules are the plain interval comparison.
 
-use super::fsm::{Reason, State};
 use crate::policy::Policy;
+use crate::state::{Reason, State};
 use crate::time::AdvTiming;
 use crate::wire::Advert;
 

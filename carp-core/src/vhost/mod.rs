@@ -2,13 +2,12 @@
 
 mod config;
 pub mod election;
-mod fsm;
 mod replay;
 #[cfg(test)]
 mod tests;
 
+pub use crate::state::{Reason, State};
 pub use config::{AdvSkew, ConfigError, Field, Vhid, VhostConfig, MAX_ADDRS};
-pub use fsm::{Reason, State};
 pub use replay::{Freshness, REPLAY_SENDERS};
 
 use core::net::IpAddr;

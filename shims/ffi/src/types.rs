@@ -208,73 +208,51 @@ pub struct carp_event {
     pub last: u64,
 }
 
-/// Reasons of a state change, indexed by `carp_event.reason`.
-const REASONS: [(Reason, &CStr); 12] = [
-    (Reason::AdminUp, c"admin-up"),
-    (Reason::AdminDown, c"admin-down"),
-    (Reason::LinkUp, c"link-up"),
-    (Reason::LinkDown, c"link-down"),
-    (Reason::MasterDown, c"master-down"),
-    (Reason::Preempt, c"preempt"),
-    (Reason::PeerDemoted, c"peer-demoted"),
-    (Reason::PeerTooSlow, c"peer-too-slow"),
-    (Reason::BowOut, c"bow-out"),
-    (Reason::BetterMaster, c"better-master"),
-    (Reason::Forced, c"forced"),
-    (Reason::Reconfigured, c"reconfigured"),
-];
-
-/// Demotion reasons, indexed by `carp_event.reason` of a DEMOTE event.
-const DEMOTE_REASONS: [(DemoteReason, &CStr); 5] = [
-    (DemoteReason::Global, c"global"),
-    (DemoteReason::LinkDown, c"link-down"),
-    (DemoteReason::SendErrors, c"send-errors"),
-    (DemoteReason::Admin, c"admin"),
-    (DemoteReason::BootNotReady, c"boot-not-ready"),
-];
-
 /// What an index is not.
 const UNKNOWN: &CStr = c"unknown";
 
-fn index_of<T: PartialEq>(table: &[(T, &CStr)], value: T) -> u8 {
-    table
-        .iter()
-        .position(|(v, _)| *v == value)
+// State-change reasons and demotion reasons are indexed by their position
+// in carp-core's `ALL` tables, and named from them (`carp_core::names`).
+
+fn index_of<T: PartialEq>(all: &[T], value: T) -> u8 {
+    all.iter()
+        .position(|v| *v == value)
         .and_then(|i| u8::try_from(i).ok())
         .unwrap_or(u8::MAX)
 }
 
-fn name_at(table: &[(impl Sized, &'static CStr)], index: c_int) -> &'static CStr {
+fn at<T: Copy>(all: &[T], index: c_int) -> Option<T> {
     usize::try_from(index)
         .ok()
-        .and_then(|i| table.get(i))
-        .map_or(UNKNOWN, |(_, name)| *name)
+        .and_then(|i| all.get(i))
+        .copied()
 }
 
 /// The name of a state-change reason (`carp_event.reason`): a static
 /// NUL-terminated string, "unknown" for other values.
 #[no_mangle]
 pub extern "C" fn carp_reason_name(reason: c_int) -> *const c_char {
-    name_at(&REASONS, reason).as_ptr()
+    at(&Reason::ALL, reason)
+        .map_or(UNKNOWN, Reason::c_name)
+        .as_ptr()
 }
 
 /// The name of a demotion reason (`carp_event.reason` of a DEMOTE event).
 #[no_mangle]
 pub extern "C" fn carp_demote_reason_name(reason: c_int) -> *const c_char {
-    name_at(&DEMOTE_REASONS, reason).as_ptr()
+    at(&DemoteReason::ALL, reason)
+        .map_or(UNKNOWN, DemoteReason::c_name)
+        .as_ptr()
 }
 
 /// The BSD name of a state (`INIT`, `BACKUP`, `MASTER`), "unknown" for
 /// other values.
 #[no_mangle]
 pub extern "C" fn carp_state_name(state: c_int) -> *const c_char {
-    match state {
-        CARP_STATE_INIT => c"INIT",
-        CARP_STATE_BACKUP => c"BACKUP",
-        CARP_STATE_MASTER => c"MASTER",
-        _ => UNKNOWN,
-    }
-    .as_ptr()
+    // CARP_STATE_* are BSD's carpr_state numbers, the indices of State::ALL.
+    at(&State::ALL, state)
+        .map_or(UNKNOWN, State::c_name)
+        .as_ptr()
 }
 
 fn state_u8(state: State) -> u8 {
@@ -295,7 +273,7 @@ impl From<&Event> for carp_event {
                 out.kind = CARP_EVENT_STATE_CHANGE;
                 out.from = state_u8(from);
                 out.to = state_u8(to);
-                out.reason = index_of(&REASONS, reason);
+                out.reason = index_of(&Reason::ALL, reason);
             }
             EventKind::Announce { repeat } => {
                 out.kind = CARP_EVENT_ANNOUNCE;
@@ -326,7 +304,7 @@ impl From<&Event> for carp_event {
             }
             EventKind::Demote { reason, delta } => {
                 out.kind = CARP_EVENT_DEMOTE;
-                out.reason = index_of(&DEMOTE_REASONS, reason);
+                out.reason = index_of(&DemoteReason::ALL, reason);
                 out.delta = delta;
             }
             _ => {}

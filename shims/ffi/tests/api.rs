@@ -312,3 +312,18 @@ fn a_callback_calling_back_into_its_interface_gets_ebusy() {
     assert_eq!(unsafe { carp_if_handle_timeout(cif, 1) }, CARP_OK);
     unsafe { carp_if_free(cif) };
 }
+
+#[test]
+fn name_strings_are_the_bsd_states_and_the_shared_reason_words() {
+    let name = |p: *const core::ffi::c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap();
+    // BSD CARP_STATES, indexed by carpr_state (OpenBSD ip_carp.h).
+    let states: Vec<&str> = (0..4).map(|s| name(carp_state_name(s))).collect();
+    assert_eq!(states, ["INIT", "BACKUP", "MASTER", "unknown"]);
+    assert_eq!(name(carp_state_name(-1)), "unknown");
+    // The words carpd's JSON events and carp-sim print.
+    assert_eq!(name(carp_reason_name(4)), "master-down");
+    assert_eq!(name(carp_reason_name(8)), "bow-out");
+    assert_eq!(name(carp_reason_name(12)), "unknown");
+    assert_eq!(name(carp_demote_reason_name(2)), "send-errors");
+    assert_eq!(name(carp_demote_reason_name(5)), "unknown");
+}

@@ -286,7 +286,7 @@ impl Daemon {
             }
             if self.cli.debug {
                 if let Err(reject) = result {
-                    eprintln!("carpd: dropped frame: {reject:?}");
+                    eprintln!("carpd: dropped frame: {reject} ({})", reject.counter());
                 }
             }
             self.drain_events();
@@ -326,10 +326,11 @@ impl Daemon {
 
     fn drain_events(&mut self) {
         while let Some(event) = self.carpif.poll_event() {
-            self.events.send(event_json(&self.cli.interface, &event));
+            let line = event_json(&self.cli.interface, &event);
             if self.cli.debug {
-                eprintln!("carpd: {event:?}");
+                eprintln!("carpd: {line}");
             }
+            self.events.send(line);
             self.on_event(&event);
         }
     }

@@ -140,7 +140,9 @@ fn json_string(out: &mut String, s: &str) {
 }
 
 /// One event as a JSON object on one line, e.g.
-/// `{"interface":"eth0","vhid":1,"seq":3,"at_us":12345,"event":"state","from":"BACKUP","to":"MASTER","reason":"MasterDown"}`.
+/// `{"interface":"eth0","vhid":1,"seq":3,"at_us":12345,"event":"state","from":"BACKUP","to":"MASTER","reason":"master-down"}`.
+/// States, reasons and demotion reasons are spelled as `carp_core::names`
+/// says, the same words carp-sim and the C ABI use.
 pub fn event_json(interface: &str, event: &Event) -> String {
     let mut out = String::from("{\"interface\":");
     json_string(&mut out, interface);
@@ -155,9 +157,11 @@ pub fn event_json(interface: &str, event: &Event) -> String {
         EventKind::StateChange { from, to, reason } => {
             let _ = write!(
                 out,
-                "\"state\",\"from\":\"{from}\",\"to\":\"{to}\",\"reason\":"
+                "\"state\",\"from\":\"{}\",\"to\":\"{}\",\"reason\":\"{}\"",
+                from.name(),
+                to.name(),
+                reason.name()
             );
-            json_string(&mut out, &format!("{reason:?}"));
         }
         EventKind::Announce { repeat } => {
             let _ = write!(out, "\"announce\",\"repeat\":{repeat}");
@@ -174,9 +178,11 @@ pub fn event_json(interface: &str, event: &Event) -> String {
             );
         }
         EventKind::Demote { reason, delta } => {
-            out.push_str("\"demote\",\"reason\":");
-            json_string(&mut out, &format!("{reason:?}"));
-            let _ = write!(out, ",\"delta\":{delta}");
+            let _ = write!(
+                out,
+                "\"demote\",\"reason\":\"{}\",\"delta\":{delta}",
+                reason.name()
+            );
         }
         other => {
             out.push_str("\"other\",\"debug\":");
@@ -208,7 +214,25 @@ mod tests {
         assert_eq!(
             event_json("eth0", &e),
             "{\"interface\":\"eth0\",\"vhid\":1,\"seq\":3,\"at_us\":12345,\"event\":\"state\",\
-             \"from\":\"BACKUP\",\"to\":\"MASTER\",\"reason\":\"MasterDown\"}"
+             \"from\":\"BACKUP\",\"to\":\"MASTER\",\"reason\":\"master-down\"}"
+        );
+    }
+
+    #[test]
+    fn demote_reasons_use_the_shared_spelling() {
+        let e = Event {
+            seq: 0,
+            at: Instant::ZERO,
+            vhid: 2,
+            kind: EventKind::Demote {
+                reason: carp_core::DemoteReason::SendErrors,
+                delta: 1,
+            },
+        };
+        assert_eq!(
+            event_json("eth0", &e),
+            "{\"interface\":\"eth0\",\"vhid\":2,\"seq\":0,\"at_us\":0,\"event\":\"demote\",\
+             \"reason\":\"send-errors\",\"delta\":1}"
         );
     }
 

@@ -145,12 +145,10 @@ impl EventContext<'_> {
                 let h = self.host(&e.host, key)?;
                 let vhid = self.vhid(h, e, key)?;
                 let k = format!("{key}.state");
-                let state = match required(&e.state, &k)?.as_str() {
-                    "init" => State::Init,
-                    "backup" => State::Backup,
-                    "master" => State::Master,
-                    other => return Err(invalid(&k, other, "init, backup or master")),
-                };
+                // The ifconfig `state` word: the BSD names in any case.
+                let text = required(&e.state, &k)?;
+                let state = State::from_name(&text)
+                    .ok_or_else(|| invalid(&k, &text, "init, backup or master"))?;
                 Action::ForceState(h, vhid, state)
             }
             "sysctl" => {
