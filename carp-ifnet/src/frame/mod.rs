@@ -27,6 +27,7 @@
 //! No FCS is written or expected; Ethernet frames are not padded to 60
 //! bytes (the driver or hardware pads).
 
+pub mod arp;
 pub mod ethernet;
 pub mod fddi;
 pub mod ipv4;
@@ -34,6 +35,7 @@ pub mod ipv6;
 pub mod llc;
 pub mod token_ring;
 
+pub use arp::ArpRepr;
 pub(crate) use carp_core::wire::Checksum;
 pub use ipv4::Ipv4Repr;
 pub use ipv6::Ipv6Repr;
@@ -41,7 +43,6 @@ pub use ipv6::Ipv6Repr;
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::arp::ArpRepr;
 use crate::lladdr::{LinkType, MacAddr};
 use carp_core::wire::HEADER_LEN as CARP_LEN;
 
