@@ -60,6 +60,7 @@
 //!
 //! Every error names the key that is wrong (`host[1].vhost[0].advskew`).
 
+mod check;
 mod events;
 mod raw;
 mod values;
