@@ -122,7 +122,8 @@ pub enum ConfigError {
     },
     /// The address is already on the vhid.
     DuplicateAddress(IpAddr),
-    /// Multicast, unspecified or loopback: never a virtual address.
+    /// Unspecified, broadcast (255.255.255.255), multicast or loopback:
+    /// never a virtual address (see [`unusable_address`]).
     BadAddress(IpAddr),
     /// BACKUP or MASTER forced on a host that is down or has no address.
     NotRunning,
@@ -149,7 +150,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "too many addresses (at most {max} per vhid)")
             }
             ConfigError::DuplicateAddress(a) => write!(f, "address {a} given twice"),
-            ConfigError::BadAddress(a) => write!(f, "{a} cannot be a virtual address"),
+            ConfigError::BadAddress(a) => match unusable_address(a) {
+                Some(what) => write!(f, "{a} cannot be a virtual address: {what}"),
+                None => write!(f, "{a} cannot be a virtual address"),
+            },
             ConfigError::NotRunning => {
                 f.write_str("not running: interface down, parent link down or no address")
             }
@@ -166,6 +170,25 @@ impl core::error::Error for ConfigError {}
 impl From<KeyError> for ConfigError {
     fn from(e: KeyError) -> ConfigError {
         ConfigError::Key(e)
+    }
+}
+
+/// Why `addr` can never be a virtual address, or `None` if it can: no host
+/// may own, answer ARP/ND for or advertise the unspecified address (`0.0.0.0`,
+/// `::`), the IPv4 limited broadcast `255.255.255.255`, a multicast group
+/// or a loopback address (`127.0.0.0/8`, `::1`). The words are those of
+/// [`ConfigError::BadAddress`]'s message.
+pub fn unusable_address(addr: IpAddr) -> Option<&'static str> {
+    if addr.is_unspecified() {
+        Some("unspecified")
+    } else if addr == IpAddr::V4(core::net::Ipv4Addr::BROADCAST) {
+        Some("broadcast")
+    } else if addr.is_multicast() {
+        Some("multicast")
+    } else if addr.is_loopback() {
+        Some("loopback")
+    } else {
+        None
     }
 }
 
@@ -252,10 +275,11 @@ impl VhostConfig {
     /// Adds a virtual address.
     ///
     /// # Errors
-    /// [`ConfigError::BadAddress`], [`ConfigError::DuplicateAddress`] or
+    /// [`ConfigError::BadAddress`] (naming the address) for one that
+    /// [`unusable_address`] refuses, [`ConfigError::DuplicateAddress`] or
     /// [`ConfigError::TooManyAddresses`]; the config is unchanged then.
     pub fn add_address(&mut self, addr: IpAddr) -> Result<(), ConfigError> {
-        if addr.is_multicast() || addr.is_unspecified() || addr.is_loopback() {
+        if unusable_address(addr).is_some() {
             return Err(ConfigError::BadAddress(addr));
         }
         if self.addrs.contains(&addr) {
@@ -326,3 +350,6 @@ impl VhostConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@ mod replay;
 mod tests;
 
 pub use crate::state::{Reason, State};
-pub use config::{AdvSkew, ConfigError, Field, Vhid, VhostConfig, MAX_ADDRS};
+pub use config::{unusable_address, AdvSkew, ConfigError, Field, Vhid, VhostConfig, MAX_ADDRS};
 pub use replay::{Freshness, REPLAY_SENDERS};
 
 use core::net::IpAddr;
