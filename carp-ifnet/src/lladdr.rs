@@ -52,6 +52,42 @@ impl MacAddr {
         let [a, b, c, d, e, f] = self.0;
         a & b & c & d & e & f == 0xff
     }
+
+    /// Reads `xx:xx:xx:xx:xx:xx`: six groups of one or two hex digits, in
+    /// any case, as `ether_aton(3)` and `ifconfig lladdr` take them; `None`
+    /// for anything else.
+    pub fn parse(text: &str) -> Option<MacAddr> {
+        let mut octets = [0u8; MAC_LEN];
+        let mut groups = text.split(':');
+        for octet in &mut octets {
+            let group = groups.next()?;
+            if group.is_empty() || group.len() > 2 || !group.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                return None;
+            }
+            *octet = u8::from_str_radix(group, 16).ok()?;
+        }
+        groups.next().is_none().then_some(MacAddr(octets))
+    }
+}
+
+/// OpenBSD's lladdr term of the HMAC: the MAC a vhid hashes between the
+/// advert type and its vhid ([`carp_core::VhostConfig::lladdr`]), given the
+/// carp interface's own MAC (`ifconfig carpN lladdr ...`), the vhid's
+/// default virtual MAC ([`LinkType::virtual_mac`]) and the parent's MAC.
+///
+/// OpenBSD `carp_hmac_prepare_ctx` (ip_carp.c rev 1.270) hashes the carp
+/// interface's address only when it is neither the vhid's virtual MAC nor
+/// the parent's (`sc_realmac`, set in `carp_setrun` when the two are
+/// equal); see docs/protocol-notes.md. One carp interface here holds one
+/// vhid, its leader (`vhe_leader`), so the rule applies to every vhid.
+/// `None` means no term: the HMAC every other BSD and ucarp computes.
+pub fn hmac_lladdr(
+    carp_mac: MacAddr,
+    virtual_mac: MacAddr,
+    parent_mac: MacAddr,
+) -> Option<[u8; MAC_LEN]> {
+    (carp_mac != virtual_mac && carp_mac != parent_mac).then_some(carp_mac.0)
 }
 
 impl From<[u8; MAC_LEN]> for MacAddr {
@@ -215,6 +251,45 @@ pub const fn solicited_node(addr: Ipv6Addr) -> Ipv6Addr {
 mod tests {
     use super::*;
     use std::collections::{HashMap, HashSet};
+
+    #[test]
+    fn mac_addresses_parse_as_ether_aton_reads_them() {
+        assert_eq!(
+            MacAddr::parse("00:00:5e:00:01:07"),
+            Some(MacAddr([0, 0, 0x5e, 0, 1, 7]))
+        );
+        assert_eq!(
+            MacAddr::parse("2:0:A:b:C:ff"),
+            Some(MacAddr([2, 0, 0xa, 0xb, 0xc, 0xff]))
+        );
+        for bad in [
+            "",
+            "00:00:5e:00:01",
+            "00:00:5e:00:01:07:08",
+            "00:00:5e:00:01:",
+            "000:00:5e:00:01:07",
+            "00-00-5e-00-01-07",
+            "00:00:5e:00:01:0g",
+            "+0:00:5e:00:01:07",
+        ] {
+            assert_eq!(MacAddr::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hmac_lladdr_term_only_for_a_mac_of_its_own() {
+        // OpenBSD carp_hmac_prepare_ctx: no term for the default virtual
+        // MAC, none for the parent's MAC (sc_realmac), the MAC otherwise.
+        let parent = MacAddr([0x02, 0, 0, 0, 0, 0x0b]);
+        let vmac = LinkType::Ethernet.virtual_mac(7);
+        let own = MacAddr([0x02, 0xca, 0xfe, 0, 0, 7]);
+        assert_eq!(hmac_lladdr(vmac, vmac, parent), None);
+        assert_eq!(hmac_lladdr(parent, vmac, parent), None);
+        assert_eq!(hmac_lladdr(own, vmac, parent), Some(own.0));
+        // Another vhid's virtual MAC is a MAC of its own for this one.
+        let other = LinkType::Ethernet.virtual_mac(8);
+        assert_eq!(hmac_lladdr(other, vmac, parent), Some(other.0));
+    }
     use std::string::ToString;
 
     #[test]
