@@ -16,7 +16,7 @@
 //! starts a comment, so a passphrase cannot hold one.
 
 use super::ifname::IfName;
-use super::words::{parse_word_iter, AliasOp, IfconfigRequest, Lifecycle};
+use super::words::{parse_hostname_if, parse_word_iter, AliasOp, IfconfigRequest, Lifecycle};
 use super::CtlError;
 
 /// Names one `cloned_interfaces` line holds.
@@ -91,16 +91,17 @@ pub fn parse_line(line: &str) -> Result<ConfigLine<'_>, CtlError> {
     }
     Ok(ConfigLine::Configure {
         ifname: None,
-        request: parse_word_iter(text.split_ascii_whitespace())?,
+        request: parse_hostname_if(text)?,
     })
 }
 
 fn ifconfig_command(text: &str) -> Result<ConfigLine<'_>, CtlError> {
     let mut words = text.split_ascii_whitespace().skip(1);
-    let name = words
-        .next()
-        .ok_or(CtlError::MissingValue { word: "ifconfig" })?;
-    let ifname = IfName::new(name).ok_or(CtlError::BadIfName { index: 1 })?;
+    let name = words.next().ok_or(CtlError::MissingValue {
+        word: "ifconfig",
+        index: 0,
+    })?;
+    let ifname = IfName::new(name).ok_or_else(|| CtlError::bad_ifname(1, name))?;
     let request = parse_word_iter(words).map_err(|e| e.shifted(2))?;
     Ok(classify(ifname, request))
 }
@@ -123,7 +124,7 @@ fn rc_conf<'a>(name: &str, value: &str, line: &'a str) -> Result<ConfigLine<'a>,
     if name == "cloned_interfaces" {
         let mut names = heapless::Vec::new();
         for (index, word) in value.split_ascii_whitespace().enumerate() {
-            let ifname = IfName::new(word).ok_or(CtlError::BadIfName { index })?;
+            let ifname = IfName::new(word).ok_or_else(|| CtlError::bad_ifname(index, word))?;
             names
                 .push(ifname)
                 .map_err(|_| CtlError::TooManyNames { max: MAX_CLONED })?;
@@ -134,7 +135,7 @@ fn rc_conf<'a>(name: &str, value: &str, line: &'a str) -> Result<ConfigLine<'a>,
         return Ok(ConfigLine::NotMine { line });
     };
     let (ifname, alias_line) = rc_interface(suffix);
-    let ifname = IfName::new(ifname).ok_or(CtlError::BadIfName { index: 0 })?;
+    let ifname = IfName::new(ifname).ok_or_else(|| CtlError::bad_ifname(0, ifname))?;
     let mut request = parse_word_iter(value.split_ascii_whitespace())?;
     if alias_line && request.alias.is_none() {
         request.alias = Some(AliasOp::Add);

@@ -2,17 +2,21 @@
 //! line or a [`CarpReq`](super::CarpReq)) is refused.
 //!
 //! Errors never borrow the input: they name the keyword with a
-//! `&'static str` and the offending word by its index (0-based, counted
-//! over the words of the line as given to the parser), so they are `Copy`
-//! and can outlive the buffer the words came from.
+//! `&'static str`, the offending word by its index (0-based, counted over
+//! the words of the line as given to the parser) and a bounded copy of its
+//! text (a [`Snippet`], at most [`SNIPPET_LEN`](carp_sysctl::error::SNIPPET_LEN)
+//! bytes), so they are `Copy`, allocate nothing and can outlive the buffer
+//! the words came from. `Display` counts words from 1, as a person does:
+//! `word 8 "bogus": unknown (not a keyword, an address or a value)`.
 
 use core::fmt;
 use core::net::IpAddr;
 
 use carp_core::ConfigError;
+use carp_ifnet::carpif::IfError;
+pub use carp_sysctl::Snippet;
 
 use super::ifname::IfName;
-use carp_ifnet::carpif::IfError;
 
 /// Why a control request is refused. A refused request changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,11 +26,15 @@ pub enum CtlError {
     UnknownWord {
         /// Index of the word.
         index: usize,
+        /// The word.
+        word: Snippet,
     },
     /// A keyword that takes a value was the last word.
     MissingValue {
         /// The keyword.
         word: &'static str,
+        /// Index of the keyword.
+        index: usize,
     },
     /// The value of a keyword is not a decimal number.
     BadNumber {
@@ -34,10 +42,26 @@ pub enum CtlError {
         word: &'static str,
         /// Index of the value.
         index: usize,
+        /// The value given.
+        got: Snippet,
     },
-    /// A number (or a `CarpReq` field) outside its range.
+    /// The number given to a keyword is outside its range.
+    ValueOutOfRange {
+        /// The keyword.
+        word: &'static str,
+        /// Index of the value.
+        index: usize,
+        /// Smallest value allowed.
+        min: i64,
+        /// Largest value allowed.
+        max: i64,
+        /// Value given.
+        got: i64,
+    },
+    /// A field of a [`CarpReq`](super::CarpReq) (or a C argument) outside
+    /// its range; words out of range are [`CtlError::ValueOutOfRange`].
     OutOfRange {
-        /// The keyword or field.
+        /// The field.
         word: &'static str,
         /// Smallest value allowed.
         min: i64,
@@ -50,18 +74,35 @@ pub enum CtlError {
     BadAddress {
         /// Index of the word.
         index: usize,
+        /// The word.
+        word: Snippet,
     },
     /// The word at `index` is not a contiguous IPv4 netmask
     /// (`255.255.255.0` or `0xffffff00`).
     BadNetmask {
         /// Index of the word.
         index: usize,
+        /// The word.
+        word: Snippet,
+    },
+    /// A bare address right after an address, where the syntax does not
+    /// say whether it is a netmask, a broadcast, a destination or a second
+    /// virtual address (`192.0.2.83/24 192.0.2.9`). Only an OpenBSD
+    /// `hostname.if` line gives such words a place (`inet ADDR NETMASK
+    /// BROADCAST`).
+    AmbiguousAddress {
+        /// Index of the word.
+        index: usize,
+        /// The word.
+        word: Snippet,
     },
     /// An address, netmask, prefix length or broadcast of the other family
     /// than the one the line is about.
     FamilyMismatch {
         /// Index of the word.
         index: usize,
+        /// The word.
+        word: Snippet,
     },
     /// A word that qualifies an address (`netmask`, `prefixlen`,
     /// `broadcast`, `NONE`) with no address before it.
@@ -102,12 +143,24 @@ pub enum CtlError {
     BadState {
         /// Index of the value.
         index: usize,
+        /// The value given.
+        got: Snippet,
+    },
+    /// `lladdr` with a value that is neither `random` nor a unicast MAC
+    /// written `xx:xx:xx:xx:xx:xx`.
+    BadLladdr {
+        /// Index of the value.
+        index: usize,
+        /// The value given.
+        got: Snippet,
     },
     /// Not an interface name: empty, longer than 15 bytes, or with a byte
     /// other than ASCII letters, digits, `.`, `_` and `-`.
     BadIfName {
-        /// Index of the word.
+        /// Index of the word (0 when the name came alone, not in words).
         index: usize,
+        /// The name given (the part that is UTF-8).
+        name: Snippet,
     },
     /// More addresses than a vhid holds.
     TooManyAddresses {
@@ -123,6 +176,14 @@ pub enum CtlError {
     AddressNotFound(IpAddr),
     /// A new virtual host needs a `vhid`.
     MissingVhid,
+    /// The request holds a word a [`VhostConfig`](carp_core::VhostConfig)
+    /// cannot express (`state`, `up`, `down`, `create`, `destroy`,
+    /// `carpdev`, `-carpdev`, `lladdr`), so it cannot be turned into one
+    /// alone: it must be applied to an interface (the engine).
+    NotAConfig {
+        /// The first such keyword.
+        word: &'static str,
+    },
     /// An rc.conf value whose quote is not closed.
     UnterminatedQuote,
     /// A `CarpReq` byte buffer of the wrong length.
@@ -180,141 +241,153 @@ pub enum CtlError {
 }
 
 impl CtlError {
+    /// [`CtlError::BadIfName`] for `name` at word `index`.
+    pub fn bad_ifname(index: usize, name: &str) -> CtlError {
+        CtlError::BadIfName {
+            index,
+            name: Snippet::new(name),
+        }
+    }
+
     /// Index of the offending word, when the error is about one word.
     pub const fn index(&self) -> Option<usize> {
         match *self {
-            CtlError::UnknownWord { index }
+            CtlError::UnknownWord { index, .. }
+            | CtlError::MissingValue { index, .. }
             | CtlError::BadNumber { index, .. }
-            | CtlError::BadAddress { index }
-            | CtlError::BadNetmask { index }
-            | CtlError::FamilyMismatch { index }
+            | CtlError::ValueOutOfRange { index, .. }
+            | CtlError::BadAddress { index, .. }
+            | CtlError::BadNetmask { index, .. }
+            | CtlError::AmbiguousAddress { index, .. }
+            | CtlError::FamilyMismatch { index, .. }
             | CtlError::Misplaced { index, .. }
             | CtlError::Repeated { index, .. }
             | CtlError::Conflict { index, .. }
-            | CtlError::BadState { index }
-            | CtlError::BadIfName { index } => Some(index),
+            | CtlError::PassHasNul { index }
+            | CtlError::BadState { index, .. }
+            | CtlError::BadLladdr { index, .. }
+            | CtlError::BadIfName { index, .. } => Some(index),
             _ => None,
         }
     }
 
     /// The same error with every word index moved by `by` (used when the
     /// words parsed are a tail of a longer line).
-    pub(crate) const fn shifted(self, by: usize) -> CtlError {
-        match self {
-            CtlError::UnknownWord { index } => CtlError::UnknownWord {
-                index: index.saturating_add(by),
-            },
-            CtlError::BadNumber { word, index } => CtlError::BadNumber {
-                word,
-                index: index.saturating_add(by),
-            },
-            CtlError::BadAddress { index } => CtlError::BadAddress {
-                index: index.saturating_add(by),
-            },
-            CtlError::BadNetmask { index } => CtlError::BadNetmask {
-                index: index.saturating_add(by),
-            },
-            CtlError::FamilyMismatch { index } => CtlError::FamilyMismatch {
-                index: index.saturating_add(by),
-            },
-            CtlError::Misplaced { word, index } => CtlError::Misplaced {
-                word,
-                index: index.saturating_add(by),
-            },
-            CtlError::Repeated { word, index } => CtlError::Repeated {
-                word,
-                index: index.saturating_add(by),
-            },
-            CtlError::Conflict { word, index } => CtlError::Conflict {
-                word,
-                index: index.saturating_add(by),
-            },
-            CtlError::BadState { index } => CtlError::BadState {
-                index: index.saturating_add(by),
-            },
-            CtlError::BadIfName { index } => CtlError::BadIfName {
-                index: index.saturating_add(by),
-            },
-            other => other,
+    pub(crate) fn shifted(mut self, by: usize) -> CtlError {
+        match &mut self {
+            CtlError::UnknownWord { index, .. }
+            | CtlError::MissingValue { index, .. }
+            | CtlError::BadNumber { index, .. }
+            | CtlError::ValueOutOfRange { index, .. }
+            | CtlError::BadAddress { index, .. }
+            | CtlError::BadNetmask { index, .. }
+            | CtlError::AmbiguousAddress { index, .. }
+            | CtlError::FamilyMismatch { index, .. }
+            | CtlError::Misplaced { index, .. }
+            | CtlError::Repeated { index, .. }
+            | CtlError::Conflict { index, .. }
+            | CtlError::PassHasNul { index }
+            | CtlError::BadState { index, .. }
+            | CtlError::BadLladdr { index, .. }
+            | CtlError::BadIfName { index, .. } => *index = index.saturating_add(by),
+            _ => {}
         }
+        self
+    }
+}
+
+/// `word N "text"` (N counted from 1), the head of a message about a word.
+struct At(usize, Snippet);
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "word {} \"{}\"", self.0.saturating_add(1), self.1)
+    }
+}
+
+/// `keyword (word N)`, for a keyword's value or the keyword itself.
+struct Kw(&'static str, usize);
+
+impl fmt::Display for Kw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (word {})", self.0, self.1.saturating_add(1))
     }
 }
 
 impl fmt::Display for CtlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Word positions are shown counting from 1, as a person counts.
         match *self {
-            CtlError::UnknownWord { index } => {
-                write!(f, "word {}: unknown", index.saturating_add(1))
+            CtlError::UnknownWord { index, word } => write!(
+                f,
+                "{}: unknown (not a keyword, an address or a value)",
+                At(index, word)
+            ),
+            CtlError::MissingValue { word, index } => {
+                write!(f, "{}: missing value", Kw(word, index))
             }
-            CtlError::MissingValue { word } => write!(f, "{word}: missing value"),
-            CtlError::BadNumber { word, index } => {
-                write!(
-                    f,
-                    "{word} (word {}): not a decimal number",
-                    index.saturating_add(1)
-                )
+            CtlError::BadNumber { word, index, got } => {
+                write!(f, "{} \"{got}\": not a decimal number", Kw(word, index))
             }
+            CtlError::ValueOutOfRange {
+                word,
+                index,
+                min,
+                max,
+                got,
+            } => write!(f, "{} {got}: out of range {min}..{max}", Kw(word, index)),
             CtlError::OutOfRange {
                 word,
                 min,
                 max,
                 got,
             } => write!(f, "{word} {got}: out of range {min}..{max}"),
-            CtlError::BadAddress { index } => {
-                write!(
-                    f,
-                    "word {}: not an IPv4 or IPv6 address",
-                    index.saturating_add(1)
-                )
+            CtlError::BadAddress { index, word } => {
+                write!(f, "{}: not an IPv4 or IPv6 address", At(index, word))
             }
-            CtlError::BadNetmask { index } => {
-                write!(
-                    f,
-                    "word {}: not a contiguous IPv4 netmask",
-                    index.saturating_add(1)
-                )
+            CtlError::BadNetmask { index, word } => {
+                write!(f, "{}: not a contiguous IPv4 netmask", At(index, word))
             }
-            CtlError::FamilyMismatch { index } => {
-                write!(f, "word {}: wrong address family", index.saturating_add(1))
+            CtlError::AmbiguousAddress { index, word } => write!(
+                f,
+                "{}: a bare address right after an address (netmask, broadcast or \
+                 another address?): write netmask, broadcast or a /prefix",
+                At(index, word)
+            ),
+            CtlError::FamilyMismatch { index, word } => {
+                write!(f, "{}: wrong address family", At(index, word))
             }
             CtlError::Misplaced { word, index } => {
-                write!(
-                    f,
-                    "{word} (word {}): no address before it",
-                    index.saturating_add(1)
-                )
+                write!(f, "{}: no address before it", Kw(word, index))
             }
             CtlError::Repeated { word, index } => {
-                write!(f, "{word} (word {}): given twice", index.saturating_add(1))
+                write!(f, "{}: given twice", Kw(word, index))
             }
             CtlError::Conflict { word, index } => {
-                write!(
-                    f,
-                    "{word} (word {}): contradicts an earlier word",
-                    index.saturating_add(1)
-                )
+                write!(f, "{}: contradicts an earlier word", Kw(word, index))
             }
             CtlError::PassTooLong { len } => write!(
                 f,
                 "pass of {len} bytes: too long (at most {})",
                 carp_core::auth::MAX_PASSPHRASE_LEN
             ),
-            CtlError::PassHasNul { index } => write!(
+            CtlError::PassHasNul { index } => {
+                write!(f, "{}: holds a NUL byte", Kw("pass", index))
+            }
+            CtlError::BadState { index, got } => write!(
                 f,
-                "pass (word {}): holds a NUL byte",
-                index.saturating_add(1)
+                "{} \"{got}\": not init, backup or master",
+                Kw("state", index)
             ),
-            CtlError::BadState { index } => {
-                write!(
-                    f,
-                    "state (word {}): not init, backup or master",
-                    index.saturating_add(1)
-                )
-            }
-            CtlError::BadIfName { index } => {
-                write!(f, "word {}: not an interface name", index.saturating_add(1))
-            }
+            CtlError::BadLladdr { index, got } => write!(
+                f,
+                "{} \"{got}\": not random or a unicast MAC xx:xx:xx:xx:xx:xx",
+                Kw("lladdr", index)
+            ),
+            CtlError::BadIfName { index, name } => write!(
+                f,
+                "{}: not an interface name (1-15 letters, digits, '.', '_', '-')",
+                At(index, name)
+            ),
             CtlError::TooManyAddresses { max } => {
                 write!(f, "too many addresses (at most {max} per vhid)")
             }
@@ -323,6 +396,10 @@ impl fmt::Display for CtlError {
             }
             CtlError::AddressNotFound(a) => write!(f, "-alias {a}: no such address"),
             CtlError::MissingVhid => f.write_str("vhid: required for a new virtual host"),
+            CtlError::NotAConfig { word } => write!(
+                f,
+                "{word}: not part of a vhid's configuration; apply the request to an interface"
+            ),
             CtlError::UnterminatedQuote => f.write_str("unterminated quote"),
             CtlError::BadLength { want, got } => {
                 write!(f, "carpreq of {got} bytes: want {want}")

@@ -58,12 +58,12 @@ pub mod words;
 mod tests;
 
 pub use config_file::{parse_line, ConfigLine, MAX_CLONED};
-pub use error::CtlError;
+pub use error::{CtlError, Snippet};
 pub use ifname::{IfName, IFNAMSIZ, MAX_IFNAME_LEN};
-pub use registry::{default_prefix_len, CarpInterfaces, DEFAULT_INTERFACES};
+pub use registry::{CarpInterfaces, DEFAULT_INTERFACES};
 pub use request::{state_number, CarpReq, CarpReqAddr, CARPREQ_LEN};
 pub use status::{CarpLine, IfFlags, Status, StatusHeader};
 pub use words::{
-    parse_netmask, parse_word_iter, parse_words, AddrSpec, AliasOp, CarpdevChange, Family,
-    IfconfigRequest, Lifecycle,
+    default_prefix_len, parse_hostname_if, parse_netmask, parse_word_iter, parse_words, AddrSpec,
+    AliasOp, CarpdevChange, Family, IfconfigRequest, Lifecycle, Lladdr, Syntax,
 };

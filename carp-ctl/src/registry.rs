@@ -48,8 +48,6 @@
 //! An address given without one gets [`default_prefix_len`] (the classful
 //! netmask for IPv4, as BSD ifconfig, /64 for IPv6).
 
-use core::net::IpAddr;
-
 use carp_core::vhost::MAX_ADDRS;
 use carp_core::{ConfigError, Instant, State, Vhid, VhostConfig};
 use carp_sysctl::Sysctl;
@@ -57,27 +55,12 @@ use carp_sysctl::Sysctl;
 use super::ifname::IfName;
 use super::request::CarpReq;
 use super::status::{IfFlags, Status, StatusHeader};
-use super::words::{parse_words, CarpdevChange, IfconfigRequest, Lifecycle};
+use super::words::{default_prefix_len, parse_words, CarpdevChange, IfconfigRequest, Lifecycle};
 use super::CtlError;
 use carp_ifnet::carpif::{CarpIf, IfError};
 
 /// Interface names a registry holds when the capacity is not given.
 pub const DEFAULT_INTERFACES: usize = 16;
-
-/// The prefix length an address gets when none is given: the classful
-/// netmask of an IPv4 address (class A /8, B /16, C /24, others /32), as
-/// BSD ifconfig falls back to, and /64 for IPv6.
-pub fn default_prefix_len(addr: IpAddr) -> u8 {
-    match addr {
-        IpAddr::V4(a) => match a.octets().first().copied().unwrap_or(0) {
-            0..=127 => 8,
-            128..=191 => 16,
-            192..=223 => 24,
-            _ => 32,
-        },
-        IpAddr::V6(_) => 64,
-    }
-}
 
 /// Where a name's vhid lives.
 #[derive(Debug, Clone)]
@@ -170,7 +153,7 @@ impl<const M: usize> CarpInterfaces<M> {
     /// [`CtlError::InterfaceExists`] for a name taken (or the parent's),
     /// [`CtlError::TooManyInterfaces`] when the registry is full.
     pub fn create(&mut self, name: &str) -> Result<(), CtlError> {
-        let name = IfName::new(name).ok_or(CtlError::BadIfName { index: 0 })?;
+        let name = IfName::new(name).ok_or_else(|| CtlError::bad_ifname(0, name))?;
         if name == self.parent || self.entries.iter().any(|e| e.name == name) {
             return Err(CtlError::InterfaceExists(name));
         }
@@ -419,7 +402,7 @@ impl<const M: usize> CarpInterfaces<M> {
     // ===== internals =====
 
     fn find(&self, name: &str) -> Result<usize, CtlError> {
-        let name = IfName::new(name).ok_or(CtlError::BadIfName { index: 0 })?;
+        let name = IfName::new(name).ok_or_else(|| CtlError::bad_ifname(0, name))?;
         self.entries
             .iter()
             .position(|e| e.name == name)
@@ -427,7 +410,7 @@ impl<const M: usize> CarpInterfaces<M> {
     }
 
     fn entry(&self, name: &str) -> Result<&Entry, CtlError> {
-        let name = IfName::new(name).ok_or(CtlError::BadIfName { index: 0 })?;
+        let name = IfName::new(name).ok_or_else(|| CtlError::bad_ifname(0, name))?;
         self.entries
             .iter()
             .find(|e| e.name == name)
@@ -495,7 +478,7 @@ impl<const M: usize> CarpInterfaces<M> {
             let current = self.current_config(at, carpif)?;
             let config = match current {
                 Some(base) => req.apply(base)?,
-                None => req.to_config()?,
+                None => req.apply(&VhostConfig::new(req.vhid.ok_or(CtlError::MissingVhid)?))?,
             };
             let old_lens = self.entries.get(at).map(|e| &e.prefix_lens);
             let lens = merge_prefix_lens(&config, req, current.zip(old_lens));

@@ -272,11 +272,17 @@ impl CarpReq {
         if name.is_empty() {
             return Ok(None);
         }
-        core::str::from_utf8(name)
-            .ok()
-            .and_then(IfName::new)
+        let text = match core::str::from_utf8(name) {
+            Ok(text) => text,
+            // Name what is readable of it.
+            Err(e) => {
+                core::str::from_utf8(name.get(..e.valid_up_to()).unwrap_or(&[])).unwrap_or("")
+            }
+        };
+        IfName::new(text)
+            .filter(|n| n.len() == name.len())
             .map(Some)
-            .ok_or(CtlError::BadIfName { index: 0 })
+            .ok_or_else(|| CtlError::bad_ifname(0, text))
     }
 
     /// The addresses with their prefix lengths, checked.

@@ -1,29 +1,44 @@
 //! ifconfig words (`vhid 1 advskew 100 pass x carpdev em0 192.0.2.100/24`)
 //! parsed into a plain [`IfconfigRequest`], and applied to a configuration.
 //!
-//! Both spellings are understood:
+//! Two grammars ([`parser`] has the rules):
 //!
-//! * OpenBSD: `vhid 1 advbase 1 advskew 100 pass x carpdev em0 192.0.2.100
-//!   255.255.255.0`, `state master`, `-carpdev`, and the `hostname.if`
-//!   order `inet ADDR NETMASK BROADCAST carp-words` (`NONE` holds a place).
-//! * FreeBSD: `vhid 1 advskew 100 pass x 192.0.2.100/24`, `inet vhid 1
-//!   pass foo alias 10.0.0.1/32`.
+//! * ifconfig arguments ([`parse_words`], [`parse_word_iter`]), both
+//!   spellings: OpenBSD `vhid 1 advbase 1 advskew 100 pass x carpdev em0
+//!   192.0.2.100 255.255.255.0 state master lladdr 02:00:00:00:00:01`,
+//!   `-carpdev`; FreeBSD `vhid 1 advskew 100 pass x 192.0.2.100/24`,
+//!   `inet vhid 1 pass foo alias 10.0.0.1/32`. An address takes a
+//!   `/prefix`, a `netmask` (dotted quad or `0x` hex), a `prefixlen` and,
+//!   IPv4, a `broadcast`; a netmask may also follow an IPv4 address bare
+//!   when it cannot be an address (`255.255.255.0`, `0xffffff00`). Any
+//!   other bare address right after an address is refused
+//!   ([`CtlError::AmbiguousAddress`]): BSD ifconfig would read it as a
+//!   destination address, a config file's author meant a broadcast or a
+//!   second address, and guessing is how `192.0.2.83/24 192.0.2.9` once
+//!   became one address.
+//! * OpenBSD `hostname.if` lines ([`parse_hostname_if`]), which give
+//!   words places as `netstart`'s `parse_hn_line` does: `inet [alias]
+//!   ADDR [NETMASK [BROADCAST]] words...` (`NONE` holds a place) and
+//!   `inet6 [alias] ADDR [PREFIXLEN] words...`.
 //!
-//! Addresses take a `/prefix`, a `netmask` (dotted quad or `0x` hex) or a
-//! `prefixlen`, and IPv4 ones a `broadcast`; a netmask and then a broadcast
-//! may also follow an IPv4 address positionally. Keywords match exactly,
-//! the value of `state` in any case, as BSD ifconfig does.
+//! Keywords match exactly, the value of `state` in any case, as BSD
+//! ifconfig does. Every error names the word, its position and, for
+//! numbers, the range allowed ([`CtlError`]).
 //!
 //! Parsing has no side effect; [`IfconfigRequest::apply`] turns a request
 //! and the current configuration into a whole new one or an error.
 
+pub mod parser;
+
 use core::net::{IpAddr, Ipv4Addr};
 
 use carp_core::vhost::MAX_ADDRS;
-use carp_core::{AdvSkew, Key, KeyError, State, Vhid, VhostConfig};
+use carp_core::{AdvSkew, Key, State, Vhid, VhostConfig};
+use carp_ifnet::lladdr::MacAddr;
 
 use super::ifname::IfName;
 use super::CtlError;
+pub use parser::Syntax;
 
 /// `carpdev IF` or `-carpdev`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,16 +76,55 @@ pub enum Lifecycle {
     Destroy,
 }
 
+/// OpenBSD's `lladdr` word: the carp interface's own link-level address.
+///
+/// The engine sets the interface's MAC and the vhid's HMAC term from it
+/// with [`carp_ifnet::lladdr::hmac_lladdr`] (hashed only when it is
+/// neither the vhid's virtual MAC nor the parent's, as OpenBSD does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lladdr {
+    /// `lladdr xx:xx:xx:xx:xx:xx`: a unicast MAC (OpenBSD's `SIOCSIFLLADDR`
+    /// refuses group addresses).
+    Mac(MacAddr),
+    /// `lladdr random`: a random locally administered unicast MAC, drawn
+    /// by whoever applies the request (OpenBSD ifconfig clears the group
+    /// bit and sets the local bit of random bytes).
+    Random,
+}
+
 /// One address of a request with what qualified it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddrSpec {
     /// The address.
     pub addr: IpAddr,
-    /// Prefix length from `/N`, a netmask or `prefixlen`; `None` if not
-    /// given (the caller picks the default).
+    /// Prefix length from `/N`, a netmask, `prefixlen` or a `hostname.if`
+    /// place; `None` if not given (see [`AddrSpec::prefix_len_or_default`]).
     pub prefix_len: Option<u8>,
     /// IPv4 broadcast address, if given.
     pub broadcast: Option<Ipv4Addr>,
+}
+
+impl AddrSpec {
+    /// The prefix length given, else [`default_prefix_len`].
+    pub fn prefix_len_or_default(&self) -> u8 {
+        self.prefix_len
+            .unwrap_or_else(|| default_prefix_len(self.addr))
+    }
+}
+
+/// The prefix length an address gets when none is given: the classful
+/// netmask of an IPv4 address (class A /8, B /16, C /24, others /32), as
+/// BSD ifconfig falls back to, and /64 for IPv6.
+pub fn default_prefix_len(addr: IpAddr) -> u8 {
+    match addr {
+        IpAddr::V4(a) => match a.octets().first().copied().unwrap_or(0) {
+            0..=127 => 8,
+            128..=191 => 16,
+            192..=223 => 24,
+            _ => 32,
+        },
+        IpAddr::V6(_) => 64,
+    }
 }
 
 /// What one ifconfig command asks for; `None` and empty mean "not said".
@@ -88,6 +142,8 @@ pub struct IfconfigRequest {
     pub carpdev: Option<CarpdevChange>,
     /// `state init|backup|master`.
     pub state: Option<State>,
+    /// `lladdr MAC|random`.
+    pub lladdr: Option<Lladdr>,
     /// `inet` or `inet6`.
     pub family: Option<Family>,
     /// The addresses in the order given.
@@ -100,7 +156,7 @@ pub struct IfconfigRequest {
     pub lifecycle: Option<Lifecycle>,
 }
 
-/// Parses whitespace-separated ifconfig words.
+/// Parses whitespace-separated ifconfig arguments.
 ///
 /// # Errors
 /// The first problem found, naming the word (see [`CtlError`]).
@@ -108,7 +164,7 @@ pub fn parse_words(words: &str) -> Result<IfconfigRequest, CtlError> {
     parse_word_iter(words.split_ascii_whitespace())
 }
 
-/// Parses ifconfig words one by one (as `argv` gives them).
+/// Parses ifconfig arguments one by one (as `argv` gives them).
 ///
 /// # Errors
 /// As [`parse_words`]; indexes count the words of `words` from 0.
@@ -116,270 +172,18 @@ pub fn parse_word_iter<'a, I>(words: I) -> Result<IfconfigRequest, CtlError>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let mut parser = Parser::default();
-    let mut words = words.into_iter().enumerate();
-    while let Some((index, word)) = words.next() {
-        parser.word(index, word, &mut words)?;
-    }
-    Ok(parser.req)
+    parser::parse(Syntax::Ifconfig, words)
 }
 
-/// Which positional value may come next after an IPv4 address
-/// (`hostname.if`: address, netmask, broadcast).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Slot {
-    #[default]
-    Closed,
-    Netmask,
-    Broadcast,
-}
-
-#[derive(Default)]
-struct Parser {
-    req: IfconfigRequest,
-    slot: Slot,
-}
-
-impl Parser {
-    fn word<'a>(
-        &mut self,
-        index: usize,
-        word: &'a str,
-        rest: &mut impl Iterator<Item = (usize, &'a str)>,
-    ) -> Result<(), CtlError> {
-        let slot = core::mem::take(&mut self.slot);
-        match word {
-            "vhid" => {
-                let n = number(rest, "vhid", 1, 255)?;
-                set_once(&mut self.req.vhid, Vhid::new(n)?, "vhid", index)
-            }
-            "advbase" => {
-                let n = number(rest, "advbase", 0, 255)?;
-                set_once(&mut self.req.advbase, n, "advbase", index)
-            }
-            "advskew" => {
-                let n = number(rest, "advskew", 0, i64::from(AdvSkew::MAX))?;
-                set_once(&mut self.req.advskew, AdvSkew::new(n)?, "advskew", index)
-            }
-            "pass" => {
-                let (i, v) = value(rest, "pass")?;
-                let key = Key::new(v.as_bytes()).map_err(|e| match e {
-                    KeyError::Nul { .. } => CtlError::PassHasNul { index: i },
-                    _ => CtlError::PassTooLong { len: v.len() },
-                })?;
-                set_once(&mut self.req.pass, key, "pass", index)
-            }
-            "carpdev" => {
-                let (i, v) = value(rest, "carpdev")?;
-                let name = IfName::new(v).ok_or(CtlError::BadIfName { index: i })?;
-                match self.req.carpdev {
-                    None => {
-                        self.req.carpdev = Some(CarpdevChange::Set(name));
-                        Ok(())
-                    }
-                    Some(CarpdevChange::Set(_)) => Err(CtlError::Repeated {
-                        word: "carpdev",
-                        index,
-                    }),
-                    Some(CarpdevChange::Remove) => Err(CtlError::Conflict {
-                        word: "carpdev",
-                        index,
-                    }),
-                }
-            }
-            "-carpdev" => choose(
-                &mut self.req.carpdev,
-                CarpdevChange::Remove,
-                "-carpdev",
-                index,
-            ),
-            "state" => {
-                let (i, v) = value(rest, "state")?;
-                // BSD ifconfig: strcasecmp against CARP_STATES.
-                let state = State::from_name(v).ok_or(CtlError::BadState { index: i })?;
-                choose(&mut self.req.state, state, "state", index)
-            }
-            "inet" => self.family(Family::Inet, "inet", index),
-            "inet6" => self.family(Family::Inet6, "inet6", index),
-            "alias" => choose(&mut self.req.alias, AliasOp::Add, "alias", index),
-            "-alias" => choose(&mut self.req.alias, AliasOp::Remove, "-alias", index),
-            "delete" => choose(&mut self.req.alias, AliasOp::Remove, "delete", index),
-            "up" => choose(&mut self.req.up, true, "up", index),
-            "down" => choose(&mut self.req.up, false, "down", index),
-            "create" => choose(&mut self.req.lifecycle, Lifecycle::Create, "create", index),
-            "destroy" => choose(
-                &mut self.req.lifecycle,
-                Lifecycle::Destroy,
-                "destroy",
-                index,
-            ),
-            "netmask" => {
-                let (i, v) = value(rest, "netmask")?;
-                let prefix = parse_netmask(v).ok_or(CtlError::BadNetmask { index: i })?;
-                self.set_prefix(prefix, true, "netmask", index)
-            }
-            "prefixlen" => {
-                let (i, v) = value(rest, "prefixlen")?;
-                let n = parse_number(v, "prefixlen", i)?;
-                let max = match self.req.addresses.last() {
-                    Some(spec) if spec.addr.is_ipv4() => 32,
-                    _ => 128,
-                };
-                let prefix = in_range(n, "prefixlen", 0, max)?;
-                self.set_prefix(prefix, false, "prefixlen", index)
-            }
-            "broadcast" => {
-                let (i, v) = value(rest, "broadcast")?;
-                let addr = v
-                    .parse::<Ipv4Addr>()
-                    .map_err(|_| CtlError::BadAddress { index: i })?;
-                self.set_broadcast(addr, "broadcast", index, i)
-            }
-            // OpenBSD hostname.if: NONE keeps the netmask or broadcast place.
-            "NONE" => match slot {
-                Slot::Netmask => {
-                    self.slot = Slot::Broadcast;
-                    Ok(())
-                }
-                Slot::Broadcast => Ok(()),
-                Slot::Closed => Err(CtlError::Misplaced {
-                    word: "NONE",
-                    index,
-                }),
-            },
-            _ => self.positional_or_address(index, word, slot),
-        }
-    }
-
-    fn family(&mut self, family: Family, word: &'static str, index: usize) -> Result<(), CtlError> {
-        let v4 = family == Family::Inet;
-        if self.req.addresses.iter().any(|a| a.addr.is_ipv4() != v4) {
-            return Err(CtlError::FamilyMismatch { index });
-        }
-        choose(&mut self.req.family, family, word, index)
-    }
-
-    fn last_address(
-        &mut self,
-        word: &'static str,
-        index: usize,
-    ) -> Result<&mut AddrSpec, CtlError> {
-        self.req
-            .addresses
-            .last_mut()
-            .ok_or(CtlError::Misplaced { word, index })
-    }
-
-    fn set_prefix(
-        &mut self,
-        prefix: u8,
-        v4_only: bool,
-        word: &'static str,
-        index: usize,
-    ) -> Result<(), CtlError> {
-        let spec = self.last_address(word, index)?;
-        if v4_only && !spec.addr.is_ipv4() {
-            return Err(CtlError::FamilyMismatch { index });
-        }
-        if spec.prefix_len.is_some() {
-            return Err(CtlError::Repeated { word, index });
-        }
-        spec.prefix_len = Some(prefix);
-        Ok(())
-    }
-
-    fn set_broadcast(
-        &mut self,
-        addr: Ipv4Addr,
-        word: &'static str,
-        index: usize,
-        value_index: usize,
-    ) -> Result<(), CtlError> {
-        let spec = self.last_address(word, index)?;
-        if !spec.addr.is_ipv4() {
-            return Err(CtlError::FamilyMismatch { index: value_index });
-        }
-        if spec.broadcast.is_some() {
-            return Err(CtlError::Repeated { word, index });
-        }
-        spec.broadcast = Some(addr);
-        Ok(())
-    }
-
-    fn positional_or_address(
-        &mut self,
-        index: usize,
-        word: &str,
-        slot: Slot,
-    ) -> Result<(), CtlError> {
-        match slot {
-            Slot::Netmask => {
-                if let Some(prefix) = parse_netmask(word) {
-                    self.set_prefix(prefix, true, "netmask", index)?;
-                    self.slot = Slot::Broadcast;
-                    return Ok(());
-                }
-                // A dotted quad where the netmask belongs is a bad netmask
-                // (`10.0.0.1 255.0.255.0`), not a second address.
-                if word.parse::<Ipv4Addr>().is_ok() || word.starts_with("0x") {
-                    return Err(CtlError::BadNetmask { index });
-                }
-            }
-            Slot::Broadcast => {
-                if let Ok(addr) = word.parse::<Ipv4Addr>() {
-                    return self.set_broadcast(addr, "broadcast", index, index);
-                }
-            }
-            Slot::Closed => {}
-        }
-        self.address(index, word)
-    }
-
-    fn address(&mut self, index: usize, word: &str) -> Result<(), CtlError> {
-        let (text, prefix) = match word.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (word, None),
-        };
-        let addr = text.parse::<IpAddr>().map_err(|_| {
-            if looks_like_address(word) {
-                CtlError::BadAddress { index }
-            } else {
-                CtlError::UnknownWord { index }
-            }
-        })?;
-        let family_ok = match self.req.family {
-            Some(Family::Inet) => addr.is_ipv4(),
-            Some(Family::Inet6) => addr.is_ipv6(),
-            None => true,
-        };
-        if !family_ok {
-            return Err(CtlError::FamilyMismatch { index });
-        }
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix_len = match prefix {
-            Some(p) => Some(in_range(
-                parse_number(p, "prefixlen", index)?,
-                "prefixlen",
-                0,
-                max,
-            )?),
-            None => None,
-        };
-        self.req
-            .addresses
-            .push(AddrSpec {
-                addr,
-                prefix_len,
-                broadcast: None,
-            })
-            .map_err(|_| CtlError::TooManyAddresses { max: MAX_ADDRS })?;
-        self.slot = match (addr, prefix_len) {
-            (IpAddr::V4(_), None) => Slot::Netmask,
-            (IpAddr::V4(_), Some(_)) => Slot::Broadcast,
-            (IpAddr::V6(_), _) => Slot::Closed,
-        };
-        Ok(())
-    }
+/// Parses one OpenBSD `hostname.if` line (`inet 10.0.0.1 255.255.255.0
+/// 10.0.0.255 vhid 1 pass foo`), giving the words after `inet`/`inet6`
+/// their places as `netstart` does; a line that starts with neither is
+/// plain ifconfig arguments, as in `netstart`.
+///
+/// # Errors
+/// As [`parse_words`].
+pub fn parse_hostname_if(line: &str) -> Result<IfconfigRequest, CtlError> {
+    parser::parse(Syntax::HostnameIf, line.split_ascii_whitespace())
 }
 
 impl IfconfigRequest {
@@ -391,10 +195,13 @@ impl IfconfigRequest {
     /// re-adding an alias on BSD only updates its netmask); with `-alias`
     /// they are removed; with neither, as plain `ifconfig carp0 ADDR`, the
     /// first address of each family given replaces the first address of
-    /// that family present, and further ones are added. `state`, `carpdev`,
-    /// `up`/`down`, `create`/`destroy`, `inet`/`inet6`, prefix lengths and
-    /// broadcasts are not part of [`VhostConfig`]: the caller reads them
-    /// from the request.
+    /// that family present, and further ones are added.
+    ///
+    /// This is the configuration part of the request only: `state`,
+    /// `carpdev`, `up`/`down`, `create`/`destroy`, `lladdr`,
+    /// `inet`/`inet6`, prefix lengths and broadcasts are not part of
+    /// [`VhostConfig`], and whoever applies the request to an interface
+    /// must honour them from the request itself.
     ///
     /// # Errors
     /// [`CtlError::AddressNotFound`] for `-alias` of an absent address;
@@ -455,14 +262,41 @@ impl IfconfigRequest {
     }
 
     /// The configuration of a new virtual host under this request: the
-    /// defaults of its `vhid` with the request applied.
+    /// defaults of its `vhid` with the request applied, for a request that
+    /// says nothing but configuration (vhid, advbase, advskew, pass,
+    /// addresses with their prefix lengths, `alias`, `inet`/`inet6`).
     ///
     /// # Errors
+    /// [`CtlError::NotAConfig`] naming the first word it cannot express
+    /// ([`IfconfigRequest::unexpressed`]) rather than dropping it;
     /// [`CtlError::MissingVhid`] without `vhid`; otherwise as
     /// [`IfconfigRequest::apply`].
     pub fn to_config(&self) -> Result<VhostConfig, CtlError> {
+        if let Some(word) = self.unexpressed() {
+            return Err(CtlError::NotAConfig { word });
+        }
         let vhid = self.vhid.ok_or(CtlError::MissingVhid)?;
         self.apply(&VhostConfig::new(vhid))
+    }
+
+    /// The first word of the request that a [`VhostConfig`] cannot hold,
+    /// in the order `state`, `up`/`down`, `create`/`destroy`,
+    /// `carpdev`/`-carpdev`, `lladdr`; `None` when it is configuration only.
+    pub fn unexpressed(&self) -> Option<&'static str> {
+        let lifecycle = self.lifecycle.map(|l| match l {
+            Lifecycle::Create => "create",
+            Lifecycle::Destroy => "destroy",
+        });
+        let carpdev = self.carpdev.as_ref().map(|c| match c {
+            CarpdevChange::Set(_) => "carpdev",
+            CarpdevChange::Remove => "-carpdev",
+        });
+        self.state
+            .map(|_| "state")
+            .or(self.up.map(|up| if up { "up" } else { "down" }))
+            .or(lifecycle)
+            .or(carpdev)
+            .or(self.lladdr.map(|_| "lladdr"))
     }
 
     /// True if the request says nothing but `create` or `destroy`.
@@ -479,7 +313,11 @@ impl IfconfigRequest {
 /// (`255.255.255.0`) or in hex (`0xffffff00`, as ifconfig prints it).
 pub fn parse_netmask(word: &str) -> Option<u8> {
     let bits = match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
-        Some(hex) if !hex.is_empty() && hex.len() <= 8 => u32::from_str_radix(hex, 16).ok()?,
+        Some(hex)
+            if !hex.is_empty() && hex.len() <= 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            u32::from_str_radix(hex, 16).ok()?
+        }
         Some(_) => return None,
         None => u32::from(word.parse::<Ipv4Addr>().ok()?),
     };
@@ -489,77 +327,4 @@ pub fn parse_netmask(word: &str) -> Option<u8> {
         return None;
     }
     u8::try_from(ones).ok()
-}
-
-fn looks_like_address(word: &str) -> bool {
-    word.starts_with(|c: char| c.is_ascii_digit()) || word.contains(['.', ':', '/'])
-}
-
-fn value<'a>(
-    rest: &mut impl Iterator<Item = (usize, &'a str)>,
-    word: &'static str,
-) -> Result<(usize, &'a str), CtlError> {
-    rest.next().ok_or(CtlError::MissingValue { word })
-}
-
-fn parse_number(text: &str, word: &'static str, index: usize) -> Result<i64, CtlError> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CtlError::BadNumber { word, index });
-    }
-    text.parse::<i64>()
-        .map_err(|_| CtlError::BadNumber { word, index })
-}
-
-fn in_range(n: i64, word: &'static str, min: i64, max: i64) -> Result<u8, CtlError> {
-    match u8::try_from(n) {
-        Ok(v) if n >= min && n <= max => Ok(v),
-        _ => Err(CtlError::OutOfRange {
-            word,
-            min,
-            max,
-            got: n,
-        }),
-    }
-}
-
-fn number<'a>(
-    rest: &mut impl Iterator<Item = (usize, &'a str)>,
-    word: &'static str,
-    min: i64,
-    max: i64,
-) -> Result<u8, CtlError> {
-    let (index, text) = value(rest, word)?;
-    in_range(parse_number(text, word, index)?, word, min, max)
-}
-
-fn set_once<T>(
-    slot: &mut Option<T>,
-    value: T,
-    word: &'static str,
-    index: usize,
-) -> Result<(), CtlError> {
-    if slot.is_some() {
-        return Err(CtlError::Repeated { word, index });
-    }
-    *slot = Some(value);
-    Ok(())
-}
-
-/// Sets one of several exclusive choices: the same one again is
-/// [`CtlError::Repeated`], another one [`CtlError::Conflict`].
-fn choose<T: PartialEq>(
-    slot: &mut Option<T>,
-    value: T,
-    word: &'static str,
-    index: usize,
-) -> Result<(), CtlError> {
-    match slot {
-        None => {
-            *slot = Some(value);
-            Ok(())
-        }
-        Some(v) if *v == value => Err(CtlError::Repeated { word, index }),
-        Some(_) => Err(CtlError::Conflict { word, index }),
-    }
 }

@@ -55,9 +55,13 @@ fn apply(request: &IfconfigRequest) {
     match request.to_config() {
         Ok(config) => {
             assert_eq!(Some(config.vhid), request.vhid);
+            assert_eq!(request.unexpressed(), None, "to_config dropped a word");
             round_trip(&config);
         }
         Err(e) => {
+            if let Some(word) = request.unexpressed() {
+                assert_eq!(e, CtlError::NotAConfig { word });
+            }
             let _ = e.to_string();
         }
     }

@@ -592,10 +592,13 @@ fn bad_requests_leave_the_running_pair_alone() {
     let deadline = w.a.cif.poll_timeout();
     let before = w.a.reg.get("carp0", &w.a.cif).unwrap();
     let refused = [
-        ("vhid 0", "vhid 0: out of range 1..255"),
-        ("advskew 255", "advskew 255: out of range 0..254"),
+        ("vhid 0", "vhid (word 2) 0: out of range 1..255"),
+        ("advskew 255", "advskew (word 2) 255: out of range 0..254"),
         ("carpdev em1", "carpdev em1: not the parent em0"),
-        ("frobnicate", "word 1: unknown"),
+        (
+            "frobnicate",
+            "word 1 \"frobnicate\": unknown (not a keyword, an address or a value)",
+        ),
     ];
     for (words, text) in refused {
         let e =

@@ -10,7 +10,7 @@ use carp_core::{ConfigError, EventKind, Instant, Reason, State, VhostConfig};
 use carp_sysctl::Sysctl;
 
 use super::*;
-use crate::CARPREQ_LEN;
+use crate::{Snippet, CARPREQ_LEN};
 use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
 use carp_ifnet::lladdr::MacAddr;
 
@@ -136,7 +136,7 @@ fn create_and_destroy_by_name_with_typed_errors() {
     );
     assert_eq!(
         r.reg.create("carp0123456789ab"),
-        Err(CtlError::BadIfName { index: 0 }),
+        Err(CtlError::bad_ifname(0, "carp0123456789ab")),
         "16 bytes do not fit IFNAMSIZ"
     );
     r.reg.create("carp0123456789a").unwrap();
@@ -300,10 +300,11 @@ fn every_ifconfig_word_through_the_registry() {
         "carp0",
         "inet alias 172.16.1.100/16 broadcast 172.16.255.255",
     );
-    // netmask keyword (hex), prefixlen keyword for inet6, NONE placeholders.
+    // netmask keyword (hex), prefixlen keyword for inet6; NONE has no
+    // place in ifconfig words (only hostname.if gives it one).
     r.ok("carp0", "alias 172.16.2.100 netmask 0xffffff00");
     r.ok("carp0", "inet6 alias 2001:db8::100 prefixlen 48");
-    r.ok("carp0", "alias 10.1.0.1 NONE NONE");
+    r.ok("carp0", "alias 10.1.0.1");
     let c = r.config(1);
     assert_eq!(
         c.addresses(),
@@ -430,8 +431,9 @@ fn every_bad_input_is_typed_and_changes_nothing() {
         (
             "carp0",
             "vhid 0",
-            CtlError::OutOfRange {
+            CtlError::ValueOutOfRange {
                 word: "vhid",
+                index: 1,
                 min: 1,
                 max: 255,
                 got: 0,
@@ -440,8 +442,9 @@ fn every_bad_input_is_typed_and_changes_nothing() {
         (
             "carp0",
             "advskew 255",
-            CtlError::OutOfRange {
+            CtlError::ValueOutOfRange {
                 word: "advskew",
+                index: 1,
                 min: 0,
                 max: 254,
                 got: 255,
@@ -455,7 +458,10 @@ fn every_bad_input_is_typed_and_changes_nothing() {
         (
             "carp0",
             "advskew 10 frobnicate",
-            CtlError::UnknownWord { index: 2 },
+            CtlError::UnknownWord {
+                index: 2,
+                word: Snippet::new("frobnicate"),
+            },
         ),
         (
             "carp0",

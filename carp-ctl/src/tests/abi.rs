@@ -181,7 +181,7 @@ fn carpreq_with_a_bad_field_is_refused_naming_it() {
         Err(CtlError::NotZeroPadded { field: "carpdev" })
     );
     req.carpdev = *b"em 0\0\0\0\0\0\0\0\0\0\0\0\0";
-    assert_eq!(req.carpdev(), Err(CtlError::BadIfName { index: 0 }));
+    assert_eq!(req.carpdev(), Err(CtlError::bad_ifname(0, "em 0")));
     assert_eq!(
         CarpReq::from_bytes(&[0; 215]),
         Err(CtlError::BadLength {

@@ -178,7 +178,7 @@ pub unsafe extern "C" fn carp_if_ifconfig(
             }
             let config = match inner.cif.vhost(vhid) {
                 Some(host) => req.apply(host.config())?,
-                None => req.to_config()?,
+                None => req.apply(&VhostConfig::new(req.vhid.ok_or(CtlError::MissingVhid)?))?,
             };
             apply(inner, now_us, config, None)?;
             if let Some(up) = req.up {

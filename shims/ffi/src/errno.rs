@@ -101,7 +101,7 @@ impl Error {
             Error::Poisoned => CARP_ENOTRECOVERABLE,
             Error::If(e) => if_errno(e),
             Error::Ctl(e) => match e {
-                CtlError::OutOfRange { .. } => CARP_ERANGE,
+                CtlError::OutOfRange { .. } | CtlError::ValueOutOfRange { .. } => CARP_ERANGE,
                 CtlError::TooManyAddresses { .. }
                 | CtlError::TooManyNames { .. }
                 | CtlError::TooManyInterfaces { .. } => CARP_ENOSPC,

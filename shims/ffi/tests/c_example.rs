@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const EXPECTED: &str = "\
-ifconfig 'vhid 1 advskwe 100': invalid argument (bad word index 2): word 3: unknown
-ifconfig 'vhid 1 advskew 300': value out of range: advskew 300: out of range 0..254
+ifconfig 'vhid 1 advskwe 100': invalid argument (bad word index 2): word 3 \"advskwe\": unknown (not a keyword, an address or a value)
+ifconfig 'vhid 1 advskew 300': value out of range: advskew (word 4) 300: out of range 0..254
 B carpreq: vhid 1 advbase 1 advskew 100 naddrs 1 state BACKUP preempt 0
          0 us  A vhid 1 INIT -> BACKUP (admin-up)
          0 us  B vhid 1 INIT -> BACKUP (admin-up)
