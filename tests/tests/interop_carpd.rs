@@ -107,7 +107,7 @@ fn with_preempt_a_better_host_that_arrives_late_takes_over() {
     assert!(a.wait_state(MASTER, ELECT));
     let b = start(&h[1], &dir, "b", 10, &["-P"]);
     assert!(b.wait_state(MASTER, ELECT), "{:?}", b.event_lines());
-    assert_eq!(b.last_state().unwrap().1, "Preempt");
+    assert_eq!(b.last_state().unwrap().1, "preempt");
     assert!(a.wait_state(BACKUP, ELECT), "{:?}", a.event_lines());
     assert!(wait_reachable(&h[2], "192.0.2.100", Duration::from_secs(5)));
 }
@@ -280,7 +280,7 @@ fn sighup_reloads_the_file_and_a_bad_file_keeps_the_running_configuration() {
         after.iter().all(|l| !l.contains("\"INIT\"")),
         "reload went through INIT: {after:?}"
     );
-    assert_eq!(b.last_state().unwrap().1, "Preempt", "{after:?}");
+    assert_eq!(b.last_state().unwrap().1, "preempt", "{after:?}");
 
     // A bad file changes nothing: b stays master with advskew 5.
     write("vhid 1 pass pw advskew 999 192.0.2.100/24\n");
