@@ -1,10 +1,8 @@
-//! The in-memory NIC each simulated host's `CarpIf` sends through, and the
-//! parent description built from the host's spec.
+//! The in-memory NIC each simulated host's `CarpIf` sends through (the
+//! parent description is `HostSpec::parent`).
 
-use carp_ifnet::driver::{Driver, ParentInfo, TxError};
+use carp_ifnet::driver::{Driver, TxError};
 use carp_ifnet::lladdr::MacAddr;
-
-use crate::lan::HostSpec;
 
 /// The output side of a simulated NIC, whose "wire" is a queue the
 /// simulator empties after every call into the host. Sends fail with
@@ -42,18 +40,6 @@ impl SimDriver {
     /// of the vhids this host is master of).
     pub fn unicast(&self) -> &[MacAddr] {
         &self.unicast
-    }
-}
-
-/// The parent a host's spec describes.
-pub fn parent_for(spec: &HostSpec) -> ParentInfo {
-    ParentInfo {
-        link: spec.link,
-        hw_addr: spec.mac,
-        mtu: 1500,
-        ipv4: spec.ip,
-        ipv6_link_local: spec.ip6,
-        router: false,
     }
 }
 

@@ -8,7 +8,7 @@ use carp_ifnet::carpif::CarpIf;
 use carp_ifnet::lladdr::LinkType;
 
 use super::{Action, Captured, Item, Lan, Receiver, Record, RecordKind, Sender, SimHost};
-use crate::driver::{parent_for, SimDriver};
+use crate::driver::SimDriver;
 use carp_ifnet::driver::LinkState;
 
 impl Lan {
@@ -42,7 +42,7 @@ impl Lan {
         };
         h.nic = SimDriver::new();
         h.nic.set_up(h.link_up);
-        h.cif = CarpIf::new(parent_for(&h.spec), LinkState::from_up(h.link_up));
+        h.cif = CarpIf::new(h.spec.parent(), LinkState::from_up(h.link_up));
         h.sysctl = sysctl;
         h.alive = true;
         h.booted = true;

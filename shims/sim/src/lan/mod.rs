@@ -36,7 +36,7 @@ use carp_ifnet::driver::LinkState;
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
 use crate::client::{Client, ClientSpec};
-use crate::driver::{parent_for, SimDriver};
+use crate::driver::SimDriver;
 use crate::pcap::{PcapWriter, LINKTYPE_ETHERNET, LINKTYPE_FDDI, LINKTYPE_TOKEN_RING};
 use crate::rng::SplitMix64;
 
@@ -124,7 +124,7 @@ impl Lan {
         let index = self.hosts.len();
         let start = spec.start;
         self.hosts.push(SimHost {
-            cif: CarpIf::new(parent_for(&spec), LinkState::Up),
+            cif: CarpIf::new(spec.parent(), LinkState::Up),
             nic: SimDriver::new(),
             spec,
             sysctl,

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use carp_core::{DemoteReason, Duration, Instant, ReplayPolicy, State, VhostConfig};
+use carp_ifnet::driver::ParentInfo;
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 use carp_sysctl::Sysctl;
 
@@ -91,6 +92,18 @@ pub struct HostSpec {
 }
 
 impl HostSpec {
+    /// The parent this spec describes, as the host's `CarpIf` sees it.
+    pub fn parent(&self) -> ParentInfo {
+        ParentInfo {
+            link: self.link,
+            hw_addr: self.mac,
+            mtu: 1500,
+            ipv4: self.ip,
+            ipv6_link_local: self.ip6,
+            router: false,
+        }
+    }
+
     /// Host `n` of 192.0.2.0/24 on Ethernet, booting at 0: MAC
     /// 02:00:00:00:00:n, 192.0.2.n, fe80::n.
     pub fn ethernet(name: &str, n: u8, vhosts: Vec<VhostConfig>, knobs: Knobs) -> HostSpec {
