@@ -18,4 +18,9 @@ pub mod netns;
 pub mod pcapfile;
 pub mod process;
 pub mod require;
+
+/// Returns from the calling test (after reporting `skipped: ...`) when a
+/// listed [`require::Prerequisite`] is missing, or fails it where interop is
+/// required (see [`mod@require`]).
+pub use carp_require::require;
 pub mod tshark;

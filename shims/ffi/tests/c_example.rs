@@ -1,8 +1,9 @@
 //! Builds `examples/c/failover.c` with the system `cc` against the
 //! staticlib cargo built for this test run, runs it, and checks its output
 //! to the byte; then runs it again under valgrind (leaks and invalid
-//! accesses fail the test). Without valgrind the second step is skipped,
-//! unless `CI=true`, where it fails.
+//! accesses fail the test). Without valgrind the second step is skipped
+//! on a laptop and fails in CI (`CI` set and not `false`/`0`, or
+//! `CARP_REQUIRE_INTEROP=1`), by the rule of `carp-require`.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,6 +14,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use carp_require::Prerequisite::Valgrind;
 
 const EXPECTED: &str = "\
 ifconfig 'vhid 1 advskwe 100': invalid argument (bad word index 2): word 3 \"advskwe\": unknown (not a keyword, an address or a value)
@@ -84,15 +87,7 @@ fn c_example_fails_over_to_the_backup_and_runs_clean_under_valgrind() {
     );
     assert_eq!(stdout, EXPECTED);
 
-    let have_valgrind = Command::new("valgrind").arg("--version").output().is_ok();
-    if !have_valgrind {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "valgrind missing on CI"
-        );
-        eprintln!("skipped: valgrind missing");
-        return;
-    }
+    carp_require::require!(Valgrind);
     let grind = Command::new("valgrind")
         .args([
             "--error-exitcode=1",

@@ -2,14 +2,14 @@
 //! of every shipped scenario with a good checksum, and the same seed gives
 //! the same bytes.
 //!
-//! tshark is needed for the first test: missing, it prints `skipped:
-//! tshark missing` and passes, unless `CI=true` or
-//! `CARP_REQUIRE_INTEROP=1`, where it fails (as the tests crate does).
+//! tshark is needed for the first test: missing, it is skipped (and the
+//! skip logged) on a laptop and fails in CI, by the rule of `carp-require`.
 
 mod common;
 
 use std::process::Command;
 
+use carp_require::Prerequisite::Tshark;
 use carp_sim::pcap::{read_pcap, LINKTYPE_ETHERNET};
 use carp_sim::report::Report;
 use common::{run, scenario, TempFile};
@@ -21,20 +21,6 @@ const SCENARIOS: [&str; 5] = [
     "arpbalance",
     "advbase-0",
 ];
-
-fn interop_required() -> bool {
-    let set = |name: &str| {
-        std::env::var(name).is_ok_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true"))
-    };
-    set("CI") || set("CARP_REQUIRE_INTEROP")
-}
-
-fn tshark_present() -> bool {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 /// CARP frames (IPv4 protocol or IPv6 next header 112) in a capture.
 fn carp_frames(frames: &[(u64, Vec<u8>)]) -> usize {
@@ -72,14 +58,7 @@ fn carp_sections(verbose: &str) -> Vec<String> {
 
 #[test]
 fn tshark_decodes_every_advert_of_every_scenario_as_carp_with_a_good_checksum() {
-    if !tshark_present() {
-        assert!(
-            !interop_required(),
-            "tshark missing while interop is required (CI or CARP_REQUIRE_INTEROP=1)"
-        );
-        eprintln!("skipped: tshark missing");
-        return;
-    }
+    carp_require::require!(Tshark);
     for name in SCENARIOS {
         let (_, lan) = run(name);
         let file = TempFile::new(&format!("{name}.pcap"));
