@@ -10,9 +10,11 @@
 //! * [`driver`]: a recording in-memory driver for `CarpIf`.
 //! * [`pcapfile`]: temporary pcaps for tshark.
 //! * [`carpd`]: running carpd and ucarp inside lab namespaces.
+//! * [`echo`]: what the failover client (`carp-echo-probe`) saw.
 
 pub mod carpd;
 pub mod driver;
+pub mod echo;
 pub mod fixtures;
 pub mod netns;
 pub mod pcapfile;

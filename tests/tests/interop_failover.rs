@@ -1,17 +1,38 @@
-//! Client-observed failover: a client pings the virtual address every
-//! 10 ms while the master's host crashes (its bridge port goes down, through
-//! an `ip -batch` already running so the crash instant is exact, and its
-//! daemon gets SIGKILL: no bow-out). Prints one line per setup,
-//! `failover <impl> advbase=<b> skews=<m>/<k>: takeover <ms> ms, downtime <ms> ms`,
-//! where takeover is crash to the new master's first advert on the bridge
-//! and downtime is the longest silence between two echo replies less the
-//! 10 ms interval (lost replies x 10 ms, measured by the clock because ping
-//! slows down while replies are missing), plus a detail line comparing the
-//! silence between the last and the first advert with the CARP formula
-//! (3 x advbase + advskew/256 of the backup), and one with the echo replies
-//! on either side of the gap, relative to the crash.
+//! Client-observed failover on a real network, asserted: a client sends an
+//! ICMP echo request to the virtual address every 10 ms on a fixed
+//! schedule (`carp-echo-probe`) while the master's host crashes (its
+//! bridge port goes down, through an `ip -batch` already running so the
+//! crash instant is exact, and its daemon gets SIGKILL: no bow-out).
 //!
-//! Run with `cargo test -p carp-tests --test interop_failover -- --ignored --nocapture`.
+//! Each run prints `failover <impl> advbase=<b> skews=<m>/<k>: takeover
+//! <ms> ms, downtime <ms> ms`, where takeover is crash to the new master's
+//! first advert on the bridge and downtime is the time during which every
+//! request went unanswered (the sending instants of the two answered
+//! requests around the outage, less one interval), then a line comparing
+//! the silence between the old master's last advert and the new one's
+//! first with the CARP formula (3 x advbase + advskew/256 of the backup;
+//! at advbase 0, OpenBSD's 3 x advskew/256), and one with the echo replies
+//! around the outage, relative to the crash.
+//!
+//! What is asserted (the README's and BENCHMARKS.md's claims):
+//! * carpd at advbase 1 (skews 10/50): in each of `FAILOVER_RUNS` runs
+//!   (default 3), the silence is within 2 ms of the formula;
+//! * carpd at advbase 0 (skews 1/2): in at least 9 of 10 runs the takeover
+//!   is 25 ms or less, and in every run the silence is within 2 ms of the
+//!   formula;
+//! * every carpd run: downtime <= takeover + one probe interval (+ 2 ms for
+//!   the address add after the first advert, the round trip and the
+//!   prober's scheduling): a request sent after the takeover is answered;
+//! * ucarp at advbase 1, same skews, for comparison: it takes over, and
+//!   more than 1 s after the formula (the README's "ucarp waited 1.4 s
+//!   longer").
+//!
+//! These are timings on a real network, so they are `#[ignore]`d in
+//! `cargo test` (which runs while the machine builds) and run by `.ci/run`
+//! as their own step after the test suite, with a release carpd, one test
+//! at a time:
+//! `cargo build --release -p carpd && CARPD_BIN=$PWD/target/release/carpd
+//! cargo test -p carp-tests --test interop_failover -- --ignored --nocapture --test-threads=1`.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -19,6 +40,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use carp_tests::carpd::{Carpd, Scratch, Ucarp, BACKUP, MASTER};
+use carp_tests::echo::Probe;
 use carp_tests::netns::{Host, Lab};
 use carp_tests::process::wait_until;
 use carp_tests::require;
@@ -28,6 +50,14 @@ use carp_tests::tshark::decode_fields;
 const VADDR: &str = "192.0.2.100";
 const MASTER_IP: &str = "192.0.2.11";
 const BACKUP_IP: &str = "192.0.2.12";
+/// The client's request interval.
+const INTERVAL_MS: u64 = 10;
+/// Slack over takeover + one interval for the downtime bound: the address
+/// add after the first advert (0.1-0.2 ms), the round trip, the prober's
+/// wake-up.
+const DOWNTIME_SLACK_MS: f64 = 2.0;
+/// How far carpd may be from the formula.
+const FORMULA_TOLERANCE_MS: f64 = 2.0;
 
 #[derive(Debug, Clone, Copy)]
 enum Impl {
@@ -128,7 +158,8 @@ fn epoch(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
 }
 
-/// Takeover (ms), downtime (ms), advert silence (ms), formula (ms).
+/// One crash of the master under `imp` at `advbase` with (master, backup)
+/// skews, measured.
 fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
     let dir = Scratch::new("failover");
     let mut lab = Lab::new().unwrap();
@@ -154,15 +185,19 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
 
     let pcap = dir.path.join("failover.pcap");
     let cap = lab.capture(&pcap, "ip proto 112").unwrap();
-    let ping_out = dir.path.join("ping.txt");
-    let run_secs = if advbase == 0 { 3 } else { 7 };
-    let ping =
+    let probe_out = dir.path.join("probe.txt");
+    // One second of traffic before the crash, and enough after it for the
+    // takeover (advbase 1: about 3 s; ucarp about 4 s).
+    let after_ms = if advbase == 0 { 1000 } else { 6000 };
+    let probe_bin = env!("CARGO_BIN_EXE_carp-echo-probe");
+    let mut probe =
         c.ns.spawn(&[
             "sh",
             "-c",
             &format!(
-                "exec ping -n -D -i 0.01 -w {run_secs} {VADDR} > {}",
-                ping_out.display()
+                "exec {probe_bin} {VADDR} {INTERVAL_MS} {} > {}",
+                1000 + after_ms,
+                probe_out.display()
             ),
         ])
         .unwrap();
@@ -176,50 +211,24 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
     let killed_at = SystemTime::now();
     port.down("v-a");
     master.crash();
-    let done = wait_until(Duration::from_secs(run_secs + 10), || {
-        std::fs::read_to_string(&ping_out).is_ok_and(|t| t.contains("packets transmitted"))
+    let done = wait_until(Duration::from_millis(after_ms + 10_000), || {
+        !probe.is_running()
     });
-    assert!(done, "ping did not finish");
-    drop(ping);
+    assert!(done, "the echo probe did not finish");
+    drop(probe);
     assert!(
         backup.wait_state(MASTER, Duration::ZERO),
         "{imp:?}: no takeover"
     );
     drop(cap);
 
-    // ping slows down while replies are missing, so count the silence by
-    // the clock: the longest gap between two replies, less one interval.
-    let text = std::fs::read_to_string(&ping_out).unwrap();
-    // Each reply as (time, icmp_seq).
-    let replies: Vec<(f64, u64)> = text
-        .lines()
-        .filter(|l| l.contains("bytes from"))
-        .filter_map(|l| {
-            let t = l.strip_prefix('[')?.split(']').next()?.parse().ok()?;
-            let seq = l
-                .split("icmp_seq=")
-                .nth(1)?
-                .split(' ')
-                .next()?
-                .parse()
-                .ok()?;
-            Some((t, seq))
-        })
-        .collect();
-    assert!(replies.len() > 50, "too few replies:\n{text}");
-    let (before, after) = replies.windows(2).map(|w| (w[0], w[1])).fold(
-        ((0.0f64, 0u64), (0.0f64, 0u64)),
-        |best, w| {
-            if w.1 .0 - w.0 .0 > best.1 .0 - best.0 .0 {
-                w
-            } else {
-                best
-            }
-        },
-    );
-    let (gap_from, gap_to) = (before.0, after.0);
-    let unanswered = after.1.saturating_sub(before.1 + 1);
-    let downtime = ((gap_to - gap_from) * 1000.0 - 10.0).max(0.0);
+    let text = std::fs::read_to_string(&probe_out).unwrap();
+    let client = Probe::parse(&text);
+    assert!(client.replies.len() > 50, "too few replies:\n{text}");
+    let outage = client
+        .outage()
+        .unwrap_or_else(|| panic!("{imp:?}: no outage seen by the client:\n{text}"));
+    let interval = INTERVAL_MS as f64 / 1000.0;
 
     let rows = decode_fields(&pcap, &["frame.time_epoch", "ip.src"]).unwrap();
     let kill = epoch(killed_at);
@@ -245,11 +254,14 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
     } * 1000.0;
     Measured {
         takeover: (first_backup - kill) * 1000.0,
-        downtime,
+        downtime: outage.downtime(interval) * 1000.0,
         silence: (first_backup - last_master) * 1000.0,
         formula,
-        replies: ((gap_from - kill) * 1000.0, (gap_to - kill) * 1000.0),
-        unanswered,
+        replies: (
+            (outage.last_reply - kill) * 1000.0,
+            (outage.first_reply - kill) * 1000.0,
+        ),
+        unanswered: outage.unanswered,
     }
 }
 
@@ -257,7 +269,8 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
 struct Measured {
     /// Crash to the new master's first advert.
     takeover: f64,
-    /// Longest gap between echo replies, less the ping interval.
+    /// Every request unanswered: the two answered requests around the
+    /// outage, sending instants, less one interval.
     downtime: f64,
     /// Last advert of the old master to the first of the new.
     silence: f64,
@@ -265,21 +278,13 @@ struct Measured {
     formula: f64,
     /// The replies around the longest gap, relative to the crash.
     replies: (f64, f64),
-    /// Echo requests in the gap that got no reply.
-    unanswered: u64,
+    /// Echo requests in the outage that got no reply.
+    unanswered: usize,
 }
 
-#[test]
-#[ignore = "a measurement, not a check: .ci/run runs it with a release carpd, --ignored --nocapture"]
-fn failover_lines_for_carpd_and_ucarp() {
-    require!(Root, Netns, Tshark, UcarpTool);
-    let setups = [
-        (Impl::Carpd, "carpd", 1, (10, 50)),
-        (Impl::Ucarp, "ucarp", 1, (10, 50)),
-        (Impl::Carpd, "carpd", 0, (1, 2)),
-    ];
-    let mut lines = Vec::new();
-    for (imp, name, advbase, skews) in setups {
+impl Measured {
+    /// Prints the run's three lines.
+    fn print(&self, name: &str, advbase: u8, skews: (u8, u8)) {
         let Measured {
             takeover,
             downtime,
@@ -287,27 +292,109 @@ fn failover_lines_for_carpd_and_ucarp() {
             formula,
             replies,
             unanswered,
-        } = measure(imp, advbase, skews);
-        let line = format!(
+        } = self;
+        println!(
             "failover {name} advbase={advbase} skews={}/{}: takeover {takeover:.1} ms, downtime {downtime:.0} ms",
             skews.0, skews.1
         );
-        println!("{line}");
         println!(
             "  last advert of the old master to first of the new: {silence:.1} ms (formula {formula:.1} ms, off by {:+.1} ms)",
             silence - formula
         );
         println!(
-            "  client: last echo reply {:+.1} ms, first after the gap {:+.1} ms from the crash, {unanswered} requests unanswered",
+            "  client: last echo reply {:+.1} ms, first after the outage {:+.1} ms from the crash, {unanswered} requests unanswered",
             replies.0, replies.1
         );
-        lines.push((imp, advbase, takeover, silence - formula));
     }
-    // Sanity only (the goals are reported, not enforced here): carpd took
-    // over within 20 ms of the formula at advbase 1.
-    for (imp, advbase, _, off) in lines {
-        if matches!(imp, Impl::Carpd) && advbase == 1 {
-            assert!(off.abs() < 20.0, "carpd off the formula by {off:.1} ms");
+
+    /// Off the formula, in ms.
+    fn off(&self) -> f64 {
+        self.silence - self.formula
+    }
+
+    /// Panics unless the client was down no longer than the takeover plus
+    /// one request interval (and the slack).
+    fn assert_downtime_bounded(&self, what: &str) {
+        let bound = self.takeover + INTERVAL_MS as f64 + DOWNTIME_SLACK_MS;
+        assert!(
+            self.downtime <= bound,
+            "{what}: downtime {:.1} ms above takeover {:.1} ms + {INTERVAL_MS} ms + {DOWNTIME_SLACK_MS} ms",
+            self.downtime,
+            self.takeover
+        );
+    }
+}
+
+fn runs() -> usize {
+    std::env::var("FAILOVER_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(3)
+}
+
+#[test]
+#[ignore = "real-network timing: .ci/run runs it in its own step with a release carpd"]
+fn carpd_at_advbase_1_takes_over_within_2_ms_of_the_formula_in_every_run() {
+    require!(Root, Netns, Tshark);
+    let n = runs();
+    let mut failures = Vec::new();
+    for run in 1..=n {
+        let m = measure(Impl::Carpd, 1, (10, 50));
+        println!("run {run} of {n}:");
+        m.print("carpd", 1, (10, 50));
+        m.assert_downtime_bounded(&format!("carpd advbase 1 run {run}"));
+        if m.off().abs() > FORMULA_TOLERANCE_MS {
+            failures.push(format!("run {run}: off by {:+.1} ms", m.off()));
         }
     }
+    assert!(
+        failures.is_empty(),
+        "carpd not within {FORMULA_TOLERANCE_MS} ms of the formula: {failures:?}"
+    );
+}
+
+#[test]
+#[ignore = "real-network timing: .ci/run runs it in its own step with a release carpd"]
+fn carpd_at_advbase_0_takes_over_within_25_ms_in_9_of_10_runs() {
+    require!(Root, Netns, Tshark);
+    let mut within = 0;
+    let mut off_formula = Vec::new();
+    let mut takeovers = Vec::new();
+    for run in 1..=10 {
+        let m = measure(Impl::Carpd, 0, (1, 2));
+        println!("run {run} of 10:");
+        m.print("carpd", 0, (1, 2));
+        m.assert_downtime_bounded(&format!("carpd advbase 0 run {run}"));
+        within += usize::from(m.takeover <= 25.0);
+        takeovers.push(m.takeover);
+        if m.off().abs() > FORMULA_TOLERANCE_MS {
+            off_formula.push(format!("run {run}: off by {:+.1} ms", m.off()));
+        }
+    }
+    let (min, max) = takeovers
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), t| (lo.min(*t), hi.max(*t)));
+    println!("advbase 0: takeover {min:.1}-{max:.1} ms, 25 ms or less in {within} of 10 runs");
+    assert!(
+        within >= 9,
+        "takeover <= 25 ms in only {within} of 10 runs: {takeovers:.1?}"
+    );
+    assert!(
+        off_formula.is_empty(),
+        "carpd not within {FORMULA_TOLERANCE_MS} ms of the formula: {off_formula:?}"
+    );
+}
+
+#[test]
+#[ignore = "real-network timing: .ci/run runs it in its own step"]
+fn ucarp_at_advbase_1_takes_over_more_than_a_second_after_the_formula() {
+    require!(Root, Netns, Tshark, UcarpTool);
+    let m = measure(Impl::Ucarp, 1, (10, 50));
+    m.print("ucarp", 1, (10, 50));
+    assert!(
+        m.off() > 1000.0,
+        "ucarp took over {:+.1} ms from the formula: the README's comparison no longer holds",
+        m.off()
+    );
 }

@@ -6,7 +6,8 @@
 //! duplication, partitions, link and admin faults, crashes and restarts, an
 //! attacker that injects frames, and clients that send ARP requests.
 //! [`scenario`] reads the same from TOML, [`report`] prints the timeline and
-//! summary, [`pcap`] writes what crossed the wire.
+//! summary, [`pcap`] writes what crossed the wire, and [`oracle`] says when
+//! a takeover must happen without asking carp.
 //!
 //! ```
 //! use carp_sim::scenario::Scenario;
@@ -26,9 +27,12 @@ pub mod client;
 pub mod driver;
 pub mod forge;
 pub mod lan;
+pub mod oracle;
 pub mod pcap;
 pub mod report;
 pub mod rng;
 pub mod scenario;
 
-pub use lan::{Action, Captured, HostSpec, Knobs, Lan, LinkParams, Record, RecordKind, Sender};
+pub use lan::{
+    Action, Captured, HostSpec, Knobs, Lan, LinkParams, Received, Record, RecordKind, Sender,
+};

@@ -260,6 +260,7 @@ impl Lan {
                 self.transmit(Sender::Client(c), frame);
             }
             Action::Inject(to, frame) => {
+                let capture = self.captured.len();
                 self.captured.push(Captured {
                     at: now,
                     from: Sender::Attacker,
@@ -275,6 +276,7 @@ impl Lan {
                         from: Sender::Attacker,
                         to: Receiver::Host(i),
                         frame: Rc::clone(&frame),
+                        capture,
                     };
                     self.push(now, item);
                 }

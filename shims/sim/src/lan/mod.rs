@@ -22,7 +22,7 @@ mod types;
 
 pub use host::SimHost;
 pub use types::{
-    Action, Captured, HostSpec, Knobs, LinkParams, Record, RecordKind, Sender, Takeover,
+    Action, Captured, HostSpec, Knobs, LinkParams, Received, Record, RecordKind, Sender, Takeover,
 };
 
 use std::cmp::Reverse;
@@ -46,6 +46,8 @@ enum Item {
         from: Sender,
         to: Receiver,
         frame: Rc<[u8]>,
+        /// Its index in `captured`.
+        capture: usize,
     },
     Act(Action),
     Boot(usize),
@@ -92,6 +94,7 @@ pub struct Lan {
     hosts: Vec<SimHost>,
     clients: Vec<Client>,
     captured: Vec<Captured>,
+    received: Vec<Received>,
     records: Vec<Record>,
     boots: u64,
     anomalies: Vec<String>,
@@ -109,6 +112,7 @@ impl Lan {
             hosts: Vec::new(),
             clients: Vec::new(),
             captured: Vec::new(),
+            received: Vec::new(),
             records: Vec::new(),
             boots: 0,
             anomalies: Vec::new(),
@@ -226,6 +230,11 @@ impl Lan {
     pub fn captured(&self) -> &[Captured] {
         &self.captured
     }
+    /// Every frame handed to a host's input, in order: alive, link up,
+    /// reachable from the sender (duplicates twice, losses never).
+    pub fn received(&self) -> &[Received] {
+        &self.received
+    }
     /// The timeline.
     pub fn records(&self) -> &[Record] {
         &self.records
@@ -318,13 +327,18 @@ impl Lan {
 
     fn handle(&mut self, item: Item) {
         match item {
-            Item::Deliver { from, to, frame } => self.deliver(from, to, &frame),
+            Item::Deliver {
+                from,
+                to,
+                frame,
+                capture,
+            } => self.deliver(from, to, &frame, capture),
             Item::Boot(i) => self.boot(i),
             Item::Act(action) => self.act(action),
         }
     }
 
-    fn deliver(&mut self, from: Sender, to: Receiver, frame: &[u8]) {
+    fn deliver(&mut self, from: Sender, to: Receiver, frame: &[u8], capture: usize) {
         let now = self.now;
         let reachable = |lan: &Lan, i: usize| match from {
             Sender::Host(s) => lan.connected(s, i),
@@ -335,12 +349,19 @@ impl Lan {
                 if !reachable(self, i) {
                     return;
                 }
+                if !self.hosts.get(i).is_some_and(|h| h.alive && h.link_up) {
+                    return;
+                }
+                let records_before = self.records.len();
+                self.received.push(Received {
+                    at: now,
+                    host: i,
+                    capture,
+                    records_before,
+                });
                 let Some(h) = self.hosts.get_mut(i) else {
                     return;
                 };
-                if !h.alive || !h.link_up {
-                    return;
-                }
                 // Rejections are counted by the host; the timeline shows
                 // only what they change (nothing).
                 let _ = h.cif.input(now, frame, &h.sysctl);
@@ -388,6 +409,7 @@ impl Lan {
     fn transmit(&mut self, from: Sender, frame: Vec<u8>) {
         let now = self.now;
         let frame: Rc<[u8]> = Rc::from(frame);
+        let capture = self.captured.len();
         self.captured.push(Captured {
             at: now,
             from,
@@ -419,6 +441,7 @@ impl Lan {
                     from,
                     to,
                     frame: Rc::clone(&frame),
+                    capture,
                 };
                 self.push(at, item);
             }

@@ -142,6 +142,22 @@ pub struct Captured {
     pub frame: Vec<u8>,
 }
 
+/// One frame handed to a host's input: a receive-side capture (what a
+/// packet capture on the host's port would show), for expectations that
+/// must not ask carp when it heard what (see [`crate::oracle`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// When the host got it.
+    pub at: Instant,
+    /// The host, by index.
+    pub host: usize,
+    /// The frame, as an index into [`Lan::captured`](super::Lan::captured).
+    pub capture: usize,
+    /// How many [`Lan::records`](super::Lan::records) existed when it was
+    /// handed over: orders it against the timeline within one instant.
+    pub records_before: usize,
+}
+
 /// A fault or command, scheduled with [`Lan::schedule`](super::Lan::schedule).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
