@@ -124,7 +124,8 @@ fn interleaved<const N: usize>(fs: &mut [&mut dyn FnMut(); N]) -> [f64; N] {
     best
 }
 
-fn summary() {
+/// Prints the summary lines; returns sign / floor and verify / floor.
+fn summary() -> (f64, f64) {
     let ctx = context();
     let ad = advert(&ctx);
     let mut counter = 0u64;
@@ -160,11 +161,40 @@ fn summary() {
         sign / dependent_ns,
         verify / dependent_ns
     );
+    (sign / floor_ns, verify / floor_ns)
+}
+
+/// `cargo bench -p carp-core --bench auth -- --check` (`.ci/run`): the
+/// summary alone (no criterion), its same-run ratios held to bounds well
+/// above this tree's (1.38 / 1.50 with SHA-NI, ~1.02 without) and below
+/// what a regression costs (recomputing a pad per call: two compressions
+/// more, ratio 2 and up).
+fn check() {
+    let (sign, verify) = summary();
+    let mut failed = Vec::new();
+    for (what, value, bound) in [("sign/floor", sign, 1.8), ("verify/floor", verify, 2.0)] {
+        let ok = value <= bound;
+        println!(
+            "auth: check {what} {value:.3} <= {bound:.3} {}",
+            if ok { "ok" } else { "FAILED" }
+        );
+        if !ok {
+            failed.push(what);
+        }
+    }
+    if !failed.is_empty() {
+        eprintln!("auth: checks failed: {failed:?}");
+        std::process::exit(1);
+    }
 }
 
 criterion_group!(auth, benches);
 
 fn main() {
+    if std::env::args().any(|a| a == "--check") {
+        check();
+        return;
+    }
     auth();
     Criterion::default().configure_from_args().final_summary();
     summary();

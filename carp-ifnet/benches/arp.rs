@@ -26,7 +26,8 @@ fn benches(c: &mut Criterion) {
     c.bench_function("arp/255_vhids_unbalanced", |b| b.iter(&mut f));
 }
 
-fn summary() {
+/// Prints the summary line; returns balanced / one compression.
+fn summary() -> f64 {
     let (_, compress) = references();
     let balanced = ns_per_call(50_000, arp_op(true));
     let unbalanced = ns_per_call(50_000, arp_op(false));
@@ -35,9 +36,17 @@ fn summary() {
         balanced / compress,
         unbalanced / compress
     );
+    balanced / compress
 }
 
 fn main() {
+    if check_mode() {
+        let balanced = summary();
+        let mut checks = Checks::new("arp");
+        checks.at_most("balanced (255 vhids)/compress", balanced, 35.0);
+        checks.finish();
+        return;
+    }
     if quick_mode() {
         arp_op(true)();
         arp_op(false)();

@@ -57,7 +57,9 @@ fn benches(c: &mut Criterion) {
     c.bench_function("input/truncated", |b| b.iter(&mut f));
 }
 
-fn summary() {
+/// Prints the summary lines; returns (accept, forged) / floor and the
+/// worst reject / one compression.
+fn summary() -> (f64, f64, f64) {
     let (floor, compress) = references();
     let accept = ns_per_call(100_000, accept_op());
     let forged = ns_per_call(100_000, forged_op());
@@ -95,6 +97,7 @@ fn summary() {
         verify / floor,
         accept - verify
     );
+    (accept / floor, forged / floor, worst)
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -106,6 +109,15 @@ fn verdict(met: bool) -> &'static str {
 }
 
 fn main() {
+    if check_mode() {
+        let (accept, forged, worst) = summary();
+        let mut checks = Checks::new("input");
+        checks.at_most("accept/floor", accept, 3.5);
+        checks.at_most("forged/floor", forged, 3.0);
+        checks.at_most("worst reject/compress", worst, 1.6);
+        checks.finish();
+        return;
+    }
     if quick_mode() {
         for (_, op) in REJECTS {
             op()();

@@ -47,7 +47,23 @@ fn ns_per_advert(vhids: u8, distinct: bool) -> (f64, u64) {
     (best, per_window)
 }
 
+/// `--check`: 1 and 255 vhids only; the per-advert cost must stay flat.
+fn check() {
+    let mut checks = Checks::new("scale");
+    for (distinct, name) in [(true, "distinct skews"), (false, "shared skew")] {
+        let (one, _) = ns_per_advert(1, distinct);
+        let (all, _) = ns_per_advert(255, distinct);
+        println!("scale: {name} ns/advert 1:{one:.0} 255:{all:.0}");
+        checks.at_most(&format!("{name} 255/1"), all / one, 1.6);
+    }
+    checks.finish();
+}
+
 fn main() {
+    if check_mode() {
+        check();
+        return;
+    }
     if quick_mode() {
         Scale::new(16, true).run_for(WINDOW_US);
         return;

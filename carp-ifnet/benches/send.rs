@@ -25,7 +25,8 @@ fn benches(c: &mut Criterion) {
     c.bench_function("send/advert", |b| b.iter(&mut f));
 }
 
-fn summary() {
+/// Prints the summary lines; returns advert / floor.
+fn summary() -> f64 {
     let (floor, _) = references();
     let send = ns_per_call(100_000, send_op());
     let ratio = send / floor;
@@ -40,9 +41,17 @@ fn summary() {
         sign / floor,
         send - sign
     );
+    ratio
 }
 
 fn main() {
+    if check_mode() {
+        let ratio = summary();
+        let mut checks = Checks::new("send");
+        checks.at_most("advert/floor", ratio, 3.5);
+        checks.finish();
+        return;
+    }
     if quick_mode() {
         send_op()();
         return;

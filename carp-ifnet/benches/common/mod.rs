@@ -348,6 +348,53 @@ pub fn quick_mode() -> bool {
     !std::env::args().any(|a| a == "--bench")
 }
 
+/// True for `cargo bench ... -- --check`, the mode `.ci/run` uses: no
+/// criterion, only the self-timed summary (a few seconds), whose same-run
+/// ratios are then held to bounds with [`Checks`].
+pub fn check_mode() -> bool {
+    std::env::args().any(|a| a == "--check")
+}
+
+/// Bounds on a bench's same-run ratios, for [`check_mode`]. The bounds sit
+/// well above this tree's figures (BENCHMARKS.md) and well below what the
+/// regressions they guard against cost (pads recomputed per call, HMAC
+/// before the cheap checks, a scan of every vhid per call: 2x and more).
+pub struct Checks {
+    bench: &'static str,
+    failed: Vec<String>,
+}
+
+impl Checks {
+    /// No check yet, for `bench`.
+    pub fn new(bench: &'static str) -> Checks {
+        Checks {
+            bench,
+            failed: Vec::new(),
+        }
+    }
+
+    /// Prints `<bench>: check <what> <value> <= <bound> ok|FAILED`.
+    pub fn at_most(&mut self, what: &str, value: f64, bound: f64) {
+        let ok = value <= bound;
+        println!(
+            "{}: check {what} {value:.3} <= {bound:.3} {}",
+            self.bench,
+            if ok { "ok" } else { "FAILED" }
+        );
+        if !ok {
+            self.failed.push(format!("{what} {value:.3} > {bound:.3}"));
+        }
+    }
+
+    /// Exits with status 1 when a check failed.
+    pub fn finish(self) {
+        if !self.failed.is_empty() {
+            eprintln!("{}: checks failed: {}", self.bench, self.failed.join("; "));
+            std::process::exit(1);
+        }
+    }
+}
+
 // ===== many vhids on one parent =====
 
 /// `vhids` masters on one parent (`CarpIf<255>`), driven from deadline
