@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the bare-metal example for both targets (release) and prints the
 # size in bytes of its .text, .rodata, .data and .bss, summed over the
-# output sections of each name (.text.*, ...), from the ELF section table.
-# Uses readelf (binutils) or llvm-readelf, either of which reads any ELF.
+# output sections of each name (.text.*, ...), from the ELF section table,
+# then holds each to its budget in budgets.txt. Fails when a build fails,
+# readelf is missing or fails, the image has no .text, or a budget is
+# exceeded. Uses readelf (binutils) or llvm-readelf, either reads any ELF.
 #
 #   shims/baremetal/size.sh            # table on stdout
 # Honors CARGO_TARGET_DIR (default: shims/baremetal/target).
@@ -15,12 +17,15 @@ if [ -z "$readelf" ]; then
     exit 1
 fi
 target_dir=${CARGO_TARGET_DIR:-target}
+over=()
 printf '%-24s %8s %8s %8s %8s\n' target .text .rodata .data .bss
 for t in "${targets[@]}"; do
     cargo build --quiet --release --target "$t"
     elf="$target_dir/$t/release/carp-baremetal"
     # Section lines look like "  [ 1] .text  PROGBITS  addr off size ...";
     # drop the "[ n]" so the name is the first field and the size the fifth.
+    # Captured first, so a failing readelf fails the script.
+    table=$("$readelf" -S -W "$elf")
     text=0 rodata=0 data=0 bss=0
     while read -r name _type _addr _off size _rest; do
         size=$((16#$size))
@@ -30,6 +35,27 @@ for t in "${targets[@]}"; do
             .data*) data=$((data + size)) ;;
             .bss*) bss=$((bss + size)) ;;
         esac
-    done < <("$readelf" -S -W "$elf" | sed -n 's/^ *\[ *[0-9]*\] //p' | grep '^\.')
+    done < <(sed -n 's/^ *\[ *[0-9]*\] //p' <<<"$table" | grep '^\.' || true)
     printf '%-24s %8d %8d %8d %8d\n' "$t" "$text" "$rodata" "$data" "$bss"
+    if [ "$text" -eq 0 ]; then
+        echo "size.sh: $elf has no .text: readelf output not understood" >&2
+        exit 1
+    fi
+    budget=$(awk -v t="$t" '$1 == t { print $2, $3, $4, $5 }' budgets.txt)
+    if [ -z "$budget" ]; then
+        echo "size.sh: no budget for $t in budgets.txt" >&2
+        exit 1
+    fi
+    read -r b_text b_rodata b_data b_bss <<<"$budget"
+    for pair in ".text:$text:$b_text" ".rodata:$rodata:$b_rodata" ".data:$data:$b_data" ".bss:$bss:$b_bss"; do
+        IFS=: read -r section size limit <<<"$pair"
+        if [ "$size" -gt "$limit" ]; then
+            over+=("$t $section $size > $limit")
+        fi
+    done
 done
+if [ "${#over[@]}" -ne 0 ]; then
+    printf 'size.sh: over budget (budgets.txt): %s\n' "${over[@]}" >&2
+    exit 1
+fi
+echo "size.sh: every section within budgets.txt"
