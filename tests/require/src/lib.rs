@@ -53,11 +53,14 @@ pub enum Prerequisite {
     Nft,
     /// `valgrind` runs.
     Valgrind,
+    /// `python3` runs (second implementations written from the BSD
+    /// sources, e.g. `tests/scripts/carp_hmac.py`).
+    Python3,
 }
 
 impl Prerequisite {
     /// Every prerequisite, in declaration order.
-    pub const ALL: [Prerequisite; 10] = [
+    pub const ALL: [Prerequisite; 11] = [
         Prerequisite::Root,
         Prerequisite::Netns,
         Prerequisite::Tshark,
@@ -68,6 +71,7 @@ impl Prerequisite {
         Prerequisite::Conntrackd,
         Prerequisite::Nft,
         Prerequisite::Valgrind,
+        Prerequisite::Python3,
     ];
 
     /// The program and argument whose successful run proves a tool is
@@ -83,12 +87,14 @@ impl Prerequisite {
             Prerequisite::Conntrackd => ("conntrackd", &["-v"]),
             Prerequisite::Nft => ("nft", &["--version"]),
             Prerequisite::Valgrind => ("valgrind", &["--version"]),
+            Prerequisite::Python3 => ("python3", &["--version"]),
         })
     }
 
     /// True when the machine has it (each probe runs once per test binary).
     pub fn is_met(self) -> bool {
-        static MET: [OnceLock<bool>; 10] = [const { OnceLock::new() }; 10];
+        static MET: [OnceLock<bool>; Prerequisite::ALL.len()] =
+            [const { OnceLock::new() }; Prerequisite::ALL.len()];
         let slot = Prerequisite::ALL
             .iter()
             .position(|p| *p == self)
@@ -286,7 +292,8 @@ mod tests {
                 "qemu-system-arm",
                 "conntrackd",
                 "nft",
-                "valgrind"
+                "valgrind",
+                "python3"
             ]
         );
     }
