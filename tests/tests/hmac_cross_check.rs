@@ -144,11 +144,14 @@ fn v6(s: &[&str]) -> Vec<Ipv6Addr> {
     s.iter().map(|a| a.parse().unwrap()).collect()
 }
 
+/// A name, the vhid, the lladdr term, the IPv4 and the IPv6 addresses.
+type AddressSet = (&'static str, u8, Option<[u8; 6]>, Vec<Ipv4Addr>, Vec<Ipv6Addr>);
+
 /// Address sets, each signed in every form with a few counters and
 /// passphrases. carp-core's `AuthInput::lladdr` is, by contract, the MAC
 /// only when it is not the default (the script decides that itself).
 fn cases() -> Vec<Case> {
-    let sets: Vec<(&str, u8, Option<[u8; 6]>, Vec<Ipv4Addr>, Vec<Ipv6Addr>)> = vec![
+    let sets: Vec<AddressSet> = vec![
         (
             "v4-several",
             7,
