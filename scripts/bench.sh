@@ -18,10 +18,7 @@ mkdir -p bench
 summary=bench/summary.txt
 log=$CARGO_TARGET_DIR/bench.log
 : >"$log"
-{
-    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(rustc --version)"
-    echo "# $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-} >"$summary"
+sh scripts/stamp.sh >"$summary"
 for b in $benches; do
     case $b in
     auth) pkg=carp-core ;;

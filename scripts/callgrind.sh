@@ -12,6 +12,8 @@
 # the ratios to the floor are the meaningful figures, not absolute Ir.
 #
 # Usage: scripts/callgrind.sh [path...]     (default: every path)
+# The lines also go, stamped (scripts/stamp.sh), to $CALLGRIND_LOG
+# (default bench/callgrind.txt), where BENCHMARKS.md takes its Ir from.
 set -eu
 cd "$(dirname "$0")/.."
 : "${CARGO_TARGET_DIR:=$(pwd)/target}"
@@ -36,6 +38,8 @@ measure() { # path n -> "ir units"
     echo "$ir $units"
 }
 
+log=${CALLGRIND_LOG:-bench/callgrind.txt}
+sh scripts/stamp.sh >"$log"
 floor_ir=""
 compress_ir=""
 for p in $paths; do
@@ -54,6 +58,6 @@ for p in $paths; do
         extra=$(awk -v x="$per" -v f="$floor_ir" -v c="$compress_ir" \
             'BEGIN { printf " (%.2fx floor, %.3fx compress)", x / f, x / c }')
     fi
-    echo "callgrind: $p $per Ir/op$extra"
+    echo "callgrind: $p $per Ir/op$extra" | tee -a "$log"
 done
 echo "callgrind: profiles in $OUT (callgrind_annotate $OUT/<path>.$N2.out)"

@@ -7,9 +7,18 @@
 # exceeded. Uses readelf (binutils) or llvm-readelf, either reads any ELF.
 #
 #   shims/baremetal/size.sh            # table on stdout
+#   SIZE_LOG=bench/baremetal-sizes.txt shims/baremetal/size.sh
+#                                      # also stamped (scripts/stamp.sh) there,
+#                                      # where README and BENCHMARKS take it from
 # Honors CARGO_TARGET_DIR (default: shims/baremetal/target).
 set -euo pipefail
 cd "$(dirname "$0")"
+log=""
+if [ -n "${SIZE_LOG:-}" ]; then
+    case $SIZE_LOG in /*) log=$SIZE_LOG ;; *) log=../../$SIZE_LOG ;; esac
+    sh ../../scripts/stamp.sh >"$log"
+fi
+row() { printf '%-24s %8s %8s %8s %8s\n' "$@" | tee -a "${log:-/dev/null}"; }
 targets=(x86_64-unknown-none thumbv7em-none-eabihf)
 readelf=$(command -v readelf || command -v llvm-readelf || true)
 if [ -z "$readelf" ]; then
@@ -18,7 +27,7 @@ if [ -z "$readelf" ]; then
 fi
 target_dir=${CARGO_TARGET_DIR:-target}
 over=()
-printf '%-24s %8s %8s %8s %8s\n' target .text .rodata .data .bss
+row target .text .rodata .data .bss
 for t in "${targets[@]}"; do
     cargo build --quiet --release --target "$t"
     elf="$target_dir/$t/release/carp-baremetal"
@@ -36,7 +45,7 @@ for t in "${targets[@]}"; do
             .bss*) bss=$((bss + size)) ;;
         esac
     done < <(sed -n 's/^ *\[ *[0-9]*\] //p' <<<"$table" | grep '^\.' || true)
-    printf '%-24s %8d %8d %8d %8d\n' "$t" "$text" "$rodata" "$data" "$bss"
+    row "$t" "$text" "$rodata" "$data" "$bss"
     if [ "$text" -eq 0 ]; then
         echo "size.sh: $elf has no .text: readelf output not understood" >&2
         exit 1

@@ -145,7 +145,13 @@ fn v6(s: &[&str]) -> Vec<Ipv6Addr> {
 }
 
 /// A name, the vhid, the lladdr term, the IPv4 and the IPv6 addresses.
-type AddressSet = (&'static str, u8, Option<[u8; 6]>, Vec<Ipv4Addr>, Vec<Ipv6Addr>);
+type AddressSet = (
+    &'static str,
+    u8,
+    Option<[u8; 6]>,
+    Vec<Ipv4Addr>,
+    Vec<Ipv6Addr>,
+);
 
 /// Address sets, each signed in every form with a few counters and
 /// passphrases. carp-core's `AuthInput::lladdr` is, by contract, the MAC

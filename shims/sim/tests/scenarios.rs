@@ -173,3 +173,21 @@ fn the_bundled_demo_is_the_failover_file() {
         std::fs::read_to_string(common::scenario_path("failover")).unwrap()
     );
 }
+
+/// The demo output the README shows is what `cargo run -p carp-sim`
+/// prints (its banner, then the failover scenario's golden output), so the
+/// README cannot drift from the simulator.
+#[test]
+fn the_readme_demo_is_the_failover_scenario_output() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let banner = "carp-sim: bundled failover scenario (scenarios/failover.toml)\n\n";
+    let start = readme.find(banner).expect("README shows the demo banner");
+    let block = &readme[start + banner.len()..];
+    let block = &block[..block.find("```").expect("the demo block ends")];
+    assert_eq!(
+        block,
+        text("failover"),
+        "README demo differs from the simulator"
+    );
+}

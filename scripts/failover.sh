@@ -1,0 +1,28 @@
+#!/bin/sh
+# The real-network failover measurement (tests/tests/interop_failover.rs)
+# with a release carpd, one test at a time, as .ci/run runs it; every
+# measured line goes to stdout and, stamped (scripts/stamp.sh), to
+# $FAILOVER_LOG (default bench/failover.txt), where README.md and
+# BENCHMARKS.md take their failover figures from. Root, network namespaces,
+# tshark and ucarp are needed. Fails when an assertion of the test fails.
+#
+#   scripts/failover.sh                      # FAILOVER_RUNS=3 advbase-1 runs
+#   FAILOVER_RUNS=10 scripts/failover.sh
+set -eu
+cd "$(dirname "$0")/.."
+: "${CARGO_TARGET_DIR:=$(pwd)/target}"
+export CARGO_TARGET_DIR
+log=${FAILOVER_LOG:-bench/failover.txt}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+cargo build --quiet --release -p carpd
+status=0
+CARPD_BIN="$CARGO_TARGET_DIR/release/carpd" cargo test -p carp-tests --test interop_failover \
+    -- --ignored --nocapture --test-threads=1 >"$out" 2>&1 || status=$?
+cat "$out"
+{
+    sh scripts/stamp.sh
+    grep -E '^(run [0-9]+ of|failover |  last advert|  client:|advbase 0:|test .* \.\.\. |test result:)' "$out" || true
+} >"$log"
+echo "failover.sh: lines in $log"
+exit "$status"
