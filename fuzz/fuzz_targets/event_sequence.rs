@@ -8,8 +8,13 @@
 //! `handle_timeout` no deadline is in the past; a vhid in INIT sends
 //! nothing; what a host sends, its peers accept (never a bad checksum,
 //! length, TTL, version or digest); a forged frame is refused and changes
-//! nothing; a refused frame moves its counter; and once the wire has been
-//! quiet and fair for longer than master-down, at most one master per vhid.
+//! nothing; a refused frame moves its counter; and after a fair period
+//! (every host's link and every vhid up, no send failures, every frame
+//! delivered at once, for longer than master-down and the election)
+//! exactly one master per vhid whose hosts do not tie (see
+//! `World::ranks_distinct`), at most one where two tie.
+//! `Settle { restore: false }` leaves links, admin state and forced states
+//! as they are: then at most one.
 #![no_main]
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -57,7 +62,7 @@ enum Op {
     Replay { to: u8, index: u8 },
     Demote { host: u8, delta: i16 },
     SendFail { host: u8, fail: bool },
-    Settle,
+    Settle { restore: bool },
 }
 
 /// An advert signed with no key anyone has.
@@ -80,6 +85,9 @@ struct Host {
 
 struct World {
     hosts: Vec<Host>,
+    /// The advskew each host was configured with, per vhid (as `config`
+    /// applies it), tracked here rather than read back from carp.
+    skews: Vec<[u8; 2]>,
     now: Instant,
     history: Vec<(usize, Vec<u8>)>,
     /// Every frame sent since the last check, with its sender.
@@ -158,6 +166,7 @@ impl World {
             .collect();
         let mut w = World {
             hosts,
+            skews: (0..n).map(|i| s.skews[i].map(|k| k % 255)).collect(),
             now: Instant::ZERO,
             history: Vec::new(),
             sent_log: Vec::new(),
@@ -290,10 +299,23 @@ impl World {
     }
 
     /// A fair, lossless wire for [`SETTLE`]: every frame reaches every other
-    /// host the moment it is sent. Then at most one master per vhid.
-    fn settle(&mut self) {
+    /// host the moment it is sent. With `restore`, every host's link and
+    /// every vhid are brought up first (as an administrator would), so a
+    /// master must emerge: exactly one per vhid. Without, at most one.
+    fn settle(&mut self, restore: bool) {
+        let now = self.now;
         for h in &mut self.hosts {
             h.nic.fail = None;
+            if restore {
+                h.nic.up = true;
+                h.cif.set_link(now, true, &h.sysctl);
+                for vhid in VHIDS {
+                    h.cif
+                        .set_admin(now, vhid, true, &h.sysctl)
+                        .expect("vhid exists");
+                }
+                h.poll(now);
+            }
         }
         for i in 0..self.hosts.len() {
             self.deliver_outbox(i, 0xff);
@@ -324,11 +346,50 @@ impl World {
                     self.hosts[*i].cif.vhost(vhid).map(|v| v.state()) == Some(State::Master)
                 })
                 .collect();
-            assert!(
-                masters.len() <= 1,
-                "vhid {vhid}: masters {masters:?} after a fair wire"
-            );
+            if restore && self.ranks_distinct(vhid) {
+                assert_eq!(
+                    masters.len(),
+                    1,
+                    "vhid {vhid}: masters {masters:?} after a fair period with everything up; states {:?}, skews {:?}, demotion {:?}",
+                    states(self),
+                    self.skews,
+                    self.hosts.iter().map(|h| h.sysctl.policy().demotion).collect::<Vec<_>>(),
+                );
+            } else {
+                assert!(
+                    masters.len() <= 1,
+                    "vhid {vhid}: masters {masters:?} after a fair wire"
+                );
+            }
         }
+    }
+
+    /// True when no two hosts rank equal for `vhid`: their (advskew as
+    /// advertised, demote byte) pairs differ, with the advertised advskew
+    /// 240 for a demoted host whose own is below 240 (carp-reference
+    /// section 4, OpenBSD 4.x). Two equal masters that hear each other both
+    /// yield (OpenBSD and FreeBSD `carp_input_c`): when something makes
+    /// them take over at the same instant (a demoted master's advert does,
+    /// for every healthier backup at once), a wire without jitter replays
+    /// that for ever, with no master at all. So exactly one master is owed
+    /// only when no two hosts tie.
+    fn ranks_distinct(&self, vhid: u8) -> bool {
+        let k = usize::from(vhid == VHIDS[1]);
+        let mut ranks: Vec<(u8, u8)> = self
+            .hosts
+            .iter()
+            .zip(&self.skews)
+            .map(|(h, skews)| {
+                let demote = h.sysctl.policy().demotion;
+                let skew = skews[k];
+                let advertised = if demote > 0 && skew < 240 { 240 } else { skew };
+                (advertised, demote)
+            })
+            .collect();
+        let n = ranks.len();
+        ranks.sort_unstable();
+        ranks.dedup();
+        ranks.len() == n
     }
 
     /// Delivers everything sent so far to every other host, until quiet.
@@ -450,6 +511,8 @@ fuzz_target!(|s: Scenario| {
                     .reconfigure(now, config(vhid, skew), &h.sysctl)
                     .expect("reconfigure");
                 h.poll(now);
+                let k = usize::from(vhid == VHIDS[1]);
+                w.skews[i][k] = skew % 255;
             }
             Op::Force { host, vhid, state } => {
                 let i = w.host(host);
@@ -485,14 +548,14 @@ fuzz_target!(|s: Scenario| {
                 let i = w.host(host);
                 w.hosts[i].nic.fail = fail.then_some(TxError::NoBuffers);
             }
-            Op::Settle => w.settle(),
+            Op::Settle { restore } => w.settle(restore),
         }
         w.collect();
         let sent = std::mem::take(&mut w.sent_log);
         w.check(&before, &sent);
     }
     let before = states(&w);
-    w.settle();
+    w.settle(true);
     w.collect();
     let sent = std::mem::take(&mut w.sent_log);
     w.check(&before, &sent);
