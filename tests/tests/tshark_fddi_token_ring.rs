@@ -38,7 +38,8 @@ const ADVSKEW: u8 = 77;
 /// announcements) for `vhid` on a parent of `link`.
 fn master_frames(link: LinkType, vhid: u8) -> Vec<(u64, Vec<u8>)> {
     let sysctl = Sysctl::new();
-    let mut carp: CarpIf<RecordingDriver> = CarpIf::new(RecordingDriver::on(link, 11));
+    let mut nic = RecordingDriver::on(link, 11);
+    let mut carp: CarpIf = CarpIf::new(nic.parent(), nic.link_state());
     let config = VhostConfig::new(Vhid::new(vhid).unwrap())
         .with_advskew(ADVSKEW)
         .unwrap()
@@ -52,21 +53,12 @@ fn master_frames(link: LinkType, vhid: u8) -> Vec<(u64, Vec<u8>)> {
         .unwrap();
     carp.force_state(Instant::ZERO, vhid, State::Master, &sysctl)
         .unwrap();
-    let mut frames: Vec<(u64, Vec<u8>)> = carp
-        .driver_mut()
-        .take()
-        .into_iter()
-        .map(|f| (0, f))
-        .collect();
+    carp.poll(Instant::ZERO, &mut nic, &sysctl);
+    let mut frames: Vec<(u64, Vec<u8>)> = nic.take().into_iter().map(|f| (0, f)).collect();
     for _ in 0..2 {
         let now = carp.poll_timeout().unwrap();
-        carp.handle_timeout(now, &sysctl);
-        frames.extend(
-            carp.driver_mut()
-                .take()
-                .into_iter()
-                .map(|f| (now.micros(), f)),
-        );
+        carp.poll(now, &mut nic, &sysctl);
+        frames.extend(nic.take().into_iter().map(|f| (now.micros(), f)));
     }
     frames
 }
