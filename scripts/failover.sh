@@ -22,7 +22,7 @@ CARPD_BIN="$CARGO_TARGET_DIR/release/carpd" cargo test -p carp-tests --test inte
 cat "$out"
 {
     sh scripts/stamp.sh
-    grep -E '^(run [0-9]+ of|failover |  last advert|  client:|advbase 0:|test .* \.\.\. |test result:)' "$out" || true
+    grep -E '^(run [0-9]+ of|failover |  last advert|  client:|  note:|advbase 0:|test .* \.\.\. |test result:)' "$out" || true
 } >"$log"
 echo "failover.sh: lines in $log"
 exit "$status"

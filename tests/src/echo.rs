@@ -69,9 +69,28 @@ impl Probe {
             .reduce(f64::min)
     }
 
+    /// The run of unanswered requests around the instant `at` (unix
+    /// seconds): the last answered request sent before `at` and the first
+    /// answered one sent after it; `None` when nothing went unanswered
+    /// there or no answer follows.
+    pub fn outage_around(&self, at: f64) -> Option<Outage> {
+        self.outages()
+            .into_iter()
+            .find(|o| o.last_answered_sent < at && at < o.first_answered_sent)
+    }
+
     /// The longest run of unanswered requests that has an answered request
     /// on both sides; `None` when there is no such run.
     pub fn outage(&self) -> Option<Outage> {
+        self.outages().into_iter().max_by(|x, y| {
+            let gap = |o: &Outage| o.first_answered_sent - o.last_answered_sent;
+            gap(x).total_cmp(&gap(y))
+        })
+    }
+
+    /// Every run of unanswered requests between two answered ones, in
+    /// sending order.
+    fn outages(&self) -> Vec<Outage> {
         let answered: Vec<(u16, f64, f64)> = self
             .sent
             .iter()
@@ -96,10 +115,7 @@ impl Probe {
                 _ => None,
             })
             .filter(|o| o.unanswered > 0)
-            .max_by(|x, y| {
-                let gap = |o: &Outage| o.first_answered_sent - o.last_answered_sent;
-                gap(x).total_cmp(&gap(y))
-            })
+            .collect()
     }
 }
 
@@ -128,6 +144,11 @@ mod tests {
         assert!((o.first_reply - 100.1102).abs() < 1e-9);
         // Five requests unanswered at 10 ms: 50 ms down.
         assert!((o.downtime(0.01) - 0.05).abs() < 1e-9);
+        // Around 100.035 (request 3 unanswered): the blip.
+        let blip = probe.outage_around(100.035).unwrap();
+        assert_eq!(blip.unanswered, 1);
+        assert_eq!(probe.outage_around(100.08), Some(o));
+        assert_eq!(probe.outage_around(100.125), None);
     }
 
     #[test]

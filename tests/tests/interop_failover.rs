@@ -225,13 +225,19 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
     let text = std::fs::read_to_string(&probe_out).unwrap();
     let client = Probe::parse(&text);
     assert!(client.replies.len() > 50, "too few replies:\n{text}");
+    let kill = epoch(killed_at);
     let outage = client
-        .outage()
-        .unwrap_or_else(|| panic!("{imp:?}: no outage seen by the client:\n{text}"));
+        .outage_around(kill)
+        .unwrap_or_else(|| panic!("{imp:?}: no outage around the crash:\n{text}"));
+    if kill - outage.last_answered_sent > 2.0 * INTERVAL_MS as f64 / 1000.0 {
+        println!(
+            "  note: the client's replies stopped {:.1} ms before the crash (a disturbance before it: a busy machine?)",
+            (kill - outage.last_answered_sent) * 1000.0
+        );
+    }
     let interval = INTERVAL_MS as f64 / 1000.0;
 
     let rows = decode_fields(&pcap, &["frame.time_epoch", "ip.src"]).unwrap();
-    let kill = epoch(killed_at);
     let at = |r: &Vec<String>| r[0].parse::<f64>().unwrap();
     let last_master = rows
         .iter()
