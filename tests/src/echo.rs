@@ -69,14 +69,14 @@ impl Probe {
             .reduce(f64::min)
     }
 
-    /// The run of unanswered requests around the instant `at` (unix
-    /// seconds): the last answered request sent before `at` and the first
-    /// answered one sent after it; `None` when nothing went unanswered
-    /// there or no answer follows.
+    /// The first run of unanswered requests that ends after the instant
+    /// `at` (unix seconds): the outage a crash at `at` caused, even when it
+    /// took effect a little after `at`; `None` when no answered request
+    /// follows one left unanswered after `at`.
     pub fn outage_around(&self, at: f64) -> Option<Outage> {
         self.outages()
             .into_iter()
-            .find(|o| o.last_answered_sent < at && at < o.first_answered_sent)
+            .find(|o| o.first_answered_sent > at)
     }
 
     /// The longest run of unanswered requests that has an answered request
@@ -144,9 +144,11 @@ mod tests {
         assert!((o.first_reply - 100.1102).abs() < 1e-9);
         // Five requests unanswered at 10 ms: 50 ms down.
         assert!((o.downtime(0.01) - 0.05).abs() < 1e-9);
-        // Around 100.035 (request 3 unanswered): the blip.
-        let blip = probe.outage_around(100.035).unwrap();
+        // The first outage ending after 100.025 is the blip (request 3),
+        // even if it started after the instant; after 100.045 the long one.
+        let blip = probe.outage_around(100.025).unwrap();
         assert_eq!(blip.unanswered, 1);
+        assert_eq!(probe.outage_around(100.045), Some(o));
         assert_eq!(probe.outage_around(100.08), Some(o));
         assert_eq!(probe.outage_around(100.125), None);
     }
