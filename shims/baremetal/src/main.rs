@@ -158,8 +158,12 @@ fn run() -> Option<u32> {
         nic: Loopback::new(),
     };
     let mut now = Instant::from_micros(0);
-    a.cif.add_vhost(now, config(SKEWS.0)?, 0x1000, &SYSCTL).ok()?;
-    b.cif.add_vhost(now, config(SKEWS.1)?, 0x2000, &SYSCTL).ok()?;
+    a.cif
+        .add_vhost(now, config(SKEWS.0)?, 0x1000, &SYSCTL)
+        .ok()?;
+    b.cif
+        .add_vhost(now, config(SKEWS.1)?, 0x2000, &SYSCTL)
+        .ok()?;
     let kill_at = Instant::from_micros(KILL_AT_US);
     let mut a_alive = true;
     for _round in 0..64 {
