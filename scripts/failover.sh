@@ -22,7 +22,9 @@ CARPD_BIN="$CARGO_TARGET_DIR/release/carpd" cargo test -p carp-tests --test inte
 cat "$out"
 {
     sh scripts/stamp.sh
-    grep -E '^(run [0-9]+ of|failover |  last advert|  client:|  note:|advbase 0:|test .* \.\.\. |test result:)' "$out" || true
+    # libtest prints a test's name and its first output on one line.
+    sed 's/^\(test [^ ]* \.\.\. \)\(..*\)$/\1\n\2/' "$out" |
+        grep -E '^(run [0-9]+ of|failover |  last advert|  client:|  note:|advbase 0:|test .* \.\.\. ?|test result:)' || true
 } >"$log"
 echo "failover.sh: lines in $log"
 exit "$status"
