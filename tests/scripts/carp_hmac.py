@@ -6,8 +6,9 @@ The message follows OpenBSD `carp_hmac_prepare_ctx` / `carp_hmac_generate`
 and FreeBSD `carp_hmac_prepare` / `carp_hmac_generate`:
 
   1. version byte (2), 2. type byte (1, advertisement),
-  3. OpenBSD only: the interface's MAC when it is not the vhid's default
-     virtual MAC (the `lladdr` term, hashed before the vhid),
+  3. OpenBSD only: the carp interface's MAC when it is neither the vhid's
+     default virtual MAC nor the parent's MAC (`sc_realmac`) (the `lladdr`
+     term, hashed before the vhid),
   4. the vhid byte,
   5. each IPv4 address once, ascending as host-order numbers (the kernels'
      "smallest above the last one" loop),
@@ -23,13 +24,14 @@ HMAC-SHA1 (Python's hmac and hashlib).
 
 Input, one case per line on stdin (fields separated by spaces, `-` for
 none):
-  NAME PASSPHRASE_HEX VHID LLADDR_HEX IPV4S IPV6S FORM COUNTER
+  NAME PASSPHRASE_HEX VHID LLADDR_HEX PARENT_HEX IPV4S IPV6S FORM COUNTER
 where IPV4S and IPV6S are comma-separated, FORM is one of
   openbsd-sent   (OpenBSD HMAC_NOV6LL: lladdr term, no link-local)
   openbsd-orig   (OpenBSD HMAC_ORIG: lladdr term, link-local kept)
   freebsd        (FreeBSD/NetBSD: no lladdr term, every address)
-and COUNTER is decimal. LLADDR_HEX is the interface's MAC; it is hashed
-(OpenBSD forms only) when it differs from 00:00:5e:00:01:VHID.
+and COUNTER is decimal. LLADDR_HEX is the carp interface's MAC, PARENT_HEX
+the parent's; it is hashed (OpenBSD forms only) when it differs from both
+00:00:5e:00:01:VHID and the parent's.
 Output: `NAME DIGEST_HEX` per case.
 """
 
@@ -64,10 +66,15 @@ def scope_embedded(addr):
     return a.is_link_local or (b[0] == 0xFF and (b[1] & 0x0F) in (0x01, 0x02))
 
 
-def message(vhid, lladdr, ipv4s, ipv6s, form):
+def message(vhid, lladdr, parent, ipv4s, ipv6s, form):
     msg = bytes([CARP_VERSION, CARP_ADVERTISEMENT])
     default_mac = bytes([0x00, 0x00, 0x5E, 0x00, 0x01, vhid])
-    if form.startswith("openbsd") and lladdr is not None and lladdr != default_mac:
+    if (
+        form.startswith("openbsd")
+        and lladdr is not None
+        and lladdr != default_mac
+        and lladdr != parent
+    ):
         msg += lladdr
     msg += bytes([vhid])
     v4 = [int(ipaddress.IPv4Address(a)) for a in ipv4s]
@@ -86,9 +93,9 @@ def message(vhid, lladdr, ipv4s, ipv6s, form):
     return msg
 
 
-def digest(passphrase, vhid, lladdr, ipv4s, ipv6s, form, counter):
+def digest(passphrase, vhid, lladdr, parent, ipv4s, ipv6s, form, counter):
     key = passphrase.ljust(CARP_KEY_LEN, b"\x00")
-    msg = message(vhid, lladdr, ipv4s, ipv6s, form)
+    msg = message(vhid, lladdr, parent, ipv4s, ipv6s, form)
     msg += struct.pack(">II", counter >> 32, counter & 0xFFFFFFFF)
     return hmac.new(key, msg, hashlib.sha1).hexdigest()
 
@@ -101,12 +108,15 @@ def main():
     for line in sys.stdin:
         if not line.strip():
             continue
-        name, key_hex, vhid, lladdr, v4, v6, form, counter = line.split()
+        name, key_hex, vhid, lladdr, parent, v4, v6, form, counter = line.split()
         if form not in ("openbsd-sent", "openbsd-orig", "freebsd"):
             sys.exit("unknown form " + form)
         key = b"" if key_hex == "-" else bytes.fromhex(key_hex)
         mac = None if lladdr == "-" else bytes.fromhex(lladdr)
-        d = digest(key, int(vhid), mac, listed(v4), listed(v6), form, int(counter))
+        parent_mac = None if parent == "-" else bytes.fromhex(parent)
+        d = digest(
+            key, int(vhid), mac, parent_mac, listed(v4), listed(v6), form, int(counter)
+        )
         print(name, d)
 
 

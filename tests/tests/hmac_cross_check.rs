@@ -8,8 +8,9 @@
 //! vhids, the digests carp-core signs must be the script's for the form
 //! each BSD uses: OpenBSD's two IPv6 contexts (HMAC_NOV6LL, which it sends
 //! with, without link-local addresses; HMAC_ORIG with them), FreeBSD's
-//! (every address, no lladdr term), OpenBSD's lladdr term for a vhid with a
-//! non-default virtual MAC, several IPv4 addresses in any order (and
+//! (every address, no lladdr term), OpenBSD's lladdr term (hashed for a
+//! carp MAC of its own, not for the virtual or the parent's MAC), several
+//! IPv4 addresses in any order (and
 //! duplicated), IPv4 with IPv6; and carp-core must accept what the script
 //! signs in the form it does not send itself, as OpenBSD does.
 
@@ -21,9 +22,13 @@ use std::process::{Command, Stdio};
 use carp_core::auth::AuthInput;
 use carp_core::wire::Advert;
 use carp_core::{AuthContext, Key, LinkLocalRule};
+use carp_ifnet::lladdr::{hmac_lladdr, LinkType, MacAddr};
 use carp_tests::fixtures::{FIXTURES, VIRTUAL_ADDR};
 use carp_tests::require;
 use carp_tests::require::Prerequisite::Python3;
+
+/// The parent interface's MAC in every case.
+const PARENT_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x0b];
 
 /// One signing case for both implementations.
 #[derive(Debug, Clone)]
@@ -31,6 +36,7 @@ struct Case {
     name: String,
     passphrase: Vec<u8>,
     vhid: u8,
+    /// The carp interface's own MAC (`ifconfig carpN lladdr`), if set.
     lladdr: Option<[u8; 6]>,
     ipv4: Vec<Ipv4Addr>,
     ipv6: Vec<Ipv6Addr>,
@@ -50,7 +56,7 @@ impl Case {
             }
         };
         format!(
-            "{} {} {} {} {} {} {} {}\n",
+            "{} {} {} {} {} {} {} {} {}\n",
             self.name,
             if self.passphrase.is_empty() {
                 "-".to_owned()
@@ -59,6 +65,7 @@ impl Case {
             },
             self.vhid,
             self.lladdr.map_or("-".to_owned(), |m| hex(&m)),
+            hex(&PARENT_MAC),
             list(self.ipv4.iter().map(ToString::to_string).collect()),
             list(self.ipv6.iter().map(ToString::to_string).collect()),
             self.form,
@@ -66,12 +73,18 @@ impl Case {
         )
     }
 
-    /// carp-core's context for the form: FreeBSD never hashes a lladdr.
+    /// carp-core's context for the form: FreeBSD never hashes a lladdr;
+    /// for OpenBSD the term is what carp-ifnet's `hmac_lladdr` decides for
+    /// the carp interface's MAC (the vhid's virtual MAC when not set).
     fn context(&self, link_local: LinkLocalRule) -> AuthContext {
-        let lladdr = if self.form == "freebsd" {
-            None
-        } else {
-            self.lladdr
+        let virtual_mac = LinkType::Ethernet.virtual_mac(self.vhid);
+        let lladdr = match self.form {
+            "freebsd" => None,
+            _ => hmac_lladdr(
+                self.lladdr.map_or(virtual_mac, MacAddr),
+                virtual_mac,
+                MacAddr(PARENT_MAC),
+            ),
         };
         AuthContext::new(
             &Key::new(&self.passphrase).unwrap(),
@@ -144,7 +157,8 @@ fn v6(s: &[&str]) -> Vec<Ipv6Addr> {
     s.iter().map(|a| a.parse().unwrap()).collect()
 }
 
-/// A name, the vhid, the lladdr term, the IPv4 and the IPv6 addresses.
+/// A name, the vhid, the carp interface's MAC, the IPv4 and the IPv6
+/// addresses.
 type AddressSet = (
     &'static str,
     u8,
@@ -154,8 +168,8 @@ type AddressSet = (
 );
 
 /// Address sets, each signed in every form with a few counters and
-/// passphrases. carp-core's `AuthInput::lladdr` is, by contract, the MAC
-/// only when it is not the default (the script decides that itself).
+/// passphrases; the lladdr term decided on each side on its own (the
+/// script from OpenBSD's rule, carp from `carp_ifnet::lladdr::hmac_lladdr`).
 fn cases() -> Vec<Case> {
     let sets: Vec<AddressSet> = vec![
         (
@@ -192,6 +206,20 @@ fn cases() -> Vec<Case> {
             None,
             v4(&["192.0.2.100", "192.0.2.1"]),
             v6(&["fe80::64", "2001:db8::100", "2001:db8::1"]),
+        ),
+        (
+            "lladdr-default",
+            12,
+            Some([0x00, 0x00, 0x5e, 0x00, 0x01, 12]),
+            v4(&["192.0.2.12"]),
+            vec![],
+        ),
+        (
+            "lladdr-parent",
+            12,
+            Some(PARENT_MAC),
+            v4(&["192.0.2.12"]),
+            v6(&["fe80::c"]),
         ),
         (
             "lladdr-non-default",
