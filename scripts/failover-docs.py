@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Copies the failover figures of bench/failover.txt (scripts/failover.sh)
 into README.md and BENCHMARKS.md: the code blocks between the markers
-`<!-- failover:begin -->` and `<!-- failover:end -->` (README: one run of
-each setup; BENCHMARKS: every line), so the docs quote the log verbatim
+`<!-- failover:begin -->` and `<!-- failover:end -->` (README: one counted run
+of each setup; BENCHMARKS: every line but libtest's), so the docs quote the log verbatim
 (tests/tests/docs_figures.rs checks it).
 
     python3 scripts/failover-docs.py
@@ -18,10 +18,11 @@ END = "<!-- failover:end -->"
 
 
 def runs(lines):
-    """Each measured run as its three lines, in log order."""
+    """Each counted run as its lines, in log order (discarded runs, those
+    whose steady state was disturbed before the crash, left out)."""
     out = []
     for i, line in enumerate(lines):
-        if line.startswith("failover "):
+        if line.startswith("failover ") and not (i and lines[i - 1].startswith("discarded")):
             block = [line]
             for nxt in lines[i + 1 : i + 5]:
                 if nxt.startswith("  "):
@@ -56,7 +57,7 @@ def main():
         readme += first[key]
     readme += summary
     replace("README.md", readme)
-    bench = [stamp] + [l for block in measured for l in block] + summary
+    bench = [l for l in log if not l.startswith("test ")]
     replace("BENCHMARKS.md", bench)
 
 

@@ -24,7 +24,7 @@ cat "$out"
     sh scripts/stamp.sh
     # libtest prints a test's name and its first output on one line.
     sed 's/^\(test [^ ]* \.\.\. \)\(..*\)$/\1\n\2/' "$out" |
-        grep -E '^(run [0-9]+ of|failover |  last advert|  client:|  note:|advbase 0:|test .* \.\.\. ?|test result:)' || true
+        grep -E '^(run [0-9]+ of|discarded \(|failover |  last advert|  client:|  note:|advbase 0:|test .* \.\.\. ?|test result:)' || true
 } >"$log"
 echo "failover.sh: lines in $log"
 exit "$status"

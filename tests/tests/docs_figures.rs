@@ -101,7 +101,7 @@ fn failover_lines_are_those_of_failover_sh() {
             "failover ucarp ",
             "  last advert of the old master",
             "  client: ",
-            "  note: ",
+            "discarded (",
             "advbase 0: takeover",
         ],
         "bench/failover.txt",

@@ -26,6 +26,12 @@
 //! * ucarp at advbase 1, same skews, for comparison: it takes over, not
 //!   before the formula (how late is printed: 0.4-1.4 s in our runs).
 //!
+//! A run counts only when the steady state held until the crash: every
+//! request of the last second before it answered within 5 ms and no advert
+//! from the backup. A disturbed run (a busy machine: at advbase 0 a master
+//! starved for 23 ms loses the vhid) is printed as discarded and measured
+//! again, three times at most; more fails the test.
+//!
 //! These are timings on a real network, so they are `#[ignore]`d in
 //! `cargo test` (which runs while the machine builds) and run by `.ci/run`
 //! as their own step after the test suite, with a release carpd, one test
@@ -57,6 +63,11 @@ const INTERVAL_MS: u64 = 10;
 const DOWNTIME_SLACK_MS: f64 = 2.0;
 /// How far carpd may be from the formula.
 const FORMULA_TOLERANCE_MS: f64 = 2.0;
+/// Round trip above which a request before the crash shows a disturbed
+/// steady state (it is about 0.1 ms on the bridge).
+const STEADY_RTT_MS: f64 = 5.0;
+/// Runs disturbed before the crash that a test measures again.
+const EXTRA_ATTEMPTS: usize = 3;
 
 #[derive(Debug, Clone, Copy)]
 enum Impl {
@@ -228,12 +239,6 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
     let outage = client
         .outage_around(kill)
         .unwrap_or_else(|| panic!("{imp:?}: no outage around the crash:\n{text}"));
-    if kill - outage.last_answered_sent > 2.0 * INTERVAL_MS as f64 / 1000.0 {
-        println!(
-            "  note: the client's replies stopped {:.1} ms before the crash (a disturbance before it: a busy machine?)",
-            (kill - outage.last_answered_sent) * 1000.0
-        );
-    }
     let interval = INTERVAL_MS as f64 / 1000.0;
 
     let rows = decode_fields(&pcap, &["frame.time_epoch", "ip.src"]).unwrap();
@@ -252,6 +257,30 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
         first_backup.is_finite(),
         "no advert from the new master: {rows:?}"
     );
+    // The steady state before the crash, which the measurement needs: every
+    // request of the last second answered promptly, no advert from the
+    // backup (a spurious takeover, e.g. a master starved of CPU for longer
+    // than a 23 ms master-down).
+    let late = client
+        .sent
+        .iter()
+        .filter(|(_, t)| *t > kill - 0.9 && *t < kill - 0.02)
+        .find_map(|(seq, t)| match client.reply_to(*seq) {
+            None => Some(format!(
+                "request sent {:.1} ms before the crash unanswered",
+                (kill - t) * 1000.0
+            )),
+            Some(r) if r - t > STEADY_RTT_MS / 1000.0 => Some(format!(
+                "request sent {:.1} ms before the crash answered after {:.1} ms",
+                (kill - t) * 1000.0,
+                (r - t) * 1000.0
+            )),
+            Some(_) => None,
+        });
+    let early = rows
+        .iter()
+        .any(|r| r[1] == BACKUP_IP && at(r) < kill)
+        .then(|| "the backup advertised before the crash".to_owned());
     let formula = if advbase == 0 {
         3.0 * f64::from(skews.1) / 256.0
     } else {
@@ -267,6 +296,7 @@ fn measure(imp: Impl, advbase: u8, skews: (u8, u8)) -> Measured {
             (outage.first_reply - kill) * 1000.0,
         ),
         unanswered: outage.unanswered,
+        disturbed: early.or(late),
     }
 }
 
@@ -285,6 +315,8 @@ struct Measured {
     replies: (f64, f64),
     /// Echo requests in the outage that got no reply.
     unanswered: usize,
+    /// Why the steady state before the crash was not steady, if it was not.
+    disturbed: Option<String>,
 }
 
 impl Measured {
@@ -297,6 +329,7 @@ impl Measured {
             formula,
             replies,
             unanswered,
+            ..
         } = self;
         println!(
             "failover {name} advbase={advbase} skews={}/{}: takeover {takeover:.1} ms, downtime {downtime:.0} ms",
@@ -330,6 +363,34 @@ impl Measured {
     }
 }
 
+/// `n` runs of a setup whose steady state held until the crash, each
+/// printed; a run disturbed before the crash (a busy machine) is printed
+/// as discarded and measured again, at most [`EXTRA_ATTEMPTS`] times.
+///
+/// # Panics
+/// When more runs than that were disturbed.
+fn steady_runs(imp: Impl, name: &str, advbase: u8, skews: (u8, u8), n: usize) -> Vec<Measured> {
+    let mut valid = Vec::new();
+    let mut discarded = 0;
+    while valid.len() < n {
+        let m = measure(imp, advbase, skews);
+        if let Some(why) = &m.disturbed {
+            discarded += 1;
+            println!("discarded ({why}):");
+            m.print(name, advbase, skews);
+            assert!(
+                discarded <= EXTRA_ATTEMPTS,
+                "{discarded} runs disturbed before the crash: the machine is too busy to measure"
+            );
+            continue;
+        }
+        println!("run {} of {n}:", valid.len() + 1);
+        m.print(name, advbase, skews);
+        valid.push(m);
+    }
+    valid
+}
+
 fn runs() -> usize {
     std::env::var("FAILOVER_RUNS")
         .ok()
@@ -344,10 +405,11 @@ fn carpd_at_advbase_1_takes_over_within_2_ms_of_the_formula_in_every_run() {
     require!(Root, Netns, Tshark);
     let n = runs();
     let mut failures = Vec::new();
-    for run in 1..=n {
-        let m = measure(Impl::Carpd, 1, (10, 50));
-        println!("run {run} of {n}:");
-        m.print("carpd", 1, (10, 50));
+    for (i, m) in steady_runs(Impl::Carpd, "carpd", 1, (10, 50), n)
+        .iter()
+        .enumerate()
+    {
+        let run = i + 1;
         m.assert_downtime_bounded(&format!("carpd advbase 1 run {run}"));
         if m.off().abs() > FORMULA_TOLERANCE_MS {
             failures.push(format!("run {run}: off by {:+.1} ms", m.off()));
@@ -366,10 +428,11 @@ fn carpd_at_advbase_0_takes_over_within_25_ms_in_9_of_10_runs() {
     let mut within = 0;
     let mut off_formula = Vec::new();
     let mut takeovers = Vec::new();
-    for run in 1..=10 {
-        let m = measure(Impl::Carpd, 0, (1, 2));
-        println!("run {run} of 10:");
-        m.print("carpd", 0, (1, 2));
+    for (i, m) in steady_runs(Impl::Carpd, "carpd", 0, (1, 2), 10)
+        .iter()
+        .enumerate()
+    {
+        let run = i + 1;
         m.assert_downtime_bounded(&format!("carpd advbase 0 run {run}"));
         within += usize::from(m.takeover <= 25.0);
         takeovers.push(m.takeover);
@@ -397,8 +460,7 @@ fn carpd_at_advbase_0_takes_over_within_25_ms_in_9_of_10_runs() {
 #[ignore = "real-network timing: .ci/run runs it in its own step"]
 fn ucarp_at_advbase_1_takes_over_but_not_before_the_formula() {
     require!(Root, Netns, Tshark, UcarpTool);
-    let m = measure(Impl::Ucarp, 1, (10, 50));
-    m.print("ucarp", 1, (10, 50));
+    let m = steady_runs(Impl::Ucarp, "ucarp", 1, (10, 50), 1).remove(0);
     // ucarp's timers are coarse: it was 0.4-1.4 s late in our runs, never
     // early. Only "took over, not early" is held; the lateness is printed.
     assert!(
