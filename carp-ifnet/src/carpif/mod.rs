@@ -46,6 +46,7 @@ mod input;
 mod neighbor;
 mod outbox;
 mod output;
+mod policy_sync;
 mod slot;
 
 pub use input::Input;
@@ -152,6 +153,7 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     next_deadline: Option<Instant>,
     /// When output was first owed since the last poll.
     pending_since: Option<Instant>,
+    policy_generation: u32,
 }
 
 impl<const N: usize> CarpIf<N> {
@@ -174,6 +176,7 @@ impl<const N: usize> CarpIf<N> {
             ip_ident: 0,
             next_deadline: None,
             pending_since: None,
+            policy_generation: 0,
         }
     }
 
@@ -374,6 +377,7 @@ impl<const N: usize> CarpIf<N> {
     /// vhids, and the multicast and unicast filter changes. Harmless when
     /// nothing is due.
     pub fn poll<D: Driver + ?Sized>(&mut self, now: Instant, dev: &mut D, sysctl: &Sysctl) {
+        self.sync_policy(now, sysctl);
         let policy = sysctl.policy();
         if self.next_deadline.is_some_and(|d| d <= now) {
             // Each vhost at most once per call: a handled vhost's deadline

@@ -31,4 +31,6 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 
-pub use lan::{Action, Captured, HostSpec, Knobs, Lan, LinkParams, Record, RecordKind, Sender};
+pub use lan::{
+    Action, Captured, Fate, HostSpec, Knobs, Lan, LinkParams, Record, RecordKind, Sender,
+};

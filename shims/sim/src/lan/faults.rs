@@ -157,7 +157,7 @@ impl Lan {
                     if result.is_ok() && state == State::Backup {
                         // BACKUP -> BACKUP reports no event but restarts
                         // master-down.
-                        h.backup_since.insert(vhid, now);
+                        h.backup_since.insert(vhid, (now, false));
                     }
                     result.err().map(|e| e.to_string()).into_iter().collect()
                 });
@@ -184,7 +184,7 @@ impl Lan {
                         .is_some_and(|v| v.state() == State::Backup)
                     {
                         // reconfigure restarts master-down.
-                        h.backup_since.insert(vhid, now);
+                        h.backup_since.insert(vhid, (now, false));
                     }
                     result.err().map(|e| e.to_string()).into_iter().collect()
                 });
@@ -200,9 +200,16 @@ impl Lan {
                         continue;
                     };
                     h.spec.knobs.extra.push((knob.clone(), value));
-                    if let Err(e) = h.sysctl.set(&knob, value) {
+                    let refused = h.sysctl.set(&knob, value).err();
+                    if h.alive {
+                        // A demoted master advertises at once (poll runs
+                        // CarpIf::sync_policy first).
+                        h.poll(now);
+                    }
+                    if let Some(e) = refused {
                         self.record(Some(i), RecordKind::Refused(format!("{knob}: {e}")));
                     }
+                    self.drain(i);
                 }
             }
             Action::Partition(groups) => {

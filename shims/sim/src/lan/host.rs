@@ -27,7 +27,8 @@ pub struct SimHost {
     /// Earliest instant its timers may run again (guards a timer that does
     /// not move after it ran).
     pub(super) not_before: Instant,
-    pub(super) backup_since: BTreeMap<u8, Instant>,
+    /// Per vhid: when it last became BACKUP, and whether by yielding a tie.
+    pub(super) backup_since: BTreeMap<u8, (Instant, bool)>,
 }
 
 impl SimHost {

@@ -21,6 +21,22 @@ pub struct LinkParams {
     pub duplicate_ppm: u32,
 }
 
+/// The fate of one copy of one advert, overriding the link's random loss,
+/// jitter and duplication: how a model-checker trace is replayed exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fate {
+    /// The sending host.
+    pub from: usize,
+    /// The receiving host.
+    pub to: usize,
+    /// Which advert of `from`: 1 for its first CARP frame, counted over all
+    /// its lives.
+    pub advert: u64,
+    /// One arrival per delay after the send: none is a loss, two a
+    /// duplicate.
+    pub delays: Vec<Duration>,
+}
+
 /// The host-wide sysctl knobs a scenario sets on every host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Knobs {
@@ -194,7 +210,9 @@ pub struct Takeover {
     pub from_advert: bool,
     /// Takeover time minus `reference`.
     pub delay: Duration,
-    /// The master-down interval of the vhost's configuration.
+    /// The master-down interval of the vhost's configuration (plus
+    /// [`carp_core::vhost::TIE_YIELD_MARGIN`] when the timer started as the
+    /// vhost yielded a tie).
     pub expected: Duration,
     /// advbase, advskew and dead ratio in force.
     pub advbase: u8,
