@@ -14,6 +14,7 @@
 pub mod carpd;
 pub mod driver;
 pub mod fixtures;
+pub mod model;
 pub mod netns;
 pub mod pcapfile;
 pub mod process;

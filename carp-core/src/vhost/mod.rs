@@ -585,9 +585,10 @@ impl VirtualHost {
         if !ours_first {
             return TieBreak::PeerFirst;
         }
+        let md = self.master_down();
         let disputed = self.since.is_some_and(|since| {
             let held = now.saturating_since(since);
-            held >= self.config.timing().advert_interval() && held <= self.master_down()
+            held >= md && held <= md + md
         });
         if disputed {
             TieBreak::Disputed
@@ -596,14 +597,19 @@ impl VirtualHost {
         }
     }
 
-    /// We kept the vhid through a tie: start a run unless one is under way
-    /// (a run older than master-down is over: the equal master went quiet).
+    /// We kept the vhid through a tie. A new run (none under way, or one
+    /// started more than twice master-down ago: the equal master went
+    /// quiet) starts now and re-asserts at once with an advert, so an equal
+    /// master that missed our last one hears us now rather than an
+    /// interval later (ucarp re-asserts with a gratuitous ARP).
     fn hold_tie(&mut self, now: Instant) {
+        let md = self.master_down();
         let current = self
             .since
-            .is_some_and(|since| now.saturating_since(since) <= self.master_down());
+            .is_some_and(|since| now.saturating_since(since) <= md + md);
         if !current {
             self.since = Some(now);
+            self.pending = Pending::Advert;
         }
     }
 

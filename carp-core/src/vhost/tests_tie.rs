@@ -145,35 +145,42 @@ fn equal_advert() -> Advert {
 }
 
 #[test]
-fn a_tie_disputed_for_an_advert_interval_yields() {
+fn holding_a_tie_reasserts_once_and_a_tie_disputed_for_master_down_yields() {
     let ad = equal_advert();
     let mut a = master(100, &vaddr());
     reasons(&mut a);
-    // 192.0.2.200 ranks after 192.0.2.10: we keep the vhid ...
+    // 192.0.2.200 ranks after 192.0.2.10: we keep the vhid and re-assert
+    // with an advert at once, without moving the advert schedule ...
     let from = Origin::new(IpAddr::V4(v4(200)), Some(v4(10)), None);
     assert_eq!(hear(&mut a, us(1_000), &ad, from), Verdict::Ignore);
-    // ... still within one interval of the first hold ...
-    let almost = us(1_000 + INTERVAL - 1);
+    assert!(sent(&mut a, us(1_000), &P).is_some());
+    assert_eq!(a.poll_timeout(), Some(us(INTERVAL)));
+    // ... once per run of ties ...
+    assert_eq!(hear(&mut a, us(2_000), &ad, from), Verdict::Ignore);
+    assert!(!a.has_pending_transmit());
+    let almost = us(1_000 + MASTER_DOWN - 1);
     assert_eq!(hear(&mut a, almost, &ad, from), Verdict::Ignore);
     assert_eq!(a.tie_held_since(), Some(us(1_000)));
-    // ... and an interval after the first hold, the peer still advertising:
-    // it ranks otherwise. Yield.
-    let v = hear(&mut a, us(1_000 + INTERVAL), &ad, from);
+    // ... and master-down after the first hold, the peer still advertising:
+    // it does not hear us or ranks otherwise. Yield.
+    let v = hear(&mut a, us(1_000 + MASTER_DOWN), &ad, from);
     assert_eq!(v, Verdict::Yield(Reason::TieDisputed));
     assert_eq!(reasons(&mut a), [Reason::TieDisputed]);
 }
 
 #[test]
-fn a_tie_run_older_than_master_down_starts_over() {
+fn a_tie_run_older_than_twice_master_down_starts_over() {
     let ad = equal_advert();
     let mut a = master(100, &vaddr());
     let from = Origin::new(IpAddr::V4(v4(200)), Some(v4(10)), None);
     hear(&mut a, us(0), &ad, from);
+    sent(&mut a, us(0), &P).unwrap();
     // The equal master went quiet (it yielded); much later it is master
-    // again: a new run, not a dispute.
-    let later = us(MASTER_DOWN + 1);
+    // again: a new run (and a new re-assertion), not a dispute.
+    let later = us(2 * MASTER_DOWN + 1);
     assert_eq!(hear(&mut a, later, &ad, from), Verdict::Ignore);
     assert_eq!(a.tie_held_since(), Some(later));
+    assert!(a.has_pending_transmit());
 }
 
 #[test]

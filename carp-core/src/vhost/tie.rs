@@ -18,9 +18,13 @@
 //! safeguards keep the rule safe against a peer that ranks otherwise
 //! (ucarp on a big-endian host, a misconfigured dual-stack peer):
 //!
-//! - a master that has kept the vhid through a tie for one advert interval
-//!   and still hears the equal master yields ([`TieBreak::Disputed`]): two
-//!   masters never persist longer than that;
+//! - a master that keeps the vhid through a tie re-asserts at once with an
+//!   advert (once per run of ties), so an equal master that missed our last
+//!   advert hears us now;
+//! - a master that has kept the vhid through ties for master-down and still
+//!   hears the equal master yields ([`TieBreak::Disputed`]): that master
+//!   does not hear us or ranks otherwise, and two masters do not persist
+//!   longer than master-down plus an interval;
 //! - a master that yields on a tie it lost waits one skew unit (1/256 s)
 //!   more before its next master-down, so when the peer also yielded (a BSD
 //!   peer yields on every tie) the peer's master-down fires first and its
@@ -83,8 +87,8 @@ pub enum TieBreak {
     /// addresses (its IPv4 advert decides, so the families cannot
     /// disagree): keep the vhid.
     OursFirst,
-    /// We kept the vhid through a tie for an advert interval and the equal
-    /// master still advertises: it ranks otherwise, so yield.
+    /// We kept the vhid through ties for master-down and the equal master
+    /// still advertises: it does not hear us or ranks otherwise, so yield.
     Disputed,
 }
 
