@@ -16,7 +16,7 @@ pub use tie::{Origin, TIE_YIELD_MARGIN};
 
 use election::{decide, effective_advskew, is_tie, Local, Verdict};
 use replay::ReplayTable;
-use tie::{peer_ranks_first, TieBreak};
+use tie::{peer_ranks_first, TieBreak, TieGap, TIE_DISPUTE_ADVERTS};
 
 use crate::auth::{AuthContext, AuthError, Authenticated};
 use crate::demotion::DemoteReason;
@@ -80,9 +80,12 @@ pub struct VirtualHost {
     pending: Pending,
     announce_countdown: u8,
     /// BACKUP: since when a master has been heard (the preempt hold-down).
-    /// MASTER: since when we have kept the vhid through ties in the current
-    /// run. One field for both keeps a vhost within 1 KiB.
+    /// MASTER: when we last kept the vhid through a tie. One field for both
+    /// keeps a vhost within 1 KiB.
     since: Option<Instant>,
+    /// MASTER: the equal master's adverts counted since our claim (see
+    /// [`tie`]).
+    tie_count: u8,
     last_heard: Option<Instant>,
     /// MASTER: the advskew and demote byte of the last advert sent.
     advertised: Option<(u8, u8)>,
@@ -115,6 +118,7 @@ impl VirtualHost {
             pending: Pending::Nothing,
             announce_countdown: 0,
             since: None,
+            tie_count: 0,
             last_heard: None,
             advertised: None,
             replay: ReplayTable::default(),
@@ -275,7 +279,7 @@ impl VirtualHost {
             holddown_passed: self
                 .since
                 .is_some_and(|since| now.saturating_since(since) >= policy.preempt_holddown),
-            tie: self.tie_break(now, &origin),
+            tie: self.tie_break(now, &origin, advert),
         };
         let verdict = decide(self.state, &local, advert, policy);
         match verdict {
@@ -289,7 +293,7 @@ impl VirtualHost {
             Verdict::KeepListening => self.arm_master_down(now),
             Verdict::Ignore => {
                 if self.state == State::Master && is_tie(self.config.timing(), advert, policy) {
-                    self.hold_tie(now);
+                    self.hold_tie(now, advert);
                 }
             }
         }
@@ -464,11 +468,12 @@ impl VirtualHost {
         self.advertised
     }
 
-    /// MASTER: when this host first kept the vhid through an exact tie in
-    /// the current run of ties (see [`tie`]).
-    pub const fn tie_held_since(&self) -> Option<Instant> {
-        match self.state {
-            State::Master => self.since,
+    /// MASTER: when this host last kept the vhid through an exact tie, and
+    /// how many adverts of the equal master it counted since its claim
+    /// (see [`tie`]).
+    pub const fn tie_run(&self) -> Option<(Instant, u8)> {
+        match (self.state, self.since) {
+            (State::Master, Some(last)) => Some((last, self.tie_count)),
             _ => None,
         }
     }
@@ -573,7 +578,7 @@ impl VirtualHost {
     }
 
     /// Our side of a tie with the master at `origin` (see [`tie`]).
-    fn tie_break(&self, now: Instant, origin: &Origin) -> TieBreak {
+    fn tie_break(&self, now: Instant, origin: &Origin, advert: &Advert) -> TieBreak {
         let ours_first = if origin.src.is_ipv6() && self.config.has_ipv4() {
             true
         } else {
@@ -585,31 +590,50 @@ impl VirtualHost {
         if !ours_first {
             return TieBreak::PeerFirst;
         }
-        let md = self.master_down();
-        let disputed = self.since.is_some_and(|since| {
-            let held = now.saturating_since(since);
-            held >= md && held <= md + md
-        });
-        if disputed {
+        if self.tie_gap(now, advert) == TieGap::Next && self.tie_count + 1 >= TIE_DISPUTE_ADVERTS {
             TieBreak::Disputed
         } else {
             TieBreak::OursFirst
         }
     }
 
-    /// We kept the vhid through a tie. A new run (none under way, or one
-    /// started more than twice master-down ago: the equal master went
-    /// quiet) starts now and re-asserts at once with an advert, so an equal
-    /// master that missed our last one hears us now rather than an
-    /// interval later (ucarp re-asserts with a gratuitous ARP).
-    fn hold_tie(&mut self, now: Instant) {
-        let md = self.master_down();
-        let current = self
-            .since
-            .is_some_and(|since| now.saturating_since(since) <= md + md);
-        if !current {
-            self.since = Some(now);
-            self.pending = Pending::Advert;
+    /// Where a tie advert at `now` falls in the current run.
+    fn tie_gap(&self, now: Instant, advert: &Advert) -> TieGap {
+        let Some(last) = self.since else {
+            return TieGap::NewRun;
+        };
+        let gap = now.saturating_since(last).micros();
+        let interval = AdvTiming::new(advert.advbase, advert.advskew)
+            .advert_interval()
+            .micros();
+        // An equal master that yielded and took over again was silent for
+        // master-down; one that never yielded advertises every interval.
+        if gap >= (interval + self.master_down().micros()) / 2 {
+            TieGap::NewRun
+        } else if gap >= interval / 2 {
+            TieGap::Next
+        } else {
+            TieGap::Same
+        }
+    }
+
+    /// We kept the vhid through a tie. A new run re-asserts at once with an
+    /// advert, so an equal master that missed our last one hears us now
+    /// rather than an interval later (ucarp re-asserts with a gratuitous
+    /// ARP); within a run, each next advert of the equal master is counted
+    /// (a copy or our own re-assertion crossing it is not).
+    fn hold_tie(&mut self, now: Instant, advert: &Advert) {
+        match self.tie_gap(now, advert) {
+            TieGap::NewRun => {
+                self.since = Some(now);
+                self.tie_count = 0;
+                self.pending = Pending::Advert;
+            }
+            TieGap::Next => {
+                self.since = Some(now);
+                self.tie_count = self.tie_count.saturating_add(1);
+            }
+            TieGap::Same => {}
         }
     }
 

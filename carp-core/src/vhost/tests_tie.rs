@@ -106,7 +106,7 @@ fn two_equal_masters_keep_the_one_whose_address_ranks_first() {
     assert_eq!(va, Verdict::Ignore);
     assert_eq!(vb, Verdict::Yield(Reason::TieLost));
     assert_eq!(a.state(), State::Master);
-    assert_eq!(a.tie_held_since(), Some(at));
+    assert_eq!(a.tie_run(), Some((at, 0)));
     assert_eq!(b.state(), State::Backup);
     assert_eq!(reasons(&mut b), [Reason::TieLost]);
     // The loser waits master-down plus one skew unit.
@@ -145,7 +145,7 @@ fn equal_advert() -> Advert {
 }
 
 #[test]
-fn holding_a_tie_reasserts_once_and_a_tie_disputed_for_master_down_yields() {
+fn holding_a_tie_reasserts_once_and_three_more_equal_adverts_make_a_dispute() {
     let ad = equal_advert();
     let mut a = master(100, &vaddr());
     reasons(&mut a);
@@ -155,31 +155,43 @@ fn holding_a_tie_reasserts_once_and_a_tie_disputed_for_master_down_yields() {
     assert_eq!(hear(&mut a, us(1_000), &ad, from), Verdict::Ignore);
     assert!(sent(&mut a, us(1_000), &P).is_some());
     assert_eq!(a.poll_timeout(), Some(us(INTERVAL)));
-    // ... once per run of ties ...
-    assert_eq!(hear(&mut a, us(2_000), &ad, from), Verdict::Ignore);
+    // ... a copy of the same advert changes nothing ...
+    assert_eq!(hear(&mut a, us(1_050), &ad, from), Verdict::Ignore);
     assert!(!a.has_pending_transmit());
-    let almost = us(1_000 + MASTER_DOWN - 1);
-    assert_eq!(hear(&mut a, almost, &ad, from), Verdict::Ignore);
-    assert_eq!(a.tie_held_since(), Some(us(1_000)));
-    // ... and master-down after the first hold, the peer still advertising:
-    // it does not hear us or ranks otherwise. Yield.
-    let v = hear(&mut a, us(1_000 + MASTER_DOWN), &ad, from);
+    assert_eq!(a.tie_run(), Some((us(1_000), 0)));
+    // ... the equal master's next two periodic adverts are counted ...
+    for k in 1..=2 {
+        let at = us(1_000 + k * INTERVAL);
+        assert_eq!(hear(&mut a, at, &ad, from), Verdict::Ignore);
+        assert_eq!(a.tie_run(), Some((at, k as u8)));
+    }
+    assert!(!a.has_pending_transmit());
+    // ... and the third (three intervals >= master-down after our claim):
+    // it does not hear us, or ranks otherwise. Yield.
+    let v = hear(&mut a, us(1_000 + 3 * INTERVAL), &ad, from);
     assert_eq!(v, Verdict::Yield(Reason::TieDisputed));
     assert_eq!(reasons(&mut a), [Reason::TieDisputed]);
+    assert_eq!(
+        a.deadline(Timer::MasterDown),
+        Some(us(1_000 + 3 * INTERVAL + MASTER_DOWN + MARGIN))
+    );
 }
 
 #[test]
-fn a_tie_run_older_than_twice_master_down_starts_over() {
+fn an_equal_master_back_after_a_silence_starts_a_new_run() {
     let ad = equal_advert();
     let mut a = master(100, &vaddr());
     let from = Origin::new(IpAddr::V4(v4(200)), Some(v4(10)), None);
     hear(&mut a, us(0), &ad, from);
     sent(&mut a, us(0), &P).unwrap();
-    // The equal master went quiet (it yielded); much later it is master
-    // again: a new run (and a new re-assertion), not a dispute.
-    let later = us(2 * MASTER_DOWN + 1);
-    assert_eq!(hear(&mut a, later, &ad, from), Verdict::Ignore);
-    assert_eq!(a.tie_held_since(), Some(later));
+    hear(&mut a, us(INTERVAL), &ad, from);
+    hear(&mut a, us(2 * INTERVAL), &ad, from);
+    // It yielded and took over again after master-down of silence: a new
+    // run (and a new re-assertion), not a dispute. Half-way between an
+    // interval and master-down is the line.
+    let line = 2 * INTERVAL + (INTERVAL + MASTER_DOWN) / 2;
+    assert_eq!(hear(&mut a, us(line), &ad, from), Verdict::Ignore);
+    assert_eq!(a.tie_run(), Some((us(line), 0)));
     assert!(a.has_pending_transmit());
 }
 

@@ -21,10 +21,13 @@
 //! - a master that keeps the vhid through a tie re-asserts at once with an
 //!   advert (once per run of ties), so an equal master that missed our last
 //!   advert hears us now;
-//! - a master that has kept the vhid through ties for master-down and still
-//!   hears the equal master yields ([`TieBreak::Disputed`]): that master
-//!   does not hear us or ranks otherwise, and two masters do not persist
-//!   longer than master-down plus an interval;
+//! - a master that keeps the vhid through a tie and then hears the equal
+//!   master advertise [`TIE_DISPUTE_ADVERTS`] more times, each about an
+//!   interval after the last (a master that yielded and took over again was
+//!   silent for master-down in between, and starts a new run), yields
+//!   ([`TieBreak::Disputed`]): that master does not hear us or ranks
+//!   otherwise, and two masters do not persist longer than about
+//!   master-down;
 //! - a master that yields on a tie it lost waits one skew unit (1/256 s)
 //!   more before its next master-down, so when the peer also yielded (a BSD
 //!   peer yields on every tie) the peer's master-down fires first and its
@@ -37,6 +40,23 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::time::Duration;
+
+/// Adverts of an equal master, after our claim, that make a dispute: three
+/// intervals are at least master-down.
+pub const TIE_DISPUTE_ADVERTS: u8 = 3;
+
+/// Where a tie advert falls in a run of ties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TieGap {
+    /// None under way, or the last tie advert is at least halfway from an
+    /// interval to master-down old: the equal master went quiet between.
+    NewRun,
+    /// About an interval after the last: its next periodic advert.
+    Next,
+    /// Less than half an interval after the last: a copy, or an advert
+    /// crossing our re-assertion.
+    Same,
+}
 
 /// How much longer than master-down a host that yielded a tie waits: one
 /// advskew unit, 1/256 s truncated to microseconds as the kernels do.
@@ -87,8 +107,9 @@ pub enum TieBreak {
     /// addresses (its IPv4 advert decides, so the families cannot
     /// disagree): keep the vhid.
     OursFirst,
-    /// We kept the vhid through ties for master-down and the equal master
-    /// still advertises: it does not hear us or ranks otherwise, so yield.
+    /// We kept the vhid through a tie and the equal master kept
+    /// advertising for [`TIE_DISPUTE_ADVERTS`] more intervals: it does not
+    /// hear us or ranks otherwise, so yield.
     Disputed,
 }
 

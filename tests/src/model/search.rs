@@ -175,10 +175,12 @@ pub fn key(w: &World, limits: &Limits) -> u64 {
         (vh.state(), vh.advertised(), vh.has_pending_transmit()).hash(&mut h);
         rel(now, vh.deadline(Timer::Advertise)).hash(&mut h);
         rel(now, vh.deadline(Timer::MasterDown)).hash(&mut h);
-        // A tie run older than master-down is over: the same as none.
+        // A tie run whose last advert is master-down old is over: the same
+        // as none.
         let md = limits.master_down.micros();
-        ago(now, vh.tie_held_since(), md + 1)
-            .filter(|a| *a <= md)
+        vh.tie_run()
+            .map(|(last, n)| (now.micros().saturating_sub(last.micros()), n))
+            .filter(|(age, _)| *age <= md)
             .hash(&mut h);
         ago(now, host.heard_at, md + 1).hash(&mut h);
     }
