@@ -315,7 +315,7 @@ impl World {
                 item: Item::Deliver {
                     from,
                     to,
-                    advert: advert.clone(),
+                    advert: *advert,
                 },
             });
             self.seq += 1;
