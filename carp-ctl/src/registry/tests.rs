@@ -237,7 +237,16 @@ fn change_of_skew_or_key_keeps_master_without_init() {
     assert_eq!(r.state(1), State::Master);
     assert_eq!(r.config(1).advskew.get(), 50);
     assert_eq!(r.config(1).key, carp_core::Key::new(b"new").unwrap());
-    // Re-timed: the next advert one new interval (1 s + 50/256 s) away.
+    // The new advskew is advertised at once (owed now), and the next
+    // advert is one new interval (1 s + 50/256 s) away.
+    assert_eq!(r.cif.poll_timeout(), Some(t(10)));
+    let sent = r.nic.sent.len();
+    r.cif.poll(t(10), &mut r.nic, &r.s);
+    // An IPv4 CARP frame (protocol 112) with the new advskew at its CARP
+    // header's byte 2 (Ethernet 14 + IPv4 20).
+    assert!(r.nic.sent[sent..]
+        .iter()
+        .any(|f| f.get(23) == Some(&112) && f.get(36) == Some(&50)));
     assert_eq!(r.cif.poll_timeout(), Some(t(10 + 1_195_312)));
     r.ok("carp0", "advskew 20 pass newer");
     assert_eq!(r.state(1), State::Master);

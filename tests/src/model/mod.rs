@@ -12,7 +12,8 @@
 //!   instant (boots, then advert copies in send order) before host timers,
 //!   timers in host order (timers of different hosts at one instant
 //!   commute: a timer touches only its host, and what it sends arrives a
-//!   delay later);
+//!   delay later); after every call into a host, `CarpIf::poll` also runs
+//!   that host's timer when it is due then, as in the simulator;
 //! - **every fate of every advert copy** to every other host: on time
 //!   (delay d1), late (d2, reordering it behind anything sent up to
 //!   d2 - d1 later), lost, or duplicated (d1 and d2), within the budget of

@@ -349,12 +349,18 @@ impl Outcome {
         &mut self.world.hosts[i]
     }
 
-    /// `CarpIf::flush_one`: send what is due, take the events.
-    fn flush(&mut self, i: usize) {
+    /// `CarpIf::poll`, which the simulator runs after every call into a
+    /// host: a policy change acted on (`sync_policy`), the due timer run,
+    /// what is owed sent; then the events taken.
+    fn poll(&mut self, i: usize) {
         let now = self.world.now;
         let policy = self.world.hosts[i].policy();
         let mut buf = [0u8; HEADER_LEN];
         let h = &mut self.world.hosts[i];
+        h.vh.handle_policy(now, &policy);
+        if h.vh.poll_timeout().is_some_and(|t| t <= now) {
+            h.vh.handle_timeout(now, &policy);
+        }
         while h.vh.poll_transmit(now, &policy, &mut buf).is_some() {
             h.vh.handle_send_result(now, true);
             if let Some(advert) = Packet::new_checked(&buf[..])
@@ -371,7 +377,8 @@ impl Outcome {
         }
     }
 
-    /// The simulator's `boot`: a fresh `CarpIf` and sysctl, the vhost added.
+    /// The simulator's `boot`: a fresh `CarpIf` (link as it is, no ifdown
+    /// demotion) and sysctl, the vhost added.
     fn boot(&mut self, i: usize) {
         let now = self.world.now;
         let h = self.host(i);
@@ -385,10 +392,7 @@ impl Outcome {
         let up = h.link_up;
         h.vh.set_link(now, up);
         h.vh.set_admin(now, true);
-        self.flush(i);
-        if !up {
-            self.carpif_set_link(i, false);
-        }
+        self.poll(i);
     }
 
     fn crash(&mut self, i: usize) {
@@ -424,7 +428,7 @@ impl Outcome {
             h.demotion.adjust(DemoteReason::LinkDown, -IFDOWN_FACTOR);
         }
         h.vh.set_link(now, up);
-        self.flush(i);
+        self.poll(i);
     }
 
     /// The simulator's sysctl action: the write, then `CarpIf::sync_policy`.
@@ -435,7 +439,7 @@ impl Outcome {
         if h.alive {
             let policy = h.policy();
             h.vh.handle_policy(now, &policy);
-            self.flush(i);
+            self.poll(i);
         }
     }
 
@@ -455,15 +459,11 @@ impl Outcome {
         if h.vh.handle_advert(now, &ok, origin, &policy).is_ok() && was_backup {
             h.heard_at = Some(now);
         }
-        self.flush(to);
+        self.poll(to);
     }
 
-    /// `CarpIf::handle_timeout` for host `i`.
+    /// The simulator's timer step: `CarpIf::poll` for host `i`.
     fn timer(&mut self, i: usize) {
-        let now = self.world.now;
-        let h = self.host(i);
-        let policy = h.policy();
-        h.vh.handle_timeout(now, &policy);
-        self.flush(i);
+        self.poll(i);
     }
 }
