@@ -104,7 +104,7 @@ fn two_carpd_with_equal_advskew_elect_one_master_ten_times_of_ten() {
         } else {
             &lb
         };
-        if backup.iter().any(|l| l.contains("TieLost")) {
+        if backup.iter().any(|l| l.contains("tie-lost")) {
             ties += 1;
         }
         ca.terminate(Duration::from_secs(5));
@@ -138,7 +138,7 @@ fn two_carpd_forced_master_with_equal_advskew_keep_the_lower_address() {
         assert_eq!(cb.state().as_deref(), Some(BACKUP), "try {n}: {lb:?}");
         assert_eq!(
             cb.last_state().map(|s| s.1).as_deref(),
-            Some("TieLost"),
+            Some("tie-lost"),
             "try {n}: {lb:?}"
         );
         ca.terminate(Duration::from_secs(5));

@@ -323,7 +323,9 @@ fn name_strings_are_the_bsd_states_and_the_shared_reason_words() {
     // The words carpd's JSON events and carp-sim print.
     assert_eq!(name(carp_reason_name(4)), "master-down");
     assert_eq!(name(carp_reason_name(8)), "bow-out");
-    assert_eq!(name(carp_reason_name(12)), "unknown");
+    assert_eq!(name(carp_reason_name(12)), "tie-lost");
+    assert_eq!(name(carp_reason_name(13)), "tie-disputed");
+    assert_eq!(name(carp_reason_name(14)), "unknown");
     assert_eq!(name(carp_demote_reason_name(2)), "send-errors");
     assert_eq!(name(carp_demote_reason_name(5)), "unknown");
 }
