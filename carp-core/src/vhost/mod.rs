@@ -16,7 +16,6 @@ pub use tie::{Origin, TIE_YIELD_MARGIN};
 
 use election::{decide, effective_advskew, is_tie, Local, Verdict};
 use replay::ReplayTable;
-use tie::{peer_ranks_first, TieBreak, TieGap, TIE_DISPUTE_ADVERTS};
 
 use crate::auth::{AuthContext, AuthError, Authenticated};
 use crate::demotion::DemoteReason;
@@ -575,66 +574,6 @@ impl VirtualHost {
         self.config
             .timing()
             .master_down_interval(self.config.dead_ratio.get())
-    }
-
-    /// Our side of a tie with the master at `origin` (see [`tie`]).
-    fn tie_break(&self, now: Instant, origin: &Origin, advert: &Advert) -> TieBreak {
-        let ours_first = if origin.src.is_ipv6() && self.config.has_ipv4() {
-            true
-        } else {
-            match peer_ranks_first(origin) {
-                None => return TieBreak::Unranked,
-                Some(peer_first) => !peer_first,
-            }
-        };
-        if !ours_first {
-            return TieBreak::PeerFirst;
-        }
-        if self.tie_gap(now, advert) == TieGap::Next && self.tie_count + 1 >= TIE_DISPUTE_ADVERTS {
-            TieBreak::Disputed
-        } else {
-            TieBreak::OursFirst
-        }
-    }
-
-    /// Where a tie advert at `now` falls in the current run.
-    fn tie_gap(&self, now: Instant, advert: &Advert) -> TieGap {
-        let Some(last) = self.since else {
-            return TieGap::NewRun;
-        };
-        let gap = now.saturating_since(last).micros();
-        let interval = AdvTiming::new(advert.advbase, advert.advskew)
-            .advert_interval()
-            .micros();
-        // An equal master that yielded and took over again was silent for
-        // master-down; one that never yielded advertises every interval.
-        if gap >= (interval + self.master_down().micros()) / 2 {
-            TieGap::NewRun
-        } else if gap >= interval / 2 {
-            TieGap::Next
-        } else {
-            TieGap::Same
-        }
-    }
-
-    /// We kept the vhid through a tie. A new run re-asserts at once with an
-    /// advert, so an equal master that missed our last one hears us now
-    /// rather than an interval later (ucarp re-asserts with a gratuitous
-    /// ARP); within a run, each next advert of the equal master is counted
-    /// (a copy or our own re-assertion crossing it is not).
-    fn hold_tie(&mut self, now: Instant, advert: &Advert) {
-        match self.tie_gap(now, advert) {
-            TieGap::NewRun => {
-                self.since = Some(now);
-                self.tie_count = 0;
-                self.pending = Pending::Advert;
-            }
-            TieGap::Next => {
-                self.since = Some(now);
-                self.tie_count = self.tie_count.saturating_add(1);
-            }
-            TieGap::Same => {}
-        }
     }
 
     /// A MASTER whose next advert would differ from the last one sent

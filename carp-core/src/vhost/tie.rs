@@ -39,7 +39,9 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::time::Duration;
+use super::{Pending, VirtualHost};
+use crate::time::{AdvTiming, Duration, Instant};
+use crate::wire::Advert;
 
 /// Adverts of an equal master, after our claim, that make a dispute: three
 /// intervals are at least master-down.
@@ -47,7 +49,7 @@ pub const TIE_DISPUTE_ADVERTS: u8 = 3;
 
 /// Where a tie advert falls in a run of ties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TieGap {
+enum TieGap {
     /// None under way, or the last tie advert is at least halfway from an
     /// interval to master-down old: the equal master went quiet between.
     NewRun,
@@ -130,6 +132,68 @@ pub fn peer_ranks_first(origin: &Origin) -> Option<bool> {
         return None;
     }
     Some(rank(origin.src) < rank(local))
+}
+
+impl VirtualHost {
+    /// Our side of a tie with the master at `origin` (see [`tie`]).
+    pub(super) fn tie_break(&self, now: Instant, origin: &Origin, advert: &Advert) -> TieBreak {
+        let ours_first = if origin.src.is_ipv6() && self.config.has_ipv4() {
+            true
+        } else {
+            match peer_ranks_first(origin) {
+                None => return TieBreak::Unranked,
+                Some(peer_first) => !peer_first,
+            }
+        };
+        if !ours_first {
+            return TieBreak::PeerFirst;
+        }
+        if self.tie_gap(now, advert) == TieGap::Next && self.tie_count + 1 >= TIE_DISPUTE_ADVERTS {
+            TieBreak::Disputed
+        } else {
+            TieBreak::OursFirst
+        }
+    }
+
+    /// Where a tie advert at `now` falls in the current run.
+    fn tie_gap(&self, now: Instant, advert: &Advert) -> TieGap {
+        let Some(last) = self.since else {
+            return TieGap::NewRun;
+        };
+        let gap = now.saturating_since(last).micros();
+        let interval = AdvTiming::new(advert.advbase, advert.advskew)
+            .advert_interval()
+            .micros();
+        // An equal master that yielded and took over again was silent for
+        // master-down; one that never yielded advertises every interval.
+        if gap >= (interval + self.master_down().micros()) / 2 {
+            TieGap::NewRun
+        } else if gap >= interval / 2 {
+            TieGap::Next
+        } else {
+            TieGap::Same
+        }
+    }
+
+    /// We kept the vhid through a tie. A new run re-asserts at once with an
+    /// advert, so an equal master that missed our last one hears us now
+    /// rather than an interval later (ucarp re-asserts with a gratuitous
+    /// ARP); within a run, each next advert of the equal master is counted
+    /// (a copy or our own re-assertion crossing it is not).
+    pub(super) fn hold_tie(&mut self, now: Instant, advert: &Advert) {
+        match self.tie_gap(now, advert) {
+            TieGap::NewRun => {
+                self.since = Some(now);
+                self.tie_count = 0;
+                self.pending = Pending::Advert;
+            }
+            TieGap::Next => {
+                self.since = Some(now);
+                self.tie_count = self.tie_count.saturating_add(1);
+            }
+            TieGap::Same => {}
+        }
+    }
 }
 
 #[cfg(test)]
