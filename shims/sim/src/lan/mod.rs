@@ -20,7 +20,7 @@ mod faults;
 mod host;
 mod types;
 
-pub use host::SimHost;
+pub use host::{SimEngine, SimHost, PARENT, SIM_ITEMS};
 pub use types::{
     Action, Captured, HostSpec, Knobs, LinkParams, Record, RecordKind, Sender, Takeover,
 };
@@ -31,8 +31,6 @@ use std::io::{self, Write};
 use std::rc::Rc;
 
 use carp_core::{Duration, EventKind, Instant, State, Stats};
-use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::driver::LinkState;
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
 use crate::client::{Client, ClientSpec};
@@ -120,14 +118,14 @@ impl Lan {
     /// # Errors
     /// The knob its sysctl refused.
     pub fn add_host(&mut self, spec: HostSpec) -> Result<usize, String> {
-        let sysctl = spec.knobs.sysctl()?;
+        let (engine, parent) = host::new_engine(&spec, true, 0)?;
         let index = self.hosts.len();
         let start = spec.start;
         self.hosts.push(SimHost {
-            cif: CarpIf::new(spec.parent(), LinkState::Up),
+            engine,
+            parent,
             nic: SimDriver::new(),
             spec,
-            sysctl,
             alive: false,
             booted: false,
             link_up: true,
@@ -298,7 +296,7 @@ impl Lan {
             .iter()
             .enumerate()
             .filter(|(_, h)| h.alive)
-            .filter_map(|(i, h)| h.cif.poll_timeout().map(|d| (d.max(h.not_before), i)))
+            .filter_map(|(i, h)| h.engine.poll_timeout().map(|d| (d.max(h.not_before), i)))
             .min()
     }
 
@@ -308,7 +306,7 @@ impl Lan {
             return;
         };
         h.poll(now);
-        if h.cif.poll_timeout().is_some_and(|d| d <= now) {
+        if h.engine.poll_timeout().is_some_and(|d| d <= now) {
             h.not_before = Instant::from_micros(now.micros() + 1);
             self.anomalies
                 .push(format!("{now}: host {i} timer did not move after it ran"));
@@ -343,7 +341,7 @@ impl Lan {
                 }
                 // Rejections are counted by the host; the timeline shows
                 // only what they change (nothing).
-                let _ = h.cif.input(now, frame, &h.sysctl);
+                let _ = h.engine.input(now, h.parent, frame);
                 h.poll(now);
                 self.drain(i);
             }
@@ -433,7 +431,7 @@ impl Lan {
         let sent = h.nic.take_sent();
         h.frames_sent += sent.len() as u64;
         let mut events = Vec::new();
-        while let Some(e) = h.cif.poll_event() {
+        while let Some((_, e)) = h.engine.poll_event() {
             events.push(e);
         }
         for frame in sent {
@@ -498,7 +496,7 @@ impl Lan {
             return None;
         }
         let h = self.hosts.get(i)?;
-        let v = h.cif.vhost(vhid)?;
+        let v = h.cif().vhost(vhid)?;
         let heard = v.last_heard();
         let since = h.backup_since.get(&vhid).copied();
         let (reference, from_advert) = match (heard, since) {
