@@ -21,7 +21,7 @@ use super::items::Item;
 use super::resolve::Target;
 use super::store::ParentStore;
 use super::{Engine, FileError};
-use crate::{parse_line, ConfigLine, CtlError, IfName};
+use crate::{parse_line, ConfigLine, CtlError, IfName, Lifecycle};
 
 /// Knobs a file can set (every writable node of `net.inet.carp`).
 const KNOBS: usize = Knob::ALL.len();
@@ -113,13 +113,11 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                 Ok(())
             }
             ConfigLine::Create { ifname } => self.ensure_named(ifname),
+            // What a file says is an end state: `destroy` means "absent",
+            // which holds whether or not the interface was there (on a
+            // fresh host it never is).
             ConfigLine::Destroy { ifname } => {
-                let at = self
-                    .want
-                    .iter()
-                    .position(|w| w.name == Some(ifname))
-                    .ok_or(CtlError::NoSuchInterface(ifname))?;
-                self.want.remove(at);
+                self.want.retain(|w| w.name != Some(ifname));
                 Ok(())
             }
             ConfigLine::Configure { ifname, request } => {
@@ -134,6 +132,10 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                     }
                 };
                 let target = self.target(name.as_str())?;
+                if let (Target::Name(n), Some(Lifecycle::Destroy)) = (target, request.lifecycle) {
+                    self.want.retain(|w| w.name != Some(n));
+                    return Ok(());
+                }
                 match target {
                     // A carp interface a line configures exists (FreeBSD's
                     // cloned_interfaces, OpenBSD's hostname.carpN).

@@ -511,3 +511,17 @@ fn a_detached_interface_reads_back_and_sets_back_detached() {
     assert_eq!(dump(&e), before);
     assert!(e.parent(em0).unwrap().carpif().is_empty());
 }
+
+#[test]
+fn destroy_in_a_file_means_absent_and_holds_on_every_apply() {
+    // Found by the ctl_parse fuzzer: a file destroying carp0 applied twice
+    // failed the second time, when carp0 was gone.
+    let (mut e, _) = engine();
+    e.ifconfig(t(0), "carp0", "create vhid 1 pass x 192.0.2.100/24")
+        .unwrap();
+    for _ in 0..2 {
+        e.apply_config(t(1), "ifconfig carp0 destroy\n", None).unwrap();
+        e.apply_config(t(1), "destroy\n", Some("carp0")).unwrap();
+        assert_eq!(e.names().count(), 0);
+    }
+}
