@@ -459,6 +459,12 @@ impl<const N: usize> CarpIf<N> {
         N
     }
 
+    /// How many more vhids can be removed before a [`CarpIf::poll`] must
+    /// send what the removed ones owe (see [`IfError::OutputPending`]).
+    pub fn leaving_room(&self) -> usize {
+        N.saturating_sub(self.leaving.len())
+    }
+
     /// The virtual MAC of a vhid on this link type.
     pub fn virtual_mac(&self, vhid: Vhid) -> MacAddr {
         self.parent.link.virtual_mac(vhid.get())

@@ -20,7 +20,7 @@ mod faults;
 mod host;
 mod types;
 
-pub use host::SimHost;
+pub use host::{SimEngine, SimHost, PARENT, SIM_ITEMS};
 pub use types::{
     Action, Captured, Fate, HostSpec, Knobs, LinkParams, Record, RecordKind, Sender, Takeover,
 };
@@ -33,8 +33,6 @@ use std::rc::Rc;
 use carp_core::vhost::TIE_YIELD_MARGIN;
 use carp_core::wire::PROTO;
 use carp_core::{Duration, EventKind, Instant, Reason, State, Stats};
-use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::driver::LinkState;
 use carp_ifnet::frame::{self, Body};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
@@ -134,15 +132,15 @@ impl Lan {
     /// # Errors
     /// The knob its sysctl refused.
     pub fn add_host(&mut self, spec: HostSpec) -> Result<usize, String> {
-        let sysctl = spec.knobs.sysctl()?;
+        let (engine, parent) = host::new_engine(&spec, true, 0)?;
         let index = self.hosts.len();
         let start = spec.start;
         self.adverts_sent.push(0);
         self.hosts.push(SimHost {
-            cif: CarpIf::new(spec.parent(), LinkState::Up),
+            engine,
+            parent,
             nic: SimDriver::new(),
             spec,
-            sysctl,
             alive: false,
             booted: false,
             link_up: true,
@@ -313,7 +311,7 @@ impl Lan {
             .iter()
             .enumerate()
             .filter(|(_, h)| h.alive)
-            .filter_map(|(i, h)| h.cif.poll_timeout().map(|d| (d.max(h.not_before), i)))
+            .filter_map(|(i, h)| h.engine.poll_timeout().map(|d| (d.max(h.not_before), i)))
             .min()
     }
 
@@ -323,7 +321,7 @@ impl Lan {
             return;
         };
         h.poll(now);
-        if h.cif.poll_timeout().is_some_and(|d| d <= now) {
+        if h.engine.poll_timeout().is_some_and(|d| d <= now) {
             h.not_before = Instant::from_micros(now.micros() + 1);
             self.anomalies
                 .push(format!("{now}: host {i} timer did not move after it ran"));
@@ -358,7 +356,7 @@ impl Lan {
                 }
                 // Rejections are counted by the host; the timeline shows
                 // only what they change (nothing).
-                let _ = h.cif.input(now, frame, &h.sysctl);
+                let _ = h.engine.input(now, h.parent, frame);
                 h.poll(now);
                 self.drain(i);
             }
@@ -482,7 +480,7 @@ impl Lan {
         let sent = h.nic.take_sent();
         h.frames_sent += sent.len() as u64;
         let mut events = Vec::new();
-        while let Some(e) = h.cif.poll_event() {
+        while let Some((_, e)) = h.engine.poll_event() {
             events.push(e);
         }
         for frame in sent {
@@ -548,7 +546,7 @@ impl Lan {
             return None;
         }
         let h = self.hosts.get(i)?;
-        let v = h.cif.vhost(vhid)?;
+        let v = h.cif().vhost(vhid)?;
         let heard = v.last_heard();
         let (since, tie) = h
             .backup_since

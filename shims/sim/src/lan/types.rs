@@ -6,7 +6,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use carp_core::{DemoteReason, Duration, Instant, ReplayPolicy, State, VhostConfig};
 use carp_ifnet::driver::ParentInfo;
 use carp_ifnet::lladdr::{LinkType, MacAddr};
-use carp_sysctl::Sysctl;
 
 /// Loss, delay, jitter and duplication of the segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,12 +61,9 @@ impl Default for Knobs {
 }
 
 impl Knobs {
-    /// A fresh [`Sysctl`] with these knobs set.
-    ///
-    /// # Errors
-    /// The name of the first knob the tree refused.
-    pub fn sysctl(&self) -> Result<Sysctl, String> {
-        let s = Sysctl::new();
+    /// The knob assignments, in order: preempt, arpbalance, replay, then
+    /// the others.
+    pub fn assignments(&self) -> Vec<(String, i64)> {
         let replay = match self.replay {
             ReplayPolicy::Off => 0,
             ReplayPolicy::Log => 1,
@@ -79,10 +75,7 @@ impl Knobs {
             ("replay".to_owned(), replay),
         ];
         all.extend(self.extra.iter().cloned());
-        for (name, value) in &all {
-            s.set(name, *value).map_err(|e| format!("{name}: {e}"))?;
-        }
-        Ok(s)
+        all
     }
 }
 
