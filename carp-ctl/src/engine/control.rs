@@ -40,6 +40,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
         let target = self.target(target)?;
         self.plan_from_running()?;
         self.resolve_words(target, req)?;
+        self.normalize_lladdr();
         self.validate(self.sysctl.arpbalance())?;
         self.commit(now)
     }
@@ -61,6 +62,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
         let target = self.target(target)?;
         self.plan_from_running()?;
         self.resolve_carpreq(target, req)?;
+        self.normalize_lladdr();
         self.validate(self.sysctl.arpbalance())?;
         self.commit(now)
     }

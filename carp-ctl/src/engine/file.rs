@@ -62,8 +62,11 @@ pub struct ApplyReport {
 }
 
 impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
-    /// Applies a whole configuration file, all or nothing (see the
-    /// [module docs](self)). Lines that name no interface (OpenBSD
+    /// Applies a whole configuration file, all or nothing: applying it to a
+    /// running host gives the state applying it to a fresh host would,
+    /// touching only what changed; the file owns what it names; what the
+    /// previous file named and this one does not is removed; dropped knobs
+    /// return to their defaults; `demotion` counts once per file. Lines that name no interface (OpenBSD
     /// `hostname.if` lines, bare words) apply to `default_target`. Call
     /// [`Engine::poll`] for each parent afterwards.
     ///
@@ -89,6 +92,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             Some(Some(v)) => *v != 0,
             _ => self.sysctl.arpbalance(),
         };
+        self.normalize_lladdr();
         self.validate(balance).map_err(whole)?;
         let mut report = self.count_changes();
         report.knobs = self.write_knobs(&knobs);
@@ -268,6 +272,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             force: None,
             carpdev_named: true,
             managed: p.extra(vhid).managed,
+            random_mac: false,
         })
     }
 }

@@ -31,6 +31,8 @@ pub(crate) struct Item {
     pub(crate) carpdev_named: bool,
     /// Owned by the configuration file.
     pub(crate) managed: bool,
+    /// `lladdr random`: the engine draws the MAC when it applies.
+    pub(crate) random_mac: bool,
 }
 
 impl Item {
@@ -45,6 +47,7 @@ impl Item {
             force: None,
             carpdev_named: false,
             managed: false,
+            random_mac: false,
         }
     }
 

@@ -112,7 +112,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
     /// by `info`, whose link is `link` now.
     ///
     /// # Errors
-    /// [`CtlError::BadIfName`](crate::CtlError::BadIfName),
+    /// [`CtlError::BadIfName`],
     /// [`CtlError::ParentExists`] (also for a carp interface's name),
     /// [`CtlError::TooManyParents`].
     pub fn add_parent(
@@ -218,11 +218,28 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
         }
     }
 
-    /// The parent's addresses, MAC, MTU or router flag changed.
-    pub fn set_parent_info(&mut self, id: ParentId, info: ParentInfo) {
-        if let Some(p) = find_mut(&mut self.parents, id) {
-            p.cif.set_parent(info);
+    /// The parent's addresses, MAC, MTU or router flag changed. A new MAC
+    /// re-keys the vhids whose HMAC holds an OpenBSD lladdr term (hashed
+    /// only when the carp MAC differs from the parent's).
+    ///
+    /// # Errors
+    /// [`CtlError::UnknownParentId`]; or, were the engine's state beyond
+    /// its capacity, [`CtlError::TooManyInterfaces`] (nothing changes).
+    pub fn set_parent_info(
+        &mut self,
+        now: Instant,
+        id: ParentId,
+        info: ParentInfo,
+    ) -> Result<(), CtlError> {
+        let p = find_mut(&mut self.parents, id).ok_or(CtlError::UnknownParentId)?;
+        let mac_changed = p.cif.parent().hw_addr != info.hw_addr;
+        p.cif.set_parent(info);
+        if mac_changed {
+            self.plan_from_running()?;
+            self.normalize_lladdr();
+            self.commit(now)?;
         }
+        Ok(())
     }
 
     /// A parent.

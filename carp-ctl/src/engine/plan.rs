@@ -8,6 +8,7 @@
 use carp_core::vhost::MAX_ADDRS;
 use carp_core::{ConfigError, Instant, State};
 use carp_ifnet::carpif::IfError;
+use carp_ifnet::lladdr::{hmac_lladdr, LinkType, MacAddr};
 use carp_sysctl::Sysctl;
 
 use super::items::Item;
@@ -51,11 +52,30 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                     force: None,
                     carpdev_named: true,
                     managed: extra.managed,
+                    random_mac: false,
                 };
                 want.push(item).map_err(|_| full())?;
             }
         }
         Ok(())
+    }
+
+    /// Gives every wanted vhid on a parent the HMAC term OpenBSD would: its
+    /// carp MAC (`lladdr`) only when that is neither its virtual MAC (then
+    /// it is no override at all) nor the parent's
+    /// ([`hmac_lladdr`](carp_ifnet::lladdr::hmac_lladdr)).
+    pub(crate) fn normalize_lladdr(&mut self) {
+        let Engine { parents, want, .. } = self;
+        for item in want.iter_mut() {
+            let (Some(parent), Some(config)) = (item.parent, item.config.as_mut()) else {
+                continue;
+            };
+            let Some(p) = find(parents, parent) else {
+                continue;
+            };
+            let info = p.cif.parent();
+            set_lladdr_term(config, info.link, info.hw_addr);
+        }
     }
 
     /// Checks the wanted state whole; nothing changes. `balance` is the
@@ -134,6 +154,27 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             ..
         } = self;
         remove_gone(now, parents, names, want, sysctl)?;
+        // `lladdr random`: drawn now that the request is accepted.
+        for item in want.iter_mut().filter(|i| i.random_mac) {
+            item.random_mac = false;
+            let bytes = next_seed(seed).to_be_bytes();
+            let mut mac = [0u8; 6];
+            mac.copy_from_slice(bytes.get(2..8).unwrap_or(&[2, 0, 0, 0, 0, 1]));
+            // A locally administered unicast address, as OpenBSD's
+            // ifconfig makes a random lladdr.
+            mac[0] = (mac[0] & !0x01) | 0x02;
+            let (Some(config), Some(parent)) = (item.config.as_mut(), item.parent) else {
+                if let Some(config) = item.config.as_mut() {
+                    config.mac = Some(mac);
+                }
+                continue;
+            };
+            config.mac = Some(mac);
+            if let Some(p) = find(parents, parent) {
+                let info = p.cif.parent();
+                set_lladdr_term(config, info.link, info.hw_addr);
+            }
+        }
         for item in want.iter() {
             place(now, item, parents, sysctl, seed)?;
         }
@@ -177,6 +218,18 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
         }
         Ok(())
     }
+}
+
+/// The OpenBSD HMAC lladdr term of `config` on a parent with `link` and
+/// MAC `parent_mac`; a carp MAC equal to the virtual MAC is no override.
+fn set_lladdr_term(config: &mut carp_core::VhostConfig, link: LinkType, parent_mac: MacAddr) {
+    let vmac = link.virtual_mac(config.vhid.get());
+    if config.mac == Some(vmac.0) {
+        config.mac = None;
+    }
+    config.lladdr = config
+        .mac
+        .and_then(|m| hmac_lladdr(MacAddr(m), vmac, parent_mac));
 }
 
 /// The item a name stands for now.

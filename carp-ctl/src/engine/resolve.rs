@@ -21,7 +21,9 @@ use super::items::Item;
 use super::plan::{force_of, merge_prefix};
 use super::store::{ParentId, ParentStore};
 use super::Engine;
-use crate::{AliasOp, CarpReq, CarpdevChange, CtlError, IfName, IfconfigRequest, Lifecycle};
+use crate::{
+    AliasOp, CarpReq, CarpdevChange, CtlError, IfName, IfconfigRequest, Lifecycle, Lladdr,
+};
 
 /// What a request names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +105,8 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                 (None, Some(vhid)) => VhostConfig::new(vhid),
                 (None, None) => return Err(CtlError::MissingVhid),
             };
-            let config = req.apply(&base)?;
+            let mut config = req.apply(&base)?;
+            apply_lladdr(req, &mut config, &mut item);
             item.prefix = merge_prefix(
                 &config,
                 &given_prefixes(req),
@@ -153,7 +156,13 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             ),
             None => (VhostConfig::new(vhid), None),
         };
-        let config = req.apply(&base)?;
+        let mut config = req.apply(&base)?;
+        let mut random = false;
+        match req.lladdr {
+            Some(Lladdr::Mac(m)) => config.mac = Some(m.0),
+            Some(Lladdr::Random) => random = true,
+            None => {}
+        }
         let prefix = merge_prefix(
             &config,
             &given_prefixes(req),
@@ -170,6 +179,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                 if let Some(item) = self.want.get_mut(at) {
                     item.config = Some(config);
                     item.prefix = prefix;
+                    item.random_mac |= random;
                     if let Some(up) = req.up {
                         item.up = up;
                     }
@@ -190,6 +200,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                     force: force_of(req.state),
                     carpdev_named: true,
                     managed: false,
+                    random_mac: random,
                 };
                 self.want
                     .push(item)
@@ -332,6 +343,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                             force: state,
                             carpdev_named: true,
                             managed: false,
+                            random_mac: false,
                         };
                         self.want
                             .push(item)
@@ -344,9 +356,23 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
     }
 }
 
+/// `lladdr MAC` sets the carp interface's MAC; `lladdr random` asks the
+/// engine to draw one when it applies (see `Engine::commit`).
+fn apply_lladdr(req: &IfconfigRequest, config: &mut VhostConfig, item: &mut Item) {
+    match req.lladdr {
+        Some(Lladdr::Mac(m)) => {
+            config.mac = Some(m.0);
+            item.random_mac = false;
+        }
+        Some(Lladdr::Random) => item.random_mac = true,
+        None => {}
+    }
+}
+
 /// True if the request says anything about the vhid's configuration.
 fn touches_config(req: &IfconfigRequest) -> bool {
-    req.vhid.is_some()
+    req.lladdr.is_some()
+        || req.vhid.is_some()
         || req.advbase.is_some()
         || req.advskew.is_some()
         || req.pass.is_some()

@@ -253,7 +253,7 @@ impl<const N: usize> CarpIf<N> {
             self.dirty.retain(|v| *v != vhid);
         }
         let leaving = Leaving {
-            vhid,
+            mac: slot::vhost_mac(self.parent.link, &slot.host),
             bow_out,
             filter_off: slot.filter_on,
             groups: slot.groups,

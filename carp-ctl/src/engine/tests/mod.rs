@@ -530,3 +530,112 @@ fn destroy_in_a_file_means_absent_and_holds_on_every_apply() {
         assert_eq!(e.names().count(), 0);
     }
 }
+
+// ===== OpenBSD lladdr =====
+
+#[test]
+fn lladdr_sets_the_source_mac_and_the_hmac_term_by_openbsds_rule() {
+    let (mut e, em0) = engine();
+    let carp_mac = [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee];
+    e.ifconfig(
+        t(0),
+        "carp0",
+        "create vhid 1 pass x lladdr 02:aa:bb:cc:dd:ee 192.0.2.100/24 state master",
+    )
+    .unwrap();
+    let cfg = e
+        .parent(em0)
+        .unwrap()
+        .carpif()
+        .vhost(1)
+        .unwrap()
+        .config()
+        .clone();
+    assert_eq!(cfg.mac, Some(carp_mac));
+    assert_eq!(
+        cfg.lladdr,
+        Some(carp_mac),
+        "neither virtual nor parent MAC: hashed"
+    );
+    let mut nic = Nic::default();
+    e.poll(t(0), em0, &mut nic);
+    assert!(
+        nic.sent.iter().all(|f| f[6..12] == carp_mac),
+        "every frame from the carp MAC"
+    );
+    // The carpreq carries it both ways.
+    let req = e.get_carpreq("carp0", None).unwrap();
+    assert_eq!(req.flags & CarpReq::FLAG_LLADDR, CarpReq::FLAG_LLADDR);
+    assert_eq!(req.lladdr, carp_mac);
+    let before = dump(&e);
+    e.set_carpreq(t(1), "carp0", &req).unwrap();
+    assert_eq!(dump(&e), before);
+    // The parent's own MAC: sent from, not hashed.
+    e.ifconfig(t(1), "carp0", "lladdr 02:00:00:00:00:0b")
+        .unwrap();
+    let cfg = e
+        .parent(em0)
+        .unwrap()
+        .carpif()
+        .vhost(1)
+        .unwrap()
+        .config()
+        .clone();
+    assert_eq!((cfg.mac, cfg.lladdr), (Some([2, 0, 0, 0, 0, 11]), None));
+    // The vhid's virtual MAC: no override at all.
+    e.ifconfig(t(1), "carp0", "lladdr 00:00:5e:00:01:01")
+        .unwrap();
+    let cfg = e
+        .parent(em0)
+        .unwrap()
+        .carpif()
+        .vhost(1)
+        .unwrap()
+        .config()
+        .clone();
+    assert_eq!((cfg.mac, cfg.lladdr), (None, None));
+}
+
+#[test]
+fn a_parent_mac_change_rekeys_the_lladdr_term() {
+    let (mut e, em0) = engine();
+    e.ifconfig(
+        t(0),
+        "carp0",
+        "create vhid 1 pass x lladdr 02:aa:bb:cc:dd:ee 192.0.2.100/24",
+    )
+    .unwrap();
+    let mut info = *e.parent(em0).unwrap().carpif().parent();
+    info.hw_addr = MacAddr([0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]);
+    e.set_parent_info(t(1), em0, info).unwrap();
+    let cfg = e
+        .parent(em0)
+        .unwrap()
+        .carpif()
+        .vhost(1)
+        .unwrap()
+        .config()
+        .clone();
+    assert_eq!(cfg.lladdr, None, "now the parent's MAC: not hashed");
+}
+
+#[test]
+fn lladdr_random_is_a_local_unicast_mac_drawn_only_when_accepted() {
+    let (mut e, em0) = engine();
+    e.ifconfig(t(0), "carp0", "create vhid 1 pass x 192.0.2.100/24")
+        .unwrap();
+    let before = dump(&e);
+    assert!(e.ifconfig(t(1), "carp0", "lladdr random vhid 300").is_err());
+    assert_eq!(dump(&e), before, "a refused request draws nothing");
+    e.ifconfig(t(1), "carp0", "lladdr random").unwrap();
+    let mac = e
+        .parent(em0)
+        .unwrap()
+        .carpif()
+        .vhost(1)
+        .unwrap()
+        .config()
+        .mac
+        .unwrap();
+    assert_eq!(mac[0] & 0x03, 0x02, "locally administered, unicast");
+}
