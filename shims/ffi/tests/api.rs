@@ -528,3 +528,70 @@ fn name_strings_are_the_bsd_states_and_the_shared_reason_words() {
     assert_eq!(name(carp_counter_name(5)), "badsum");
     assert_eq!(name(carp_counter_name(23)), "unknown");
 }
+
+#[test]
+fn force_state_and_admin_calls_go_through_the_engine() {
+    let mut host = Host::new();
+    host.ifconfig(0, "carp0", "create vhid 1 carpdev em0 192.0.2.100/24");
+    host.ifconfig(0, "em0", "vhid 2 192.0.2.101");
+    let (carp0, em0) = (c("carp0"), c("em0"));
+    let ptr = host.ptr;
+    let force = |target: &std::ffi::CString, vhid, state| unsafe {
+        carp_host_force_state(ptr, 1, target.as_ptr(), vhid, state)
+    };
+    assert_eq!(force(&carp0, 0, CARP_STATE_MASTER), CARP_OK);
+    assert_eq!(host.state(host.em0(), 1), CARP_STATE_MASTER);
+    assert_eq!(force(&em0, 2, CARP_STATE_MASTER), CARP_OK);
+    assert_eq!(host.state(host.em0(), 2), CARP_STATE_MASTER);
+    // INIT forces nothing, as BSD SIOCSVH; 3 is no state.
+    assert_eq!(force(&em0, 2, CARP_STATE_INIT), CARP_OK);
+    assert_eq!(host.state(host.em0(), 2), CARP_STATE_MASTER);
+    assert_eq!(force(&em0, 2, 3), CARP_ERANGE);
+    assert_eq!(host.last_error(), "state 3: out of range 0..2");
+    assert_eq!(force(&em0, 256, CARP_STATE_MASTER), CARP_ERANGE);
+    assert_eq!(
+        unsafe { carp_host_set_admin(host.ptr, 2, em0.as_ptr(), 2, 0) },
+        CARP_OK
+    );
+    assert_eq!(host.state(host.em0(), 2), CARP_STATE_INIT);
+    // A vhid that cannot run cannot be forced.
+    assert_eq!(force(&em0, 2, CARP_STATE_MASTER), CARP_ENETDOWN);
+    let em1 = host.add_parent("em1", Nic::new(2));
+    host.ifconfig(3, "em1", "vhid 3 198.51.100.3");
+    assert_eq!(unsafe { carp_host_set_link(host.ptr, 4, em1, 0) }, CARP_OK);
+    assert_eq!(force(&c("em1"), 3, CARP_STATE_MASTER), CARP_ENETDOWN);
+    assert!(
+        host.last_error().starts_with("not running"),
+        "{}",
+        host.last_error()
+    );
+}
+
+#[test]
+fn a_file_of_bare_words_applies_to_the_default_target() {
+    let host = Host::new();
+    let file = "vhid 4 advskew 20 192.0.2.44/24\n";
+    let mut line = -2;
+    let mut report = carp_apply_report::default();
+    let rc = unsafe {
+        carp_host_apply_config(
+            host.ptr,
+            0,
+            file.as_ptr().cast(),
+            file.len(),
+            c("em0").as_ptr(),
+            &mut line,
+            &mut report,
+        )
+    };
+    assert_eq!((rc, line), (CARP_OK, -1), "{}", host.last_error());
+    assert_eq!((report.added, report.removed), (1, 0));
+    assert_eq!(host.carpreq("em0", 4).advskew, 20);
+    // Without a default target the same file names no interface.
+    let (rc, line, _) = host.apply(1, file);
+    assert_eq!((rc, line), (CARP_EINVAL, 1));
+    // The file no longer names vhid 4: it goes.
+    let (rc, _, report) = host.apply(2, "net.inet.carp.preempt=1\n");
+    assert_eq!((rc, report.removed, report.knobs), (CARP_OK, 1, 1));
+    assert_eq!(host.state(host.em0(), 4), CARP_ENOENT);
+}
