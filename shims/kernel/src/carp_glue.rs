@@ -1,0 +1,285 @@
+//! The one module that talks to carp: the parent NIC as carp's driver, the
+//! carp interfaces (driven by carp-ctl's ifconfig words and sysctl lines),
+//! received frames in, timers, events out as console lines, and which
+//! virtual addresses this host owns now (BSD `carp_iamatch`) with their
+//! source MAC (BSD `carp_output`).
+//!
+//! Console lines printed here (one event per line, `key=value` fields):
+//!
+//! ```text
+//! carp: state vhid=1 from=BACKUP to=MASTER reason=master-down at_us=4123456 silence_us=3390712
+//! carp: advert-first at_us=120345
+//! carp: counters ipackets=12 opackets=30 badauth=0 badttl=0 badsum=0 badvhid=0 badlen=0 onomem=0 tx_full=0
+//! carp: ctl ok <statement>            carp: ctl error <why>: <statement>
+//! ```
+//!
+//! `silence_us` is the time from the last advert carp accepted for that
+//! vhid to the state change (the guest's own takeover measurement).
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use carp_core::{Counter, EventKind, Instant, State};
+use carp_ifnet::carpif::{CarpIf, Input};
+use carp_ifnet::ctl::CarpInterfaces;
+use carp_ifnet::ctl::IfName;
+use carp_ifnet::driver::{Driver, LinkState, TxError};
+use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_sysctl::Sysctl;
+
+use crate::nic::{Nic, NicError};
+use crate::println;
+
+/// Vhids (and carp interface names) this kernel holds.
+pub const VHIDS: usize = 4;
+/// The parent's name, as `carpdev` words name it.
+pub const PARENT: &str = "vio0";
+
+/// The host's `net.inet.carp` tree.
+pub static SYSCTL: Sysctl = Sysctl::new();
+
+/// The virtio NIC as carp's parent interface.
+pub struct Parent {
+    /// The device.
+    pub nic: Nic,
+    mac: MacAddr,
+    ipv4: Ipv4Addr,
+    /// CARP frames handed to the NIC.
+    adverts: u64,
+}
+
+impl Driver for Parent {
+    fn link_type(&self) -> LinkType {
+        LinkType::Ethernet
+    }
+    fn hw_addr(&self) -> MacAddr {
+        self.mac
+    }
+    fn mtu(&self) -> usize {
+        1500
+    }
+    fn link_state(&self) -> LinkState {
+        LinkState::Up
+    }
+    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
+        Some(self.ipv4)
+    }
+    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
+        None
+    }
+    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
+        // Ethernet type IPv4 (bytes 12-13) and IP protocol 112 (byte 23).
+        if frame.get(12..14) == Some(&[0x08, 0x00]) && frame.get(23) == Some(&112) {
+            self.adverts += 1;
+        }
+        self.nic.send(frame).map_err(|e| match e {
+            NicError::Full => TxError::NoBuffers,
+            NicError::TooLong => TxError::TooLong { len: frame.len() },
+            NicError::Device => TxError::Other,
+        })
+    }
+    // virtio-net without VIRTIO_NET_F_CTRL_RX receives every frame.
+    fn join_multicast(&mut self, _mac: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+    fn leave_multicast(&mut self, _mac: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+}
+
+/// Why a control statement was refused.
+enum Error {
+    Ctl(carp_ifnet::ctl::CtlError),
+    Sysctl(carp_sysctl::SysctlError),
+    Unknown,
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Ctl(e) => write!(f, "{e}"),
+            Error::Sysctl(e) => write!(f, "{e}"),
+            Error::Unknown => f.write_str("unknown statement (ifconfig, sysctl, status, netstat)"),
+        }
+    }
+}
+
+/// Addresses per vhid reported by [`Carp::owned`].
+pub const OWNED_ADDRS: usize = 8;
+/// What [`Carp::owned`] returns: (vhid, virtual MAC, virtual addresses).
+pub type Owned = heapless::Vec<(u8, [u8; 6], heapless::Vec<IpAddr, OWNED_ADDRS>), VHIDS>;
+
+/// What carp made of a received frame, for the IP stack's demultiplexer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// A CARP packet (accepted or counted as rejected): nothing else to do.
+    Carp,
+    /// An ARP request for a virtual address: carp answered it (or decided
+    /// not to); the IP stack may learn the asker from it but must not answer.
+    VirtualArp,
+    /// Not carp's business.
+    NotCarp,
+}
+
+/// carp on the parent NIC.
+pub struct Carp {
+    cif: CarpIf<Parent, VHIDS>,
+    ifs: CarpInterfaces<VHIDS>,
+    first_advert_printed: bool,
+    /// Bumped on every state change: the IP stack re-reads [`Carp::owned`].
+    pub generation: u64,
+}
+
+impl Carp {
+    /// carp over `nic`, whose own address is `ipv4`; `seed` seeds the
+    /// initial advert counters (replay protection).
+    pub fn new(nic: Nic, ipv4: Ipv4Addr, seed: u64) -> Carp {
+        let mac = MacAddr(nic.mac());
+        let parent = Parent {
+            nic,
+            mac,
+            ipv4,
+            adverts: 0,
+        };
+        let name = IfName::new(PARENT).unwrap_or_else(|| crate::halt());
+        let mut ifs = CarpInterfaces::new(name);
+        ifs.set_counter_seed(seed);
+        Carp {
+            cif: CarpIf::new(parent),
+            ifs,
+            first_advert_printed: false,
+            generation: 0,
+        }
+    }
+
+    /// The NIC (the IP stack transmits through it).
+    pub fn nic(&mut self) -> &mut Nic {
+        &mut self.cif.driver_mut().nic
+    }
+
+    /// Runs one control statement: `ifconfig NAME WORDS`, `sysctl LINE`
+    /// (or a bare `net.inet.carp.KNOB=VALUE`), `netstat`, `status NAME`.
+    /// Prints `carp: ctl ok ...` or `carp: ctl error ...`.
+    pub fn statement(&mut self, now_us: u64, line: &str) {
+        let line = line.trim();
+        let now = Instant::from_micros(now_us);
+        let mut words = line.splitn(3, ' ');
+        let first = words.next().unwrap_or("");
+        let second = words.next().unwrap_or("");
+        let rest = words.next().unwrap_or("");
+        let mut status = crate::LineBuf::new();
+        let result = match first {
+            "ifconfig" => self
+                .ifs
+                .ifconfig(second, rest, &mut self.cif, now, &SYSCTL)
+                .map_err(Error::Ctl),
+            "status" => self
+                .ifs
+                .status(second, &self.cif, &mut status)
+                .map_err(Error::Ctl),
+            "netstat" => {
+                self.print_counters();
+                Ok(())
+            }
+            _ if first == "sysctl" || first.starts_with("net.inet.carp.") => {
+                SYSCTL.set_line(line).map(drop).map_err(Error::Sysctl)
+            }
+            _ => Err(Error::Unknown),
+        };
+        match result {
+            Ok(()) => {
+                for l in status.as_str().lines() {
+                    println!("carp: status {l}");
+                }
+                println!("carp: ctl ok {line}");
+            }
+            Err(e) => println!("carp: ctl error {e}: {line}"),
+        }
+        self.drain(now_us);
+    }
+
+    /// Offers a received frame to carp (no copy: `frame` may be the NIC's
+    /// receive buffer).
+    pub fn input(&mut self, now_us: u64, frame: &[u8]) -> Taken {
+        let taken = match self.cif.input(Instant::from_micros(now_us), frame, &SYSCTL) {
+            Ok(Input::NotCarp) => Taken::NotCarp,
+            Ok(Input::ArpReplied { .. } | Input::Silent) => Taken::VirtualArp,
+            Ok(_) | Err(_) => Taken::Carp,
+        };
+        self.drain(now_us);
+        taken
+    }
+
+    /// Runs carp's due timers (adverts, master-down).
+    pub fn poll(&mut self, now_us: u64) {
+        self.cif
+            .handle_timeout(Instant::from_micros(now_us), &SYSCTL);
+        self.drain(now_us);
+    }
+
+    /// carp's next deadline, in microseconds of the kernel clock.
+    pub fn deadline_us(&self) -> Option<u64> {
+        self.cif.poll_timeout().map(Instant::micros)
+    }
+
+    /// The vhids this host is MASTER of now, each with its virtual MAC
+    /// (the source of everything sent for its addresses) and its virtual
+    /// addresses: the answer to BSD's `carp_iamatch`/`carp_output`.
+    pub fn owned(&self) -> Owned {
+        let mut owned = Owned::new();
+        for host in self.cif.vhosts().filter(|h| h.state() == State::Master) {
+            let vhid = host.vhid();
+            let mut addrs = heapless::Vec::new();
+            for a in host.config().addresses().iter().take(OWNED_ADDRS) {
+                let _ = addrs.push(*a);
+            }
+            let _ = owned.push((vhid.get(), self.cif.virtual_mac(vhid).0, addrs));
+        }
+        owned
+    }
+
+    /// Prints the counters line.
+    pub fn print_counters(&self) {
+        let s = SYSCTL.stats();
+        let p = self.cif.driver();
+        println!(
+            "carp: counters ipackets={} opackets={} badauth={} badttl={} badsum={} badvhid={} badlen={} onomem={} tx_full={} nic_sent={}",
+            s.get(Counter::Ipackets),
+            s.get(Counter::Opackets),
+            s.get(Counter::Badauth),
+            s.get(Counter::Badttl),
+            s.get(Counter::Badsum),
+            s.get(Counter::Badvhid),
+            s.get(Counter::Badlen),
+            s.get(Counter::Onomem),
+            p.nic.full,
+            p.nic.sent,
+        );
+    }
+
+    /// Prints carp's events as console lines.
+    fn drain(&mut self, now_us: u64) {
+        if !self.first_advert_printed && self.cif.driver().adverts > 0 {
+            self.first_advert_printed = true;
+            println!("carp: advert-first at_us={now_us}");
+        }
+        while let Some(event) = self.cif.poll_event() {
+            if let EventKind::StateChange { from, to, reason } = event.kind {
+                self.generation += 1;
+                let heard = self.cif.vhost(event.vhid).and_then(|h| h.last_heard());
+                match heard {
+                    Some(h) => println!(
+                        "carp: state vhid={} from={from} to={to} reason={reason} at_us={} silence_us={}",
+                        event.vhid,
+                        event.at.micros(),
+                        event.at.micros().saturating_sub(h.micros())
+                    ),
+                    None => println!(
+                        "carp: state vhid={} from={from} to={to} reason={reason} at_us={}",
+                        event.vhid,
+                        event.at.micros()
+                    ),
+                }
+            }
+        }
+    }
+}
