@@ -27,6 +27,25 @@ fn hpet_write(reg: usize, value: u64) {
     unsafe { write_volatile((HPET_BASE + reg) as *mut u64, value) }
 }
 
+/// An HPET counter reading and the TSC at the middle of it: the
+/// narrowest bracket of [`PAIR_TRIES`].
+fn paired_sample() -> (u64, u64) {
+    let mut best = (0, 0, u64::MAX);
+    for _ in 0..PAIR_TRIES {
+        let before = tsc();
+        let h = hpet_read(HPET_COUNTER);
+        let after = tsc();
+        let width = after.wrapping_sub(before);
+        if width < best.2 {
+            best = (h, before + width / 2, width);
+        }
+    }
+    (best.0, best.1)
+}
+
+/// Tries per paired sample.
+const PAIR_TRIES: usize = 8;
+
 /// The TSC now.
 pub fn tsc() -> u64 {
     // SAFETY: rdtsc has no preconditions on x86_64.
@@ -55,14 +74,18 @@ impl Clock {
         }
         hpet_write(HPET_CONFIG, hpet_read(HPET_CONFIG) | 1);
         let ticks = (CALIBRATE_FS / u128::from(period_fs)) as u64;
-        let h0 = hpet_read(HPET_COUNTER);
-        let t0 = tsc();
+        // Warm up (under TCG the first pass through this code is
+        // translated, which would land inside the window), then pair each
+        // end's HPET read with the TSC midway across it, keeping the
+        // narrowest of a few tries (a preempted vCPU widens one).
+        let _ = paired_sample();
+        let (h0, t0) = paired_sample();
         let mut h1 = h0;
         // Bounded by the TSC too, in case the HPET does not count.
         while h1.wrapping_sub(h0) < ticks && tsc().wrapping_sub(t0) < 1 << 40 {
             h1 = hpet_read(HPET_COUNTER);
         }
-        let t1 = tsc();
+        let (h1, t1) = paired_sample();
         let elapsed_fs = u128::from(h1.wrapping_sub(h0)) * u128::from(period_fs);
         if elapsed_fs == 0 {
             return None;
