@@ -26,7 +26,7 @@ const VADDR: &str = "192.0.2.100";
 /// Boot (~0.1 s) plus election at advbase 1 (3 s + skew), with room for a
 /// loaded machine.
 const ELECT: Duration = Duration::from_secs(15);
-/// How far past the formula a takeover may land (TCG, 1 kHz tick).
+/// How far past the formula a takeover may land (TCG, 2 kHz tick).
 const TAKEOVER_SLACK_US: i64 = 2_000;
 
 /// The guest's command line: its address, optional sysctl lines, then

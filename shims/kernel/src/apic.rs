@@ -1,5 +1,6 @@
-//! A 1 kHz wake-up tick from the local APIC timer, so the idle loop can
-//! `hlt` instead of spinning (under TCG a spinning guest burns a host core).
+//! A periodic wake-up tick (2 kHz, see `main.rs`) from the local APIC
+//! timer, so the idle loop can `hlt` instead of spinning (under TCG a
+//! spinning guest burns a host core).
 //!
 //! The IDT sends CPU exceptions (vectors 0-31) to a handler that prints
 //! and halts, the timer (vector 0x20) to one that acknowledges it; the

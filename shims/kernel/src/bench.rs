@@ -2,8 +2,8 @@
 //!
 //! A CarpIf on a driver that discards frames holds one vhid forced to
 //! MASTER; each measured call is the `handle_timeout` at its advert
-//! deadline, which builds, signs (HMAC-SHA1: four SHA-1 compressions with
-//! precomputed pads, see carp-core's auth module) and frames one advert.
+//! deadline, which builds, signs (HMAC-SHA1 with precomputed pads, see
+//! carp-core's auth module) and frames one advert.
 //! The reference is one SHA-1 compression of a 64-byte block (the `sha1`
 //! crate's software `compress`) timed the same way in the same boot. Both
 //! are medians over [`ROUNDS`] runs in TSC ticks; under TCG these are host
