@@ -5,7 +5,8 @@
 //! ways, and the guest's takeover lands on the CARP formula
 //! (3 x advbase + advskew/256 of the backup) within 2 ms, measured inside
 //! the guest (its `silence_us`) and on the wire (last advert of the dead
-//! master to the guest's first).
+//! master to the guest's first; 5 ms when the host's load average is above
+//! its CPU count, as QEMU's tap I/O then waits for a CPU).
 //!
 //! The client's view across failovers is in `kernel_qemu_client.rs`.
 
@@ -28,6 +29,10 @@ const VADDR: &str = "192.0.2.100";
 const ELECT: Duration = Duration::from_secs(15);
 /// How far past the formula a takeover may land (TCG, 2 kHz tick).
 const TAKEOVER_SLACK_US: i64 = 2_000;
+/// On the wire the takeover also carries QEMU's tap I/O both ways (the
+/// dead master's last advert in, the guest's first out), which a loaded
+/// host delays: past one runnable task per CPU the wire bound is this.
+const LOADED_WIRE_SLACK_US: i64 = 5_000;
 
 /// The guest's command line: its address, optional sysctl lines, then
 /// `carp0` with vhid 1, password `pw`, `skew` and the virtual address.
@@ -125,8 +130,13 @@ fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, dead: &str, skew: u8) 
         (0..=TAKEOVER_SLACK_US).contains(&inside),
         "guest took over {inside} us past the formula (load average {load})"
     );
+    let wire_slack = if loaded() {
+        LOADED_WIRE_SLACK_US
+    } else {
+        TAKEOVER_SLACK_US
+    };
     assert!(
-        (0..=TAKEOVER_SLACK_US).contains(&wire),
+        (0..=wire_slack).contains(&wire),
         "wire silence {wire} us past the formula (load average {load})"
     );
 }
