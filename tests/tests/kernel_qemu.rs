@@ -102,14 +102,25 @@ fn wire_silence_us(pcap: &Path, dead: &str) -> i64 {
     ((first_guest - last_dead) * 1e6).round() as i64
 }
 
-/// The host's 1, 5 and 15 minute load averages (2 CPUs here): a loaded
-/// host delays QEMU's vCPU thread, and the takeover with it.
+/// The host's 1, 5 and 15 minute load averages: a loaded host delays
+/// QEMU's threads, and the takeover with them.
 fn loadavg() -> String {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     text.split_whitespace()
         .take(3)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// True when the 1-minute load average exceeds the CPU count.
+fn loaded() -> bool {
+    let one: f64 = loadavg()
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    one > cpus as f64
 }
 
 /// Checks the guest's own and the wire's takeover against the formula.

@@ -43,7 +43,6 @@ use core::net::Ipv4Addr;
 use core::panic::PanicInfo;
 
 use smoltcp::iface::SocketStorage;
-use smoltcp::wire::Ipv4Address;
 use virtio_drivers::transport::pci::bus::PciRoot;
 use virtio_drivers::transport::pci::{virtio_device_type, PciTransport};
 use virtio_drivers::transport::DeviceType;
@@ -79,6 +78,12 @@ impl LineBuf {
     /// The text so far.
     pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl Default for LineBuf {
+    fn default() -> LineBuf {
+        LineBuf::new()
     }
 }
 
@@ -190,7 +195,7 @@ pub extern "C" fn kmain(start_info: usize) -> ! {
     let mut parent_sockets: [SocketStorage; 1] = [SocketStorage::EMPTY; 1];
     let mut vif_a = VifStorage::new();
     let mut vif_b = VifStorage::new();
-    let own_net = (Ipv4Address::from(own.0), own.1);
+    let own_net = (own.0, own.1);
     let mut net = Net::new(
         carp.nic(),
         own_net,

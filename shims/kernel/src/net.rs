@@ -90,7 +90,7 @@ impl TxToken for Tx<'_> {
         let r = f(&mut buf[..len]);
         // ARP (0x0806) with operation 2 (reply).
         let arp_reply = buf[12..14] == [0x08, 0x06] && buf[20..22] == [0, 2];
-        if !self.mute && !(self.drop_arp_replies && arp_reply) {
+        if !(self.mute || self.drop_arp_replies && arp_reply) {
             let _ = self.nic.send(&buf[..len]);
         }
         r
