@@ -32,6 +32,8 @@ pub enum Prerequisite {
     Ucarp,
     /// `qemu-system-x86_64` runs and qboot (`bios-microvm.bin`) is installed.
     Qemu,
+    /// `arping` (iputils) is on the PATH.
+    Arping,
 }
 
 impl fmt::Display for Prerequisite {
@@ -42,6 +44,7 @@ impl fmt::Display for Prerequisite {
             Prerequisite::Tshark => "tshark",
             Prerequisite::Ucarp => "ucarp",
             Prerequisite::Qemu => "qemu-system-x86_64 with qboot",
+            Prerequisite::Arping => "arping",
         })
     }
 }
@@ -54,6 +57,7 @@ impl Prerequisite {
         static TSHARK: OnceLock<bool> = OnceLock::new();
         static UCARP: OnceLock<bool> = OnceLock::new();
         static QEMU: OnceLock<bool> = OnceLock::new();
+        static ARPING: OnceLock<bool> = OnceLock::new();
         match self {
             Prerequisite::Root => *ROOT.get_or_init(is_root),
             Prerequisite::Netns => {
@@ -62,6 +66,7 @@ impl Prerequisite {
             Prerequisite::Tshark => *TSHARK.get_or_init(|| runs("tshark", "--version")),
             Prerequisite::Ucarp => *UCARP.get_or_init(|| runs("ucarp", "--help")),
             Prerequisite::Qemu => *QEMU.get_or_init(crate::kernel::qemu_available),
+            Prerequisite::Arping => *ARPING.get_or_init(|| runs("arping", "-V")),
         }
     }
 }

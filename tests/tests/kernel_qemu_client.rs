@@ -3,9 +3,9 @@
 //! while carpd's host crashes (the guest takes over) and a better carpd
 //! with preempt arrives (the guest hands back). The guest's echo replies
 //! come from the virtual MAC (never its own), the one long silence is
-//! bounded by the CARP formula,
-//! and the guest's TCP greeting on the virtual address answers only while
-//! it is MASTER.
+//! bounded by the CARP formula, the guest's TCP greeting on the virtual
+//! address answers only while it is MASTER, and ARP for the virtual address
+//! gets exactly one answer per request (carp's, from the virtual MAC).
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use carp_tests::kernel::{run_for, Guest};
 use carp_tests::netns::{capture, Host, Lab};
 use carp_tests::process::wait_until;
 use carp_tests::require;
-use carp_tests::require::Prerequisite::{Netns, Qemu, Root, Tshark};
+use carp_tests::require::Prerequisite::{Arping, Netns, Qemu, Root, Tshark};
 use carp_tests::tshark::decode_fields;
 
 const VADDR: &str = "192.0.2.100";
@@ -68,7 +68,7 @@ fn replies(text: &str) -> Vec<(f64, u64)> {
 
 #[test]
 fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_failovers() {
-    require!(Root, Netns, Qemu, Tshark);
+    require!(Root, Netns, Qemu, Tshark, Arping);
     let dir = Scratch::new("kq-client");
     let mut lab = Lab::new().unwrap();
     let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
@@ -111,6 +111,25 @@ fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_fail
     run_for(Duration::from_secs(2));
     let greeting = hello(&c);
     assert_eq!(greeting, format!("hello from carp vhid 1 at {VMAC}"));
+    // ARP for the virtual address is carp's: one reply per request, from
+    // the virtual MAC (smoltcp's own reply is dropped).
+    let arp_pcap = dir.path.join("arp.pcap");
+    let arp_cap = capture(&c.ns, &c.ifname, &arp_pcap, "arp").unwrap();
+    c.ns.exec(&["arping", "-c", "3", "-w", "4", "-I", &c.ifname, VADDR])
+        .unwrap();
+    run_for(Duration::from_millis(300));
+    drop(arp_cap);
+    let arp = decode_fields(
+        &arp_pcap,
+        &["arp.opcode", "arp.src.hw_mac", "arp.src.proto_ipv4"],
+    )
+    .unwrap();
+    let arp_replies: Vec<&Vec<String>> = arp
+        .iter()
+        .filter(|r| r[0] == "2" && r[2] == VADDR)
+        .collect();
+    assert_eq!(arp_replies.len(), 3, "{arp:?}");
+    assert!(arp_replies.iter().all(|r| r[1] == VMAC), "{arp:?}");
 
     // A better carpd with preempt takes the address back.
     let second = carpd(&b, &dir.path, "second", 10, &["-P"]);
