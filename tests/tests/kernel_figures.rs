@@ -61,7 +61,7 @@ fn kernel_figures() {
     let advert = us(&bench.text, "advert_ticks");
     let sha = us(&bench.text, "sha1_block_ticks");
     println!(
-        "kernel figures: per advert {advert} TSC ticks (CarpIf::handle_timeout building, signing and framing one advert), one SHA-1 block {sha} ticks, ratio {:.2} (TCG; medians of {})",
+        "kernel figures: per advert {advert} TSC ticks (CarpIf::poll building, signing and framing one advert), one SHA-1 block {sha} ticks, ratio {:.2} (TCG; medians of {})",
         advert as f64 / sha as f64,
         field(&bench.text, "rounds").unwrap()
     );

@@ -297,6 +297,24 @@ fn preemption_works_both_ways_between_the_guest_and_carpd() {
     assert_eq!(second.last_state().unwrap().1, "Preempt");
     assert!(guest.wait_state(BACKUP, ELECT), "{}", guest.transcript());
     assert_eq!(guest.states().last().unwrap().reason, "better-master");
+    // carp asked the NIC to accept the virtual MAC while MASTER, and to
+    // stop after.
+    let filter: Vec<String> = guest
+        .lines()
+        .into_iter()
+        .filter_map(|l| {
+            l.text
+                .strip_prefix("carp: unicast-filter ")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        filter,
+        [
+            "mac=00:00:5e:00:01:01 accept=true",
+            "mac=00:00:5e:00:01:01 accept=false"
+        ]
+    );
     run_for(Duration::from_secs(2));
     assert_eq!(first.state().as_deref(), Some(BACKUP));
 }

@@ -173,14 +173,17 @@ fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_fail
     assert_eq!(from_vmac + from_a + from_b, total, "replies from elsewhere");
 
     // One long silence (carpd's crash), bounded by the formula; the
-    // preempted hand-back costs at most a few requests.
+    // preempted hand-back costs at most a few requests (50 = 0.5 s).
     let text = std::fs::read_to_string(&ping_out).unwrap();
     let got = replies(&text);
     let mut gaps: Vec<(f64, u64)> = got
         .windows(2)
         .map(|w| ((w[1].0 - w[0].0) * 1000.0 - 10.0, w[1].1 - w[0].1 - 1))
         .collect();
-    gaps.sort_by(|x, y| y.0.total_cmp(&x.0));
+    // By requests left unanswered: a gap in which every request was
+    // answered is ping itself pausing (seen once for 1.7 s on a loaded
+    // host), not the service.
+    gaps.sort_by(|x, y| y.1.cmp(&x.1).then(y.0.total_cmp(&x.0)));
     let formula_ms = 3000.0 + f64::from(GUEST_SKEW) * 1000.0 / 256.0;
     let (downtime, unanswered) = gaps[0];
     let bound = formula_ms + CLIENT_SLACK_MS;
@@ -196,5 +199,9 @@ fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_fail
         (unanswered as f64) <= bound / 10.0,
         "{unanswered} requests unanswered"
     );
-    assert!(gaps[1].0 <= 500.0, "hand-back downtime {:.0} ms", gaps[1].0);
+    assert!(
+        gaps[1].1 <= 50,
+        "hand-back: {} requests unanswered",
+        gaps[1].1
+    );
 }

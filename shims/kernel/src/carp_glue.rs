@@ -1,29 +1,31 @@
-//! The one module that talks to carp: the parent NIC as carp's driver, the
-//! carp interfaces (driven by carp-ctl's ifconfig words and sysctl lines),
-//! received frames in, timers, events out as console lines, and which
-//! virtual addresses this host owns now (BSD `carp_iamatch`) with their
-//! source MAC (BSD `carp_output`).
+//! The one module that talks to carp: the parent NIC lent to carp as its
+//! driver, the carp interfaces (driven by carp-ctl's ifconfig words and
+//! sysctl lines), received frames in (straight from the NIC's receive
+//! buffer), timers and output, events out as console lines, and which
+//! virtual addresses this host owns now with their source MAC
+//! (`CarpIf::owned_addresses`, BSD `carp_iamatch` / `carp_output`).
 //!
 //! Console lines printed here (one event per line, `key=value` fields):
 //!
 //! ```text
 //! carp: state vhid=1 from=BACKUP to=MASTER reason=master-down at_us=4123456 silence_us=3390712
 //! carp: advert-first at_us=120345
-//! carp: counters ipackets=12 opackets=30 badauth=0 badttl=0 badsum=0 badvhid=0 badlen=0 onomem=0 tx_full=0
+//! carp: counters ipackets=12 opackets=30 badauth=0 badttl=0 badsum=0 badvhid=0 badlen=0 onomem=0 tx_full=0 nic_sent=41
+//! carp: unicast-filter mac=00:00:5e:00:01:01 accept=true
 //! carp: ctl ok <statement>            carp: ctl error <why>: <statement>
 //! ```
 //!
 //! `silence_us` is the time from the last advert carp accepted for that
 //! vhid to the state change (the guest's own takeover measurement).
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr};
 
-use carp_core::{Counter, EventKind, Instant, State};
+use carp_core::{Counter, EventKind, Instant};
 use carp_ifnet::carpif::{CarpIf, Input};
 use carp_ifnet::ctl::CarpInterfaces;
 use carp_ifnet::ctl::IfName;
-use carp_ifnet::driver::{Driver, LinkState, TxError};
-use carp_ifnet::lladdr::{LinkType, MacAddr};
+use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
+use carp_ifnet::lladdr::MacAddr;
 use carp_sysctl::Sysctl;
 
 use crate::nic::{Nic, NicError};
@@ -37,39 +39,18 @@ pub const PARENT: &str = "vio0";
 /// The host's `net.inet.carp` tree.
 pub static SYSCTL: Sysctl = Sysctl::new();
 
-/// The virtio NIC as carp's parent interface.
-pub struct Parent {
-    /// The device.
-    pub nic: Nic,
-    mac: MacAddr,
-    ipv4: Ipv4Addr,
+/// The virtio NIC as carp's driver, lent to [`CarpIf::poll`] only.
+struct Wire<'a> {
+    nic: &'a mut Nic,
     /// CARP frames handed to the NIC.
-    adverts: u64,
+    adverts: &'a mut u64,
 }
 
-impl Driver for Parent {
-    fn link_type(&self) -> LinkType {
-        LinkType::Ethernet
-    }
-    fn hw_addr(&self) -> MacAddr {
-        self.mac
-    }
-    fn mtu(&self) -> usize {
-        1500
-    }
-    fn link_state(&self) -> LinkState {
-        LinkState::Up
-    }
-    fn ipv4_addr(&self) -> Option<Ipv4Addr> {
-        Some(self.ipv4)
-    }
-    fn ipv6_link_local(&self) -> Option<Ipv6Addr> {
-        None
-    }
+impl Driver for Wire<'_> {
     fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
         // Ethernet type IPv4 (bytes 12-13) and IP protocol 112 (byte 23).
         if frame.get(12..14) == Some(&[0x08, 0x00]) && frame.get(23) == Some(&112) {
-            self.adverts += 1;
+            *self.adverts += 1;
         }
         self.nic.send(frame).map_err(|e| match e {
             NicError::Full => TxError::NoBuffers,
@@ -77,11 +58,20 @@ impl Driver for Parent {
             NicError::Device => TxError::Other,
         })
     }
-    // virtio-net without VIRTIO_NET_F_CTRL_RX receives every frame.
+    // virtio-net without VIRTIO_NET_F_CTRL_RX receives every frame: the
+    // group and unicast filters have nothing to program.
     fn join_multicast(&mut self, _mac: MacAddr) -> Result<(), TxError> {
         Ok(())
     }
     fn leave_multicast(&mut self, _mac: MacAddr) -> Result<(), TxError> {
+        Ok(())
+    }
+    fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
+        let m = mac.0;
+        println!(
+            "carp: unicast-filter mac={:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} accept={}",
+            m[0], m[1], m[2], m[3], m[4], m[5], accept
+        );
         Ok(())
     }
 }
@@ -122,8 +112,10 @@ pub enum Taken {
 
 /// carp on the parent NIC.
 pub struct Carp {
-    cif: CarpIf<Parent, VHIDS>,
+    cif: CarpIf<VHIDS>,
     ifs: CarpInterfaces<VHIDS>,
+    nic: Nic,
+    adverts: u64,
     first_advert_printed: bool,
     /// Bumped on every state change: the IP stack re-reads [`Carp::owned`].
     pub generation: u64,
@@ -133,19 +125,15 @@ impl Carp {
     /// carp over `nic`, whose own address is `ipv4`; `seed` seeds the
     /// initial advert counters (replay protection).
     pub fn new(nic: Nic, ipv4: Ipv4Addr, seed: u64) -> Carp {
-        let mac = MacAddr(nic.mac());
-        let parent = Parent {
-            nic,
-            mac,
-            ipv4,
-            adverts: 0,
-        };
+        let parent = ParentInfo::ethernet(MacAddr(nic.mac())).with_ipv4(ipv4);
         let name = IfName::new(PARENT).unwrap_or_else(|| crate::halt());
         let mut ifs = CarpInterfaces::new(name);
         ifs.set_counter_seed(seed);
         Carp {
-            cif: CarpIf::new(parent),
+            cif: CarpIf::new(parent, LinkState::Up),
             ifs,
+            nic,
+            adverts: 0,
             first_advert_printed: false,
             generation: 0,
         }
@@ -153,7 +141,7 @@ impl Carp {
 
     /// The NIC (the IP stack transmits through it).
     pub fn nic(&mut self) -> &mut Nic {
-        &mut self.cif.driver_mut().nic
+        &mut self.nic
     }
 
     /// Runs one control statement: `ifconfig NAME WORDS`, `sysctl LINE`
@@ -209,10 +197,15 @@ impl Carp {
         taken
     }
 
-    /// Runs carp's due timers (adverts, master-down).
+    /// Runs carp's due timers (adverts, master-down) and sends what is
+    /// owed (adverts, ARP replies, announcements, bow-outs) through the NIC.
     pub fn poll(&mut self, now_us: u64) {
+        let mut wire = Wire {
+            nic: &mut self.nic,
+            adverts: &mut self.adverts,
+        };
         self.cif
-            .handle_timeout(Instant::from_micros(now_us), &SYSCTL);
+            .poll(Instant::from_micros(now_us), &mut wire, &SYSCTL);
         self.drain(now_us);
     }
 
@@ -226,13 +219,14 @@ impl Carp {
     /// addresses: the answer to BSD's `carp_iamatch`/`carp_output`.
     pub fn owned(&self) -> Owned {
         let mut owned = Owned::new();
-        for host in self.cif.vhosts().filter(|h| h.state() == State::Master) {
-            let vhid = host.vhid();
-            let mut addrs = heapless::Vec::new();
-            for a in host.config().addresses().iter().take(OWNED_ADDRS) {
-                let _ = addrs.push(*a);
+        for addr in self.cif.owned_addresses() {
+            if let Some(entry) = owned.iter_mut().find(|(vhid, _, _)| *vhid == addr.vhid) {
+                let _ = entry.2.push(addr.addr);
+            } else {
+                let mut addrs = heapless::Vec::new();
+                let _ = addrs.push(addr.addr);
+                let _ = owned.push((addr.vhid, addr.mac.0, addrs));
             }
-            let _ = owned.push((vhid.get(), self.cif.virtual_mac(vhid).0, addrs));
         }
         owned
     }
@@ -240,7 +234,7 @@ impl Carp {
     /// Prints the counters line.
     pub fn print_counters(&self) {
         let s = SYSCTL.stats();
-        let p = self.cif.driver();
+        let nic = &self.nic;
         println!(
             "carp: counters ipackets={} opackets={} badauth={} badttl={} badsum={} badvhid={} badlen={} onomem={} tx_full={} nic_sent={}",
             s.get(Counter::Ipackets),
@@ -251,14 +245,14 @@ impl Carp {
             s.get(Counter::Badvhid),
             s.get(Counter::Badlen),
             s.get(Counter::Onomem),
-            p.nic.full,
-            p.nic.sent,
+            nic.full,
+            nic.sent,
         );
     }
 
     /// Prints carp's events as console lines.
     fn drain(&mut self, now_us: u64) {
-        if !self.first_advert_printed && self.cif.driver().adverts > 0 {
+        if !self.first_advert_printed && self.adverts > 0 {
             self.first_advert_printed = true;
             println!("carp: advert-first at_us={now_us}");
         }
