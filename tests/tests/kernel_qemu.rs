@@ -234,7 +234,7 @@ fn the_guest_beats_carpd_which_accepts_its_adverts_and_takes_over_when_qemu_is_k
 
     guest.kill();
     assert!(peer.wait_state(MASTER, ELECT), "{:?}", peer.event_lines());
-    assert_eq!(peer.last_state().unwrap().1, "MasterDown");
+    assert_eq!(peer.last_state().unwrap().1, "master-down");
 }
 
 #[test]
@@ -294,7 +294,7 @@ fn preemption_works_both_ways_between_the_guest_and_carpd() {
         "{:?}",
         second.event_lines()
     );
-    assert_eq!(second.last_state().unwrap().1, "Preempt");
+    assert_eq!(second.last_state().unwrap().1, "preempt");
     assert!(guest.wait_state(BACKUP, ELECT), "{}", guest.transcript());
     assert_eq!(guest.states().last().unwrap().reason, "better-master");
     // carp asked the NIC to accept the virtual MAC while MASTER, and to
@@ -352,7 +352,7 @@ fn bow_out_works_both_ways_and_the_console_runs_carp_ctl_transactionally() {
         "{:?}",
         peer.event_lines()
     );
-    assert_eq!(peer.last_state().unwrap().1, "BowOut");
+    assert_eq!(peer.last_state().unwrap().1, "bow-out");
     assert!(asked.elapsed() < Duration::from_secs(2));
 
     // Back up (no preempt): it stays BACKUP; then carpd bows out on SIGTERM

@@ -21,9 +21,9 @@
 use core::net::{IpAddr, Ipv4Addr};
 
 use carp_core::{Counter, EventKind, Instant};
+use carp_ctl::CarpInterfaces;
+use carp_ctl::IfName;
 use carp_ifnet::carpif::{CarpIf, Input};
-use carp_ifnet::ctl::CarpInterfaces;
-use carp_ifnet::ctl::IfName;
 use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
 use carp_ifnet::lladdr::MacAddr;
 use carp_sysctl::Sysctl;
@@ -78,7 +78,7 @@ impl Driver for Wire<'_> {
 
 /// Why a control statement was refused.
 enum Error {
-    Ctl(carp_ifnet::ctl::CtlError),
+    Ctl(carp_ctl::CtlError),
     Sysctl(carp_sysctl::SysctlError),
     Unknown,
 }
