@@ -1,7 +1,8 @@
-//! The one module that talks to carp: the parent NIC lent to carp as its
-//! driver, the carp interfaces (driven by carp-ctl's ifconfig words and
-//! sysctl lines), received frames in (straight from the NIC's receive
-//! buffer), timers and output, events out as console lines, and which
+//! The one module that talks to carp, all of it through carp-ctl's
+//! [`Engine`]: the virtio NIC as its one parent, control statements
+//! (ifconfig words, sysctl lines, status) applied transactionally, received
+//! frames in (straight from the NIC's receive buffer), timers and output
+//! with the NIC lent as the driver, events out as console lines, and which
 //! virtual addresses this host owns now with their source MAC
 //! (`CarpIf::owned_addresses`, BSD `carp_iamatch` / `carp_output`).
 //!
@@ -21,23 +22,23 @@
 use core::net::{IpAddr, Ipv4Addr};
 
 use carp_core::{Counter, EventKind, Instant};
-use carp_ctl::CarpInterfaces;
-use carp_ctl::IfName;
-use carp_ifnet::carpif::{CarpIf, Input};
+use carp_ctl::{Engine, Parent, ParentId};
+use carp_ifnet::carpif::Input;
 use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
 use carp_ifnet::lladdr::MacAddr;
-use carp_sysctl::Sysctl;
 
 use crate::nic::{Nic, NicError};
 use crate::println;
 
-/// Vhids (and carp interface names) this kernel holds.
+/// Vhids this kernel's parent holds.
 pub const VHIDS: usize = 4;
+/// Carp interfaces and vhids the engine describes at once.
+pub const ITEMS: usize = 8;
 /// The parent's name, as `carpdev` words name it.
 pub const PARENT: &str = "vio0";
 
-/// The host's `net.inet.carp` tree.
-pub static SYSCTL: Sysctl = Sysctl::new();
+/// carp-ctl's engine over the one parent (the virtio NIC).
+type CarpEngine = Engine<heapless::Vec<Parent<VHIDS>, 1>, VHIDS, ITEMS>;
 
 /// The virtio NIC as carp's driver, lent to [`CarpIf::poll`] only.
 struct Wire<'a> {
@@ -79,7 +80,6 @@ impl Driver for Wire<'_> {
 /// Why a control statement was refused.
 enum Error {
     Ctl(carp_ctl::CtlError),
-    Sysctl(carp_sysctl::SysctlError),
     Unknown,
 }
 
@@ -87,7 +87,6 @@ impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Error::Ctl(e) => write!(f, "{e}"),
-            Error::Sysctl(e) => write!(f, "{e}"),
             Error::Unknown => f.write_str("unknown statement (ifconfig, sysctl, status, netstat)"),
         }
     }
@@ -110,10 +109,10 @@ pub enum Taken {
     NotCarp,
 }
 
-/// carp on the parent NIC.
+/// carp on the parent NIC, run through carp-ctl's engine.
 pub struct Carp {
-    cif: CarpIf<VHIDS>,
-    ifs: CarpInterfaces<VHIDS>,
+    engine: CarpEngine,
+    parent: ParentId,
     nic: Nic,
     adverts: u64,
     first_advert_printed: bool,
@@ -125,13 +124,15 @@ impl Carp {
     /// carp over `nic`, whose own address is `ipv4`; `seed` seeds the
     /// initial advert counters (replay protection).
     pub fn new(nic: Nic, ipv4: Ipv4Addr, seed: u64) -> Carp {
-        let parent = ParentInfo::ethernet(MacAddr(nic.mac())).with_ipv4(ipv4);
-        let name = IfName::new(PARENT).unwrap_or_else(|| crate::halt());
-        let mut ifs = CarpInterfaces::new(name);
-        ifs.set_counter_seed(seed);
+        let info = ParentInfo::ethernet(MacAddr(nic.mac())).with_ipv4(ipv4);
+        let mut engine = CarpEngine::new(heapless::Vec::new());
+        engine.set_counter_seed(seed);
+        let Ok(parent) = engine.add_parent(PARENT, info, LinkState::Up) else {
+            crate::halt()
+        };
         Carp {
-            cif: CarpIf::new(parent, LinkState::Up),
-            ifs,
+            engine,
+            parent,
             nic,
             adverts: 0,
             first_advert_printed: false,
@@ -156,21 +157,17 @@ impl Carp {
         let rest = words.next().unwrap_or("");
         let mut status = crate::LineBuf::new();
         let result = match first {
-            "ifconfig" => self
-                .ifs
-                .ifconfig(second, rest, &mut self.cif, now, &SYSCTL)
-                .map_err(Error::Ctl),
-            "status" => self
-                .ifs
-                .status(second, &self.cif, &mut status)
-                .map_err(Error::Ctl),
+            "ifconfig" => self.engine.ifconfig(now, second, rest).map_err(Error::Ctl),
+            "status" => self.engine.status(second, &mut status).map_err(Error::Ctl),
             "netstat" => {
                 self.print_counters();
                 Ok(())
             }
-            _ if first == "sysctl" || first.starts_with("net.inet.carp.") => {
-                SYSCTL.set_line(line).map(drop).map_err(Error::Sysctl)
-            }
+            _ if first == "sysctl" || first.starts_with("net.inet.carp.") => self
+                .engine
+                .sysctl_line(now, line)
+                .map(drop)
+                .map_err(Error::Ctl),
             _ => Err(Error::Unknown),
         };
         match result {
@@ -188,7 +185,8 @@ impl Carp {
     /// Offers a received frame to carp (no copy: `frame` may be the NIC's
     /// receive buffer).
     pub fn input(&mut self, now_us: u64, frame: &[u8]) -> Taken {
-        let taken = match self.cif.input(Instant::from_micros(now_us), frame, &SYSCTL) {
+        let now = Instant::from_micros(now_us);
+        let taken = match self.engine.input(now, self.parent, frame) {
             Ok(Input::NotCarp) => Taken::NotCarp,
             Ok(Input::ArpReplied { .. } | Input::Silent) => Taken::VirtualArp,
             Ok(_) | Err(_) => Taken::Carp,
@@ -204,14 +202,14 @@ impl Carp {
             nic: &mut self.nic,
             adverts: &mut self.adverts,
         };
-        self.cif
-            .poll(Instant::from_micros(now_us), &mut wire, &SYSCTL);
+        self.engine
+            .poll(Instant::from_micros(now_us), self.parent, &mut wire);
         self.drain(now_us);
     }
 
     /// carp's next deadline, in microseconds of the kernel clock.
     pub fn deadline_us(&self) -> Option<u64> {
-        self.cif.poll_timeout().map(Instant::micros)
+        self.engine.poll_timeout().map(Instant::micros)
     }
 
     /// The vhids this host is MASTER of now, each with its virtual MAC
@@ -219,7 +217,10 @@ impl Carp {
     /// addresses: the answer to BSD's `carp_iamatch`/`carp_output`.
     pub fn owned(&self) -> Owned {
         let mut owned = Owned::new();
-        for addr in self.cif.owned_addresses() {
+        let Some(parent) = self.engine.parent(self.parent) else {
+            return owned;
+        };
+        for addr in parent.carpif().owned_addresses() {
             if let Some(entry) = owned.iter_mut().find(|(vhid, _, _)| *vhid == addr.vhid) {
                 let _ = entry.2.push(addr.addr);
             } else {
@@ -233,7 +234,7 @@ impl Carp {
 
     /// Prints the counters line.
     pub fn print_counters(&self) {
-        let s = SYSCTL.stats();
+        let s = self.engine.sysctl().stats();
         let nic = &self.nic;
         println!(
             "carp: counters ipackets={} opackets={} badauth={} badttl={} badsum={} badvhid={} badlen={} onomem={} tx_full={} nic_sent={}",
@@ -256,10 +257,14 @@ impl Carp {
             self.first_advert_printed = true;
             println!("carp: advert-first at_us={now_us}");
         }
-        while let Some(event) = self.cif.poll_event() {
+        while let Some((parent, event)) = self.engine.poll_event() {
             if let EventKind::StateChange { from, to, reason } = event.kind {
                 self.generation += 1;
-                let heard = self.cif.vhost(event.vhid).and_then(|h| h.last_heard());
+                let heard = self
+                    .engine
+                    .parent(parent)
+                    .and_then(|p| p.carpif().vhost(event.vhid))
+                    .and_then(|h| h.last_heard());
                 match heard {
                     Some(h) => println!(
                         "carp: state vhid={} from={from} to={to} reason={reason} at_us={} silence_us={}",

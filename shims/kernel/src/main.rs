@@ -1,8 +1,9 @@
 //! carp inside a kernel: a small x86_64 kernel that QEMU boots with
 //! `-kernel` (PVH entry, TCG), with a virtio-net NIC (virtio-drivers over
-//! PCI, no alloc), a TSC clock calibrated against the HPET, carp-ifnet as
-//! the carp pseudo-interface driven through carp-ctl's ifconfig words and
-//! sysctl lines, and smoltcp as its IP stack.
+//! PCI, no alloc), a TSC clock calibrated against the HPET, carp run
+//! through carp-ctl's `Engine` (ifconfig words and sysctl lines, the
+//! pseudo-interface on the NIC as its one parent), and smoltcp as its IP
+//! stack.
 //!
 //! # Command line (`-append`), and console input
 //!
