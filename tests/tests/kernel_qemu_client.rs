@@ -31,6 +31,10 @@ const PING_SECS: u64 = 14;
 /// learns it on the first echo request), scheduling on a loaded host.
 const CLIENT_SLACK_MS: f64 = 150.0;
 
+/// Requests the hand-back to a preempting carpd may leave unanswered (1 s):
+/// carpd's address setup on a loaded host, not the guest's doing.
+const HAND_BACK_MAX_UNANSWERED: u64 = 100;
+
 fn carpd(host: &Host, dir: &Path, name: &str, skew: u8, extra: &[&str]) -> Carpd {
     let skew = skew.to_string();
     let mut args = vec!["-v", "1", "-p", "pw", "-a", "192.0.2.100/24", "-k", &skew];
@@ -173,7 +177,9 @@ fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_fail
     assert_eq!(from_vmac + from_a + from_b, total, "replies from elsewhere");
 
     // One long silence (carpd's crash), bounded by the formula; the
-    // preempted hand-back costs at most a few requests (50 = 0.5 s).
+    // preempted hand-back costs what carpd takes to install the address
+    // after its first advert as MASTER (the guest falls silent on that
+    // advert): 0-5 requests on a quiet host, 63 once at load average 10.
     let text = std::fs::read_to_string(&ping_out).unwrap();
     let got = replies(&text);
     let mut gaps: Vec<(f64, u64)> = got
