@@ -206,7 +206,7 @@ fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_fail
         "{unanswered} requests unanswered"
     );
     assert!(
-        gaps[1].1 <= 50,
+        gaps[1].1 <= HAND_BACK_MAX_UNANSWERED,
         "hand-back: {} requests unanswered",
         gaps[1].1
     );
