@@ -179,7 +179,7 @@ fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_fail
     // One long silence (carpd's crash), bounded by the formula; the
     // preempted hand-back costs what carpd takes to install the address
     // after its first advert as MASTER (the guest falls silent on that
-    // advert): 0-5 requests on a quiet host, 63 once at load average 10.
+    // advert): none in five runs, 63 once at load average 10.
     let text = std::fs::read_to_string(&ping_out).unwrap();
     let got = replies(&text);
     let mut gaps: Vec<(f64, u64)> = got
