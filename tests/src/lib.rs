@@ -10,10 +10,12 @@
 //! * [`driver`]: a recording in-memory driver for `CarpIf`.
 //! * [`pcapfile`]: temporary pcaps for tshark.
 //! * [`carpd`]: running carpd and ucarp inside lab namespaces.
+//! * [`kernel`]: the example kernel booted under QEMU on a lab's bridge.
 
 pub mod carpd;
 pub mod driver;
 pub mod fixtures;
+pub mod kernel;
 pub mod model;
 pub mod netns;
 pub mod pcapfile;

@@ -1,5 +1,6 @@
-//! When a test's prerequisite (root, network namespaces, tshark, ucarp) is
-//! missing: skip on a developer's machine, fail where interop is required.
+//! When a test's prerequisite (root, network namespaces, tshark, ucarp,
+//! QEMU) is missing: skip on a developer's machine, fail where interop is
+//! required.
 //!
 //! ```no_run
 //! use carp_tests::require::Prerequisite::{Root, Tshark};
@@ -29,6 +30,10 @@ pub enum Prerequisite {
     Tshark,
     /// `ucarp` is on the PATH.
     Ucarp,
+    /// `qemu-system-x86_64` runs and qboot (`bios-microvm.bin`) is installed.
+    Qemu,
+    /// `arping` (iputils) is on the PATH.
+    Arping,
 }
 
 impl fmt::Display for Prerequisite {
@@ -38,6 +43,8 @@ impl fmt::Display for Prerequisite {
             Prerequisite::Netns => "ip netns",
             Prerequisite::Tshark => "tshark",
             Prerequisite::Ucarp => "ucarp",
+            Prerequisite::Qemu => "qemu-system-x86_64 with qboot",
+            Prerequisite::Arping => "arping",
         })
     }
 }
@@ -49,6 +56,8 @@ impl Prerequisite {
         static NETNS: OnceLock<bool> = OnceLock::new();
         static TSHARK: OnceLock<bool> = OnceLock::new();
         static UCARP: OnceLock<bool> = OnceLock::new();
+        static QEMU: OnceLock<bool> = OnceLock::new();
+        static ARPING: OnceLock<bool> = OnceLock::new();
         match self {
             Prerequisite::Root => *ROOT.get_or_init(is_root),
             Prerequisite::Netns => {
@@ -56,6 +65,8 @@ impl Prerequisite {
             }
             Prerequisite::Tshark => *TSHARK.get_or_init(|| runs("tshark", "--version")),
             Prerequisite::Ucarp => *UCARP.get_or_init(|| runs("ucarp", "--help")),
+            Prerequisite::Qemu => *QEMU.get_or_init(crate::kernel::qemu_available),
+            Prerequisite::Arping => *ARPING.get_or_init(|| runs("arping", "-V")),
         }
     }
 }
