@@ -15,6 +15,7 @@ pub mod config;
 pub mod daemon;
 pub mod driver;
 pub mod hooks;
+pub mod macvlan;
 pub mod netlink;
 pub mod packet;
 
