@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod driver;
+pub mod filter;
 pub mod hooks;
 pub mod macvlan;
 pub mod netlink;
