@@ -10,10 +10,16 @@
 //! * [`driver`]: a recording in-memory driver for `CarpIf`.
 //! * [`pcapfile`]: temporary pcaps for tshark.
 //! * [`carpd`]: running carpd and ucarp inside lab namespaces.
+//! * [`flood`]: the flood bench's frames and paced sender.
+//! * [`cpu`]: CPU time of a namespace's processes and of kernel threads.
+//! * [`keepalived`]: a keepalived VRRP instance in a lab host.
 
 pub mod carpd;
+pub mod cpu;
 pub mod driver;
 pub mod fixtures;
+pub mod flood;
+pub mod keepalived;
 pub mod model;
 pub mod netns;
 pub mod pcapfile;
