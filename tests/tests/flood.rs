@@ -108,19 +108,23 @@ impl Daemon {
     }
 }
 
-/// CPU of the daemon's namespace and of the kernel threads.
-fn snapshot(host: &Host) -> (Duration, Duration) {
-    (netns_cpu(&host.ns), kthreads_cpu())
+/// CPU seconds of the daemon's namespace and of the kernel threads (f64:
+/// a process that exits takes its time with it, so a sum may go down).
+fn snapshot(host: &Host) -> (f64, f64) {
+    (
+        netns_cpu(&host.ns).as_secs_f64(),
+        kthreads_cpu().as_secs_f64(),
+    )
 }
 
 fn epoch_us(t: SystemTime) -> u64 {
     u64::try_from(t.duration_since(UNIX_EPOCH).unwrap_or_default().as_micros()).unwrap_or(0)
 }
 
-/// µs per frame of `during` beyond `idle` (scaled to the same length).
-fn per_frame(during: Duration, idle: Duration, scale: f64, frames: u64) -> f64 {
-    let extra = during.as_secs_f64() - idle.as_secs_f64() * scale;
-    extra * 1e6 / frames as f64
+/// µs per frame of `during` seconds beyond `idle` (scaled to the same
+/// length).
+fn per_frame(during: f64, idle: f64, scale: f64, frames: u64) -> f64 {
+    (during - idle * scale) * 1e6 / frames as f64
 }
 
 /// The longest silence between the daemon's adverts around [from, to]:
