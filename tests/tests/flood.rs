@@ -23,6 +23,10 @@
 //! apart. carpd must not change state (asserted); the timings are printed,
 //! never asserted.
 //!
+//! A second, ordinary test sends a few hundred frames of each kind to
+//! carpd and checks that its report counts every one of them once, under
+//! the right reason, whether the kernel filter or the library dropped it.
+//!
 //! Run: `cargo build --release -p carpd && CARPD_BIN=$PWD/target/release/carpd
 //! cargo test --release -p carp-tests --test flood -- --ignored --nocapture`
 //! (`FLOOD_DAEMONS=carpd,ucarp,keepalived` picks the daemons;
@@ -308,4 +312,89 @@ fn flood_lines_for_carpd_ucarp_and_keepalived() {
         carpd_changed.is_empty(),
         "carpd changed state under {carpd_changed:?}"
     );
+}
+
+/// carpd's report after `frames` of each kind: every frame counted once,
+/// under its reason, whichever of the kernel filter and the library
+/// dropped it, and none lost in the ring.
+#[test]
+fn carpd_counts_every_flood_frame_once_under_its_reason() {
+    require!(Root, Netns);
+    let frames: u64 = 300;
+    let dir = Scratch::new("flood-count");
+    let mut lab = Lab::new().expect("lab");
+    let d = lab
+        .add_host("d", &[&format!("{DAEMON_IP}/24")])
+        .expect("host d");
+    let f = lab.add_host("f", &["192.0.2.66/24"]).expect("host f");
+    let carpd = Carpd::start(
+        &d,
+        &dir.path,
+        "carpd",
+        &[
+            "-v",
+            "1",
+            "-p",
+            "pw",
+            "-a",
+            "192.0.2.100/24",
+            "-b",
+            "1",
+            "-k",
+            "0",
+        ],
+    );
+    assert!(carpd.wait_state(MASTER, Duration::from_secs(15)));
+    for kind in Kind::ALL {
+        let out = output_within(
+            f.ns.command(env!("CARGO_BIN_EXE_carp-flood")).args([
+                f.ifname.as_str(),
+                kind.name(),
+                "1",
+                &frames.to_string(),
+                "20000",
+            ]),
+            Duration::from_secs(30),
+        )
+        .expect("carp-flood ran");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Let the last moderation window pass so the ring is read.
+    std::thread::sleep(Duration::from_millis(200));
+    let report = carpd.status_report();
+    let count = |text: &str| carp_tests::carpd::counter(&report, text).unwrap_or(u64::MAX);
+    assert_eq!(count("packets received (IPv4)"), 4 * frames, "{report}");
+    assert_eq!(
+        count("discarded for bad authentication"),
+        frames,
+        "forged: {report}"
+    );
+    assert_eq!(
+        count("discarded for unknown vhid"),
+        frames,
+        "badvhid: {report}"
+    );
+    assert_eq!(
+        count("packets discarded for wrong TTL"),
+        frames,
+        "ttl254: {report}"
+    );
+    assert_eq!(
+        count("discarded because packet too short"),
+        frames,
+        "vrrp: {report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "socket filter: eBPF; {} CARP frames dropped in the kernel",
+            3 * frames
+        )),
+        "the filter dropped the wrong-vhid, TTL and VRRP frames: {report}"
+    );
+    assert!(report.contains("receive ring: 0 frames lost"), "{report}");
+    assert_eq!(carpd.state().as_deref(), Some(MASTER));
 }
