@@ -15,7 +15,8 @@
 //! And the frames a flood is made of (TTL 254, a wrong vhid, VRRP, a bad
 //! CARP checksum, a multicast source, other traffic) must be dropped, while
 //! valid and forged adverts of a configured vhid, and ARP/ND for a virtual
-//! address, must pass. Needs root (bpf(2)).
+//! address, must pass. Needs root (bpf(2)). An ignored test prints what the
+//! program costs per flood frame.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -28,7 +29,7 @@ use carp_sysctl::Sysctl;
 use carp_tests::driver::RecordingDriver;
 use carp_tests::require;
 use carp_tests::require::Prerequisite::Root;
-use carpd::filter::ebpf::{Counters, Program};
+use carpd::filter::bpf::{Counters, Program};
 use carpd::filter::program::program;
 use carpd::filter::{FilterSpec, Slot};
 
@@ -559,4 +560,40 @@ fn the_kernel_filter_drops_only_what_carp_rejects_and_counts_it_the_same() {
 fn with_carp_disabled_every_carp_frame_reaches_the_library() {
     require!(Root);
     check_corpus(false);
+}
+
+/// What the filter costs the kernel per frame: the program alone, run by
+/// `BPF_PROG_TEST_RUN` 10^6 times on each flood frame, beside an empty
+/// filter (return 0) timed the same way. Prints
+/// `filter <kind>: <ns> ns/frame (<x>x an empty filter), dropped|passed`.
+#[test]
+#[ignore = "a measurement: cargo test -p carp-tests --test socket_filter -- --ignored --nocapture"]
+fn filter_cost_per_flood_frame() {
+    require!(Root);
+    let kernel = Kernel::load(&spec(true));
+    let mut empty = carpd::filter::ebpf::Asm::new();
+    empty.mov32(carpd::filter::ebpf::R0, 0);
+    empty.exit();
+    let empty = Program::load(&empty.finish().unwrap(), "empty").unwrap();
+    let frame = advert(1, b"pw", false);
+    let repeat = 1_000_000;
+    let reference = (0..5)
+        .map(|_| empty.test_runs(&frame, repeat).unwrap().1)
+        .min()
+        .unwrap()
+        .max(1);
+    for kind in carp_tests::flood::Kind::ALL {
+        let frame = carp_tests::flood::frame(kind, 1);
+        let (ret, ns) = (0..5)
+            .map(|_| kernel.program.test_runs(&frame, repeat).unwrap())
+            .min_by_key(|(_, ns)| *ns)
+            .unwrap();
+        println!(
+            "filter {}: {ns} ns/frame ({:.1}x an empty filter), {}",
+            kind.name(),
+            f64::from(ns) / f64::from(reference),
+            if ret == 0 { "dropped" } else { "passed" }
+        );
+    }
+    println!("filter: empty filter {reference} ns/frame");
 }

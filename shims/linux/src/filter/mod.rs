@@ -34,6 +34,7 @@
 //! long as the socket. If a regenerated program is refused, the classic
 //! filter goes back on: a stale program would drop a new vhid's adverts.
 
+pub mod bpf;
 pub mod classic;
 pub mod ebpf;
 pub mod program;
@@ -129,7 +130,7 @@ impl fmt::Display for KernelCounts {
 /// The filter state of one packet socket.
 #[derive(Debug)]
 pub struct SocketFilter {
-    counters: Option<ebpf::Counters>,
+    counters: Option<bpf::Counters>,
     mode: FilterMode,
 }
 
@@ -143,7 +144,7 @@ impl SocketFilter {
     /// Creates the counter map (nothing is attached yet: the socket keeps
     /// its classic filter until [`SocketFilter::install`]).
     pub fn new() -> SocketFilter {
-        match ebpf::Counters::create(u32::try_from(Slot::ALL.len()).unwrap_or(0)) {
+        match bpf::Counters::create(u32::try_from(Slot::ALL.len()).unwrap_or(0)) {
             Ok(counters) => SocketFilter {
                 counters: Some(counters),
                 mode: FilterMode::Classic("not installed yet".into()),
@@ -167,7 +168,7 @@ impl SocketFilter {
         };
         let result = program::program(spec, counters.raw_fd())
             .map_err(|e| e.to_string())
-            .and_then(|insns| ebpf::Program::load(&insns, "carpd").map_err(|e| e.to_string()))
+            .and_then(|insns| bpf::Program::load(&insns, "carpd").map_err(|e| e.to_string()))
             .and_then(|prog| prog.attach(socket).map_err(|e| e.to_string()));
         match result {
             Ok(()) => {
