@@ -697,12 +697,14 @@ int carp_host_set_link(const struct carp_host *host,
 // The parent's addresses, hardware address, MTU, framing or router flag
 // changed: `*info` is its description from now on (read the current one
 // with `carp_host_parent_info` and change what changed). The ops'
-// description callbacks are not asked again. Returns 0, `CARP_ENOENT` or
-// `CARP_EINVAL` (a bad link type).
+// description callbacks are not asked again. A new hardware address
+// re-keys the vhids whose HMAC holds an OpenBSD lladdr term, at `now_us`.
+// Returns 0, `CARP_ENOENT` or `CARP_EINVAL` (a bad link type).
 //
 // # Safety
 // `host` is NULL or live; `info` is NULL or valid for a read.
 int carp_host_set_parent_info(const struct carp_host *host,
+                              uint64_t now_us,
                               carp_parent_id parent,
                               const struct carp_parent_info *info);
 

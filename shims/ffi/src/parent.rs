@@ -158,14 +158,16 @@ pub unsafe extern "C" fn carp_host_set_link(
 /// The parent's addresses, hardware address, MTU, framing or router flag
 /// changed: `*info` is its description from now on (read the current one
 /// with `carp_host_parent_info` and change what changed). The ops'
-/// description callbacks are not asked again. Returns 0, `CARP_ENOENT` or
-/// `CARP_EINVAL` (a bad link type).
+/// description callbacks are not asked again. A new hardware address
+/// re-keys the vhids whose HMAC holds an OpenBSD lladdr term, at `now_us`.
+/// Returns 0, `CARP_ENOENT` or `CARP_EINVAL` (a bad link type).
 ///
 /// # Safety
 /// `host` is NULL or live; `info` is NULL or valid for a read.
 #[no_mangle]
 pub unsafe extern "C" fn carp_host_set_parent_info(
     host: *const carp_host,
+    now_us: u64,
     parent: carp_parent_id,
     info: *const carp_parent_info,
 ) -> c_int {
@@ -174,7 +176,9 @@ pub unsafe extern "C" fn carp_host_set_parent_info(
         with_host(host, |inner| {
             let id = parent_id(inner, parent)?;
             let info = info.as_ref().ok_or(Error::Null("info"))?;
-            inner.engine.set_parent_info(id, info.to_parent_info()?);
+            inner
+                .engine
+                .set_parent_info(instant(now_us), id, info.to_parent_info()?)?;
             Ok(CARP_OK)
         })
     }

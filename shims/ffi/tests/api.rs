@@ -459,7 +459,7 @@ fn parent_info_reads_back_and_a_new_address_is_the_adverts_source() {
     );
     info.ipv4 = [192, 0, 2, 77];
     assert_eq!(
-        unsafe { carp_host_set_parent_info(host.ptr, host.em0(), &info) },
+        unsafe { carp_host_set_parent_info(host.ptr, 0, host.em0(), &info) },
         CARP_OK
     );
     host.ifconfig(0, "em0", "vhid 1 192.0.2.100 state master");
@@ -468,7 +468,7 @@ fn parent_info_reads_back_and_a_new_address_is_the_adverts_source() {
     assert_eq!(advert[14 + 12..14 + 16], [192, 0, 2, 77]);
     info.link_type = 9;
     assert_eq!(
-        unsafe { carp_host_set_parent_info(host.ptr, host.em0(), &info) },
+        unsafe { carp_host_set_parent_info(host.ptr, 0, host.em0(), &info) },
         CARP_EINVAL
     );
 }
