@@ -21,6 +21,29 @@
 //! [`Engine::poll`] hand the frame or the NIC to the parent's [`CarpIf`](carp_ifnet::carpif::CarpIf).
 //! Nothing here allocates (parents live in a [`ParentStore`] the embedder
 //! chooses) and nothing panics.
+//!
+//! # In a kernel
+//!
+//! [`Engine::new`] is `const`, so a kernel keeps its carp in a `static`
+//! behind one lock, taken by the network thread and by configuration
+//! calls alike (`docs/embedding.md` has the whole contract):
+//!
+//! ```
+//! use carp_core::Instant;
+//! use carp_ctl::{Engine, Parent};
+//! use carp_ifnet::driver::{LinkState, ParentInfo};
+//! use carp_ifnet::lladdr::MacAddr;
+//!
+//! type Carp = Engine<heapless::Vec<Parent<16>, 2>, 16, 32>;
+//! static CARP: spin::Mutex<Carp> = spin::Mutex::new(Engine::new(heapless::Vec::new()));
+//!
+//! let mut carp = CARP.lock();
+//! carp.set_counter_seed(0x0001_5eed_1234_5678); // boot epoch 1, then randomness
+//! let em0 = carp.add_parent("em0", ParentInfo::ethernet(MacAddr([2, 0, 0, 0, 0, 1])), LinkState::Up).unwrap();
+//! carp.ifconfig(Instant::ZERO, "carp0", "create vhid 1 carpdev em0 pass s3cret 192.0.2.100/24").unwrap();
+//! assert!(carp.poll_timeout().is_some());
+//! # let _ = em0;
+//! ```
 
 mod control;
 mod error;
@@ -60,7 +83,8 @@ pub const HOSTED_ITEMS: usize = 1024;
 /// `S` stores the parents (see [`ParentStore`]), `N` is the capacity of
 /// each parent in vhids, `M` the number of carp interfaces and vhids the
 /// engine can describe at once (names and vhids configured on parents
-/// together). Memory: the parents, plus about 480 bytes per `M`.
+/// together). Memory: the parents, plus 488 + 440 × `M` bytes on 64-bit
+/// targets (`docs/embedding.md`).
 pub struct Engine<S: ParentStore<N>, const N: usize = DEFAULT_VHIDS, const M: usize = DEFAULT_ITEMS>
 {
     sysctl: Sysctl,
@@ -78,7 +102,7 @@ pub struct Engine<S: ParentStore<N>, const N: usize = DEFAULT_VHIDS, const M: us
 impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
     /// An engine without parents or carp interfaces, every knob at its
     /// default, over the (empty) parent store `parents`.
-    pub fn new(parents: S) -> Self {
+    pub const fn new(parents: S) -> Self {
         Engine {
             sysctl: Sysctl::new(),
             parents,

@@ -36,10 +36,11 @@
 //!
 //! # Memory
 //!
-//! A `CarpIf<N>` holds N vhost slots of about 1.1 KiB each (a
-//! [`VirtualHost`] with 8 addresses is 1 KiB) plus fixed queues of about
-//! 4 KiB: ~290 KiB for 255 vhids, ~22 KiB for the default 16. Keep it in a
-//! `static` or on the heap, not on a small kernel stack.
+//! On 64-bit targets a `CarpIf<N>` is 6248 bytes for one vhid, 24304 for
+//! the default 16 and 312304 for 255: a vhid slot (a 1024-byte
+//! [`VirtualHost`] with its deadline and output state) is about 1.2 KiB. Keep it in a `static` or on the
+//! heap, not on a small kernel stack. `docs/embedding.md` has the whole
+//! table and the rest of the embedder's contract (clock, locking, seed).
 
 mod deadlines;
 mod input;
