@@ -87,6 +87,8 @@ spellings!(Reason {
     BetterMaster => "better-master",
     Forced => "forced",
     Reconfigured => "reconfigured",
+    TieLost => "tie-lost",
+    TieDisputed => "tie-disputed",
 });
 
 spellings!(DemoteReason {
@@ -185,6 +187,8 @@ mod tests {
                 "better-master",
                 "forced",
                 "reconfigured",
+                "tie-lost",
+                "tie-disputed",
             ]
         );
         let demote: Vec<&str> = DemoteReason::ALL.iter().map(|r| r.name()).collect();

@@ -40,10 +40,18 @@ pub enum Reason {
     PeerTooSlow,
     /// The master left with a bow-out advert.
     BowOut,
-    /// A master that advertises more often (or ties) was heard.
+    /// A master that advertises more often was heard (or one that ties,
+    /// with no address to break the tie).
     BetterMaster,
     /// `ifconfig carpN state ...`.
     Forced,
     /// The configuration changed (addresses added or removed).
     Reconfigured,
+    /// A master that ties exactly was heard, and its address ranks first
+    /// (ucarp's tie-break).
+    TieLost,
+    /// We kept the vhid through a tie and the equal master kept advertising
+    /// for about master-down: it does not hear us or breaks ties another
+    /// way.
+    TieDisputed,
 }

@@ -15,6 +15,7 @@ use core::net::IpAddr;
 use carp_core::ConfigError;
 use carp_ifnet::carpif::IfError;
 pub use carp_sysctl::Snippet;
+use carp_sysctl::SysctlError;
 
 use super::ifname::IfName;
 
@@ -218,26 +219,61 @@ pub enum CtlError {
     /// A carp interface of this name exists already (or it is the parent's
     /// name).
     InterfaceExists(IfName),
-    /// The registry holds its capacity of interface names already.
+    /// The engine describes its capacity of carp interfaces and vhids
+    /// already.
     TooManyInterfaces {
         /// The capacity.
         max: usize,
     },
     /// The vhid is taken on the parent, by another carp interface or by a
-    /// vhost added to the parent directly.
+    /// vhid configured on the parent itself.
     VhidInUse(u8),
-    /// `carpdev` names another interface than the registry's parent (one
-    /// registry serves one parent).
+    /// A `carpreq` sent to a parent names another parent as its `carpdev`.
     WrongCarpdev {
         /// The name given.
         got: IfName,
-        /// The registry's parent.
+        /// The parent the request was sent to.
         parent: IfName,
     },
+    /// No parent interface of that name.
+    NoSuchParent(IfName),
+    /// No parent with that handle (it was removed).
+    UnknownParentId,
+    /// A parent (or carp interface) of that name exists already.
+    ParentExists(IfName),
+    /// The engine holds its capacity of parents.
+    TooManyParents {
+        /// The capacity.
+        max: usize,
+    },
+    /// A carp interface needs a `carpdev`: there are several parents and
+    /// not exactly one has its address in the subnet of the virtual
+    /// address (as BSD `carp_set_addr` picks one).
+    NeedCarpdev(IfName),
+    /// The address is on another vhid of the same parent, which only
+    /// `net.inet.carp.arpbalance` allows (the BSDs put one address on
+    /// several vhids to balance it).
+    AddressInUse {
+        /// The address.
+        addr: IpAddr,
+        /// The vhid that has it.
+        vhid: u8,
+    },
+    /// The request names a parent where a carp interface is meant
+    /// (`create`, `destroy`, `carpdev` on a parent).
+    NotACarpInterface(IfName),
+    /// A sysctl line or write was refused.
+    Sysctl(SysctlError),
     /// The interface has no vhid yet (`get`, or words that need one).
     NoVhid(IfName),
     /// The parent interface refused the command.
     If(IfError),
+}
+
+impl From<SysctlError> for CtlError {
+    fn from(e: SysctlError) -> CtlError {
+        CtlError::Sysctl(e)
+    }
 }
 
 impl CtlError {
@@ -415,8 +451,26 @@ impl fmt::Display for CtlError {
             CtlError::NoSuchInterface(name) => write!(f, "{name}: no such interface"),
             CtlError::InterfaceExists(name) => write!(f, "{name}: interface exists"),
             CtlError::TooManyInterfaces { max } => {
-                write!(f, "too many carp interfaces (at most {max})")
+                write!(f, "too many carp interfaces and vhids (at most {max})")
             }
+            CtlError::NoSuchParent(n) => write!(f, "{n}: no such parent interface"),
+            CtlError::UnknownParentId => f.write_str("no such parent (it was removed)"),
+            CtlError::ParentExists(n) => write!(f, "{n}: exists already"),
+            CtlError::TooManyParents { max } => write!(f, "too many parents (at most {max})"),
+            CtlError::NeedCarpdev(n) => write!(
+                f,
+                "{n}: give carpdev: several parents, not exactly one with an address in the \
+                 virtual address's subnet"
+            ),
+            CtlError::AddressInUse { addr, vhid } => write!(
+                f,
+                "{addr}: on vhid {vhid} of this parent already (only \
+                 net.inet.carp.arpbalance=1 allows that)"
+            ),
+            CtlError::NotACarpInterface(n) => {
+                write!(f, "{n}: a parent interface, not a carp interface")
+            }
+            CtlError::Sysctl(e) => write!(f, "{e}"),
             CtlError::VhidInUse(v) => write!(f, "vhid {v}: in use on the parent"),
             CtlError::WrongCarpdev { got, parent } => {
                 write!(f, "carpdev {got}: not the parent {parent}")

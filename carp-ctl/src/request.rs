@@ -17,7 +17,7 @@
 //!     52    4 demote      i32: demotion counter (get: current; set: ignored)
 //!     56    4 flags       u32: FLAG_LLADDR | FLAG_LINK_LOCAL_EXCLUDE
 //!     60    4 naddrs      u32: 0..=MAX_ADDRS used slots of `addrs`
-//!     64    6 lladdr      virtual MAC (meaningful with FLAG_LLADDR)
+//!     64    6 lladdr      the carp interface's MAC (OpenBSD lladdr; with FLAG_LLADDR)
 //!     70    1 dead_ratio  u8: 1..255 advert intervals of silence
 //!     71    1 reserved    0
 //!     72  144 addrs       MAX_ADDRS x CarpReqAddr (18 bytes each)
@@ -157,7 +157,8 @@ pub struct CarpReq {
 pub const CARPREQ_LEN: usize = core::mem::size_of::<CarpReq>();
 
 impl CarpReq {
-    /// `lladdr` holds a non-default virtual MAC.
+    /// `lladdr` holds the carp interface's own MAC (OpenBSD `lladdr`),
+    /// sent from instead of the virtual MAC.
     pub const FLAG_LLADDR: u32 = 1 << 0;
     /// Sign IPv6 without link-local addresses (OpenBSD's form).
     pub const FLAG_LINK_LOCAL_EXCLUDE: u32 = 1 << 1;
@@ -174,7 +175,7 @@ impl CarpReq {
             *slot = CarpReqAddr::new(*addr, full);
         }
         let mut flags = 0;
-        if config.lladdr.is_some() {
+        if config.mac.is_some() {
             flags |= CarpReq::FLAG_LLADDR;
         }
         if config.link_local == carp_core::LinkLocalRule::Exclude {
@@ -191,7 +192,7 @@ impl CarpReq {
             flags,
             // At most MAX_ADDRS (8): the cast cannot truncate.
             naddrs: config.addresses().len() as u32,
-            lladdr: config.lladdr.unwrap_or([0; 6]),
+            lladdr: config.mac.unwrap_or([0; 6]),
             dead_ratio: config.dead_ratio.get(),
             reserved: 0,
             addrs,
@@ -337,8 +338,11 @@ impl CarpReq {
             .with_advskew(advskew)?
             .with_passphrase(pass)?
             .with_dead_ratio(self.dead_ratio)?;
+        // The carp interface's MAC; its HMAC term depends on the parent's
+        // MAC too, so the engine derives it (hmac_lladdr) when it applies
+        // the request.
         if self.flags & CarpReq::FLAG_LLADDR != 0 {
-            config.lladdr = Some(self.lladdr);
+            config.mac = Some(self.lladdr);
         }
         if self.flags & CarpReq::FLAG_LINK_LOCAL_EXCLUDE != 0 {
             config.link_local = carp_core::LinkLocalRule::Exclude;

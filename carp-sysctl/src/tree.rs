@@ -75,6 +75,7 @@ pub struct Sysctl {
     preempt_holddown_ms: AtomicU32,
     demotion: Mutex<Demotion>,
     stats: Mutex<Stats>,
+    generation: AtomicU32,
 }
 
 impl Default for Sysctl {
@@ -99,6 +100,7 @@ impl Sysctl {
             preempt_holddown_ms: AtomicU32::new(0),
             demotion: Mutex::new(Demotion::new()),
             stats: Mutex::new(Stats::new()),
+            generation: AtomicU32::new(0),
         }
     }
 
@@ -203,6 +205,7 @@ impl Sysctl {
             }
             Knob::Stats => return Err(SysctlError::ReadOnly(knob)),
         }
+        self.bump_generation();
         Ok(())
     }
 
@@ -283,11 +286,26 @@ impl Sysctl {
     /// [`DemoteReason::LinkDown`] and coming back up subtracts it.
     pub fn demote(&self, reason: DemoteReason, delta: i32) {
         self.demotion.lock().adjust(reason, delta);
+        self.bump_generation();
     }
 
     /// Replaces one reason's contribution.
     pub fn set_demotion(&self, reason: DemoteReason, value: i32) {
         self.demotion.lock().set(reason, value);
+        self.bump_generation();
+    }
+
+    /// A number that changes (wrapping) on every write that may change
+    /// [`Sysctl::policy`]: a knob set, a demotion adjusted. A carp interface
+    /// keeps the one it last acted on and compares, one atomic load, to
+    /// notice a demotion made outside any call into it (OpenBSD sends an
+    /// advert on every carp interface then, `carp_send_ad_all`).
+    pub fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
     /// A copy of every reason's contribution; `.effective()` is what the

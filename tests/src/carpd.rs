@@ -118,10 +118,29 @@ impl Carpd {
     /// # Panics
     /// When it cannot be spawned.
     pub fn start(host: &Host, dir: &Path, name: &str, args: &[&str]) -> Carpd {
+        Carpd::start_gated(host, dir, name, args, None)
+    }
+
+    /// As [`Carpd::start`], but carpd is exec'd only once the file `gate`
+    /// exists (polled in a busy loop), so several carpd can be made to
+    /// start within well under a millisecond of each other.
+    ///
+    /// # Panics
+    /// When it cannot be spawned.
+    pub fn start_gated(
+        host: &Host,
+        dir: &Path,
+        name: &str,
+        args: &[&str],
+        gate: Option<&Path>,
+    ) -> Carpd {
         let events = dir.join(format!("{name}.events"));
         let stderr = dir.join(format!("{name}.stderr"));
+        let wait = gate.map_or_else(String::new, |g| {
+            format!("while [ ! -e '{}' ]; do :; done; ", g.display())
+        });
         let mut line = format!(
-            "exec {} -i {} --events {}",
+            "{wait}exec {} -i {} --events {}",
             carpd_bin().display(),
             host.ifname,
             events.display()

@@ -11,11 +11,20 @@
 //! * [`pcapfile`]: temporary pcaps for tshark.
 //! * [`carpd`]: running carpd and ucarp inside lab namespaces.
 //! * [`echo`]: what the failover client (`carp-echo-probe`) saw.
+//! * [`kernel`]: the example kernel booted under QEMU on a lab's bridge.
+//! * [`flood`]: the flood bench's frames and paced sender.
+//! * [`cpu`]: CPU time of a namespace's processes and of kernel threads.
+//! * [`keepalived`]: a keepalived VRRP instance in a lab host.
 
 pub mod carpd;
+pub mod cpu;
 pub mod driver;
 pub mod echo;
 pub mod fixtures;
+pub mod flood;
+pub mod keepalived;
+pub mod kernel;
+pub mod model;
 pub mod netns;
 pub mod pcapfile;
 pub mod process;

@@ -316,30 +316,62 @@ impl Lab {
         })
     }
 
+    /// Adds a tap `t-<name>` in the bridge namespace, enslaved to the
+    /// bridge and up, for a QEMU guest started in that namespace (see
+    /// [`crate::kernel::Guest`]); it goes with the namespace. Returns its name.
+    ///
+    /// # Errors
+    /// [`io::ErrorKind::InvalidInput`] for a bad name, else the failing
+    /// `ip` command.
+    pub fn add_tap(&self, name: &str) -> io::Result<String> {
+        let valid = !name.is_empty()
+            && name.len() <= 10
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !valid {
+            return Err(invalid(format!("bad tap name {name:?}")));
+        }
+        let br = self.bridge.name();
+        let tap = format!("t-{name}");
+        ip(&["-n", br, "tuntap", "add", "dev", &tap, "mode", "tap"])?;
+        ip(&["-n", br, "link", "set", &tap, "master", BRIDGE, "up"])?;
+        Ok(tap)
+    }
+
     /// Starts tcpdump on the bridge writing `path` (packet-buffered) for
     /// `filter`, and waits until the file has its header.
     ///
     /// # Errors
-    /// Spawn failure, or [`io::ErrorKind::TimedOut`] when tcpdump did not
-    /// start writing within [`DEFAULT_TIMEOUT`].
+    /// As [`capture`].
     pub fn capture(&self, path: &Path, filter: &str) -> io::Result<Background> {
-        let path_text = path.to_string_lossy();
-        let mut proc = self.bridge.spawn(&[
-            "tcpdump", "-i", BRIDGE, "-U", "-w", &path_text, "-s", "0", filter,
-        ])?;
-        let started = wait_until(DEFAULT_TIMEOUT, || {
-            std::fs::metadata(path).is_ok_and(|m| m.len() >= 24)
-        });
-        if !started || !proc.is_running() {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("tcpdump did not start writing {path_text}"),
-            ));
-        }
-        // tcpdump writes the header before the socket is live: give it a beat.
-        std::thread::sleep(Duration::from_millis(200));
-        Ok(proc)
+        capture(&self.bridge, BRIDGE, path, filter)
     }
+}
+
+/// Starts tcpdump in `ns` on `ifname` writing `path` (packet-buffered) for
+/// `filter`, and waits until the file has its header.
+///
+/// # Errors
+/// Spawn failure, or [`io::ErrorKind::TimedOut`] when tcpdump did not
+/// start writing within [`DEFAULT_TIMEOUT`].
+pub fn capture(ns: &Netns, ifname: &str, path: &Path, filter: &str) -> io::Result<Background> {
+    let path_text = path.to_string_lossy();
+    let mut proc = ns.spawn(&[
+        "tcpdump", "-i", ifname, "-U", "-w", &path_text, "-s", "0", filter,
+    ])?;
+    let started = wait_until(DEFAULT_TIMEOUT, || {
+        std::fs::metadata(path).is_ok_and(|m| m.len() >= 24)
+    });
+    if !started || !proc.is_running() {
+        return Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("tcpdump did not start writing {path_text}"),
+        ));
+    }
+    // tcpdump writes the header before the socket is live: give it a beat.
+    std::thread::sleep(Duration::from_millis(200));
+    Ok(proc)
 }
 
 impl Drop for Lab {

@@ -1,14 +1,14 @@
-//! The control registry across crates: every line of
-//! `tests/fixtures/config-examples.txt` applied through `ctl::parse_line`
-//! and `CarpInterfaces` (or `Sysctl::set_line`), and every knob's effect
-//! observed through `CarpIf`s on an in-memory wire with a virtual clock.
+//! The control engine across crates: every line of
+//! `tests/fixtures/config-examples.txt` applied through `parse_line` and
+//! the `Engine`, and every knob's effect observed on an in-memory wire
+//! between two hosts' engines with a virtual clock.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use carp_core::{Counter, EventKind, Instant, Key, Reason, Reject, State, VhostConfig};
-use carp_ctl::{parse_line, CarpInterfaces, ConfigLine, CtlError, IfName};
+use carp_ctl::{parse_line, ConfigLine, CtlError, Engine, IfName, Parent as CtlParent, ParentId};
 use carp_ifnet::arp::{ArpOperation, ArpRepr};
-use carp_ifnet::carpif::{CarpIf, Input};
+use carp_ifnet::carpif::{CarpIf, Input, MAX_VHIDS};
 use carp_ifnet::driver::{LinkState, ParentInfo};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 use carp_ifnet::log_event::LogEvent;
@@ -39,67 +39,115 @@ fn secs(s: u64) -> Instant {
     Instant::from_secs(s)
 }
 
-/// One parent interface of one host, with its registry.
-struct Parent {
-    reg: CarpInterfaces,
-    cif: CarpIf,
-    nic: RecordingDriver,
+/// A hosted engine: 255 vhids per parent, parents on the heap.
+type HostEngine = Engine<Vec<Box<CtlParent<MAX_VHIDS>>>, MAX_VHIDS, 64>;
+
+/// One host: its engine with parent em0 (and em1 when asked), and a
+/// recording NIC per parent.
+struct Host {
+    e: HostEngine,
+    em0: ParentId,
+    em1: Option<ParentId>,
+    nic0: RecordingDriver,
+    nic1: RecordingDriver,
 }
 
-impl Parent {
-    fn new(parent: &str, n: u8) -> Parent {
-        Parent {
-            reg: CarpInterfaces::new(name(parent)),
-            cif: CarpIf::new(parent_info(n), LinkState::Up),
-            nic: RecordingDriver::host(n),
+impl Host {
+    /// Host `n` with em0 only.
+    fn new(n: u8) -> Host {
+        let mut e = HostEngine::new(Vec::new());
+        let em0 = e.add_parent("em0", parent_info(n), LinkState::Up).unwrap();
+        Host {
+            e,
+            em0,
+            em1: None,
+            nic0: RecordingDriver::host(n),
+            nic1: RecordingDriver::host(n + 100),
         }
     }
 
-    fn ifconfig(&mut self, ifname: &str, words: &str, now: Instant, s: &Sysctl) {
-        self.reg
-            .ifconfig(ifname, words, &mut self.cif, now, s)
+    /// Host `n` with em0 and em1 (198.51.100.n, another subnet).
+    fn with_em1(n: u8) -> Host {
+        let mut h = Host::new(n);
+        let info = ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 1, n]))
+            .with_ipv4(Ipv4Addr::new(198, 51, 100, n));
+        h.em1 = Some(h.e.add_parent("em1", info, LinkState::Up).unwrap());
+        h
+    }
+
+    fn ifconfig(&mut self, ifname: &str, words: &str, now: Instant) {
+        self.e
+            .ifconfig(now, ifname, words)
             .unwrap_or_else(|e| panic!("ifconfig {ifname} {words}: {e}"));
-        self.poll(now, s);
+        self.poll(now);
+    }
+
+    fn sysctl(&self) -> &Sysctl {
+        self.e.sysctl()
+    }
+
+    /// em0's carp interface.
+    fn cif(&self) -> &CarpIf<MAX_VHIDS> {
+        self.e.parent(self.em0).unwrap().carpif()
+    }
+
+    fn vhost(&self, vhid: u8) -> &carp_core::VirtualHost {
+        self.e
+            .parents()
+            .find_map(|p| p.carpif().vhost(vhid))
+            .unwrap()
     }
 
     fn state(&self, vhid: u8) -> State {
-        self.cif.vhost(vhid).unwrap().state()
+        self.vhost(vhid).state()
     }
 
     fn config(&self, vhid: u8) -> &VhostConfig {
-        self.cif.vhost(vhid).unwrap().config()
+        self.vhost(vhid).config()
     }
 
     fn status(&self, ifname: &str) -> String {
         let mut out = String::new();
-        self.reg.status(ifname, &self.cif, &mut out).unwrap();
+        self.e.status(ifname, &mut out).unwrap();
         out
     }
 
-    fn poll(&mut self, now: Instant, s: &Sysctl) {
-        self.cif.poll(now, &mut self.nic, s);
+    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<Input, Reject> {
+        self.e.input(now, self.em0, frame)
     }
 
+    fn poll(&mut self, now: Instant) {
+        self.e.poll(now, self.em0, &mut self.nic0);
+        if let Some(em1) = self.em1 {
+            self.e.poll(now, em1, &mut self.nic1);
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.e.poll_timeout()
+    }
+
+    /// What em0 sent.
     fn take_sent(&mut self) -> Vec<Vec<u8>> {
-        self.nic.take()
+        self.nic0.take()
     }
 }
 
 // ===== the fixture's configuration lines =====
 
-/// Applies the lines of one paragraph of the fixture to fresh parents em0
-/// and em1 (a request naming `carpdev em1` goes to em1's registry: one
-/// registry per parent) and one fresh sysctl tree.
+/// Applies the lines of one paragraph of the fixture to a fresh host with
+/// parents em0 and em1, through the engine: `create`, `destroy`, the
+/// words of each line (to the interface it names, or the one its file
+/// would), sysctl lines.
 struct Applied {
-    em0: Parent,
-    em1: Parent,
-    sysctl: Sysctl,
+    host: Host,
     lines: usize,
 }
 
 /// `hostname.if` lines name no interface: the file does. The fixture's
-/// hostname.carp0 holds vhid 1, hostname.carp1 vhid 2. FreeBSD 10+ alias
-/// lines name the parent: the embedder picks the carp name (carp0 here).
+/// hostname.carp0 holds vhid 1, hostname.carp1 vhid 2. The FreeBSD 10+
+/// alias line names the parent; here it goes to carp0 like the others, so
+/// one status check reads every paragraph.
 fn file_interface(request: &carp_ctl::IfconfigRequest) -> &'static str {
     match request.vhid.map(|v| v.get()) {
         Some(2) => "carp1",
@@ -108,48 +156,44 @@ fn file_interface(request: &carp_ctl::IfconfigRequest) -> &'static str {
 }
 
 fn apply_paragraph(paragraph: &[&str]) -> Applied {
+    // A second parent only where the paragraph names one: with two, an
+    // interface without carpdev needs an address in a parent's subnet.
+    let two = paragraph.iter().any(|l| l.contains("carpdev em1"));
     let mut a = Applied {
-        em0: Parent::new("em0", 11),
-        em1: Parent::new("em1", 12),
-        sysctl: Sysctl::new(),
+        host: if two {
+            Host::with_em1(11)
+        } else {
+            Host::new(11)
+        },
         lines: 0,
     };
+    let e = &mut a.host.e;
+    let now = Instant::ZERO;
     for line in paragraph {
         a.lines += 1;
         match parse_line(line).unwrap_or_else(|e| panic!("{line}: {e}")) {
             ConfigLine::Blank => {}
-            ConfigLine::Create { ifname } => a.em0.reg.create(&ifname).unwrap(),
-            ConfigLine::Destroy { ifname } => a
-                .em0
-                .reg
-                .destroy(&ifname, &mut a.em0.cif, Instant::ZERO, &a.sysctl)
-                .unwrap(),
+            ConfigLine::Create { ifname } => e.ifconfig(now, &ifname, "create").unwrap(),
+            ConfigLine::Destroy { ifname } => e.ifconfig(now, &ifname, "destroy").unwrap(),
             ConfigLine::Cloned { names } => {
                 for n in &names {
-                    a.em0.reg.create(n).unwrap();
+                    e.ifconfig(now, n, "create").unwrap();
                 }
             }
             ConfigLine::Configure { ifname, request } => {
-                let parent = match &request.carpdev {
-                    Some(carp_ctl::CarpdevChange::Set(dev)) if dev.as_str() == "em1" => &mut a.em1,
-                    _ => &mut a.em0,
-                };
                 let target = match ifname {
                     Some(n) if n.as_str() != "em0" => n,
                     _ => name(file_interface(&request)),
                 };
-                if !parent.reg.names().any(|n| n == target.as_str()) {
-                    parent.reg.create(&target).unwrap();
+                if !e.names().any(|n| *n == target) {
+                    e.ifconfig(now, &target, "create").unwrap();
                 }
-                parent
-                    .reg
-                    .configure(&target, &request, &mut parent.cif, Instant::ZERO, &a.sysctl)
+                e.configure(now, &target, &request)
                     .unwrap_or_else(|e| panic!("{line}: {e}"));
             }
             ConfigLine::NotMine { line } => {
-                let knob = a
-                    .sysctl
-                    .set_line(line)
+                let knob = e
+                    .sysctl_line(now, line)
                     .unwrap_or_else(|e| panic!("{line}: {e}"));
                 assert!(knob.is_some(), "{line}");
             }
@@ -178,7 +222,7 @@ fn key(pass: &str) -> Key {
 }
 
 #[test]
-fn every_fixture_line_applies_through_the_registry_and_the_sysctl() {
+fn every_fixture_line_applies_through_the_engine() {
     let paragraphs = paragraphs();
     assert_eq!(paragraphs.len(), 8, "header, six examples, expected status");
     let mut applied = Vec::new();
@@ -192,18 +236,28 @@ fn every_fixture_line_applies_through_the_registry_and_the_sysctl() {
     assert_eq!(lines + paragraphs[7].len(), all_but_status);
 
     // OpenBSD ifconfig: the second configuration of carp0 replaces the first.
-    let em0 = &applied[1].em0;
+    let em0 = &applied[1].host;
     let c = em0.config(1);
     assert_eq!((c.advbase, c.advskew.get()), (1, 110));
     assert_eq!(c.key, key("changeme"));
     assert_eq!(c.addresses(), [ip("192.168.0.100")]);
     assert_eq!(em0.state(1), State::Backup, "skew change kept BACKUP");
 
-    // OpenBSD with a parent and netmask: one registry per parent.
-    let (em0, em1) = (&applied[2].em0, &applied[2].em1);
+    // OpenBSD with a parent and netmask: each interface on its carpdev.
+    let (em0, em1) = (&applied[2].host, &applied[2].host);
     assert_eq!(em0.config(1).advskew.get(), 128);
     assert_eq!(em0.config(1).key, key("lanpasswd"));
     assert_eq!(em1.config(2).key, key("wanpasswd"));
+    let h = &applied[2].host;
+    assert!(h.cif().vhost(1).is_some(), "carp0 on em0");
+    assert!(
+        h.e.parent(h.em1.unwrap())
+            .unwrap()
+            .carpif()
+            .vhost(2)
+            .is_some(),
+        "carp1 on em1"
+    );
     assert_eq!(
         em0.status("carp0"),
         "carp0: flags=41<UP,RUNNING> mtu 1500\n\
@@ -218,7 +272,7 @@ fn every_fixture_line_applies_through_the_registry_and_the_sysctl() {
     );
 
     // hostname.carp0 / hostname.carp1.
-    let em0 = &applied[3].em0;
+    let em0 = &applied[3].host;
     assert_eq!(em0.config(1).advskew.get(), 100);
     assert_eq!(em0.config(1).key, key("foo"));
     assert_eq!(em0.config(1).addresses(), [ip("10.0.0.1")]);
@@ -228,8 +282,8 @@ fn every_fixture_line_applies_through_the_registry_and_the_sysctl() {
         .ends_with("\tinet 192.168.0.1 netmask 0xffffff00\n"));
 
     // rc.conf: cloned_interfaces, then the ifconfig_carpN lines.
-    let em0 = &applied[4].em0;
-    let names: Vec<&str> = em0.reg.names().collect();
+    let em0 = &applied[4].host;
+    let names: Vec<&str> = em0.e.names().map(|n| n.as_str()).collect();
     assert_eq!(names, ["carp1", "carp2"]);
     assert_eq!(em0.config(1).advskew.get(), 80);
     assert_eq!(em0.config(1).key, key("BigPassword"));
@@ -240,14 +294,14 @@ fn every_fixture_line_applies_through_the_registry_and_the_sysctl() {
         .ends_with("\tinet 99.88.77.66 netmask 0xff000000\n"));
 
     // FreeBSD 10+ alias line: vhid 1 with 10.0.0.1/32.
-    let em0 = &applied[5].em0;
+    let em0 = &applied[5].host;
     assert_eq!(em0.config(1).key, key("foo"));
     assert!(em0
         .status("carp0")
         .ends_with("\tinet 10.0.0.1 netmask 0xffffffff\n"));
 
     // sysctl lines, both spellings.
-    let s = &applied[6].sysctl;
+    let s = applied[6].host.sysctl();
     assert!(s.preempt());
     assert!(s.allow());
     assert!(s.arpbalance());
@@ -258,14 +312,13 @@ fn every_fixture_line_applies_through_the_registry_and_the_sysctl() {
 fn status_of_the_first_openbsd_example_as_master_matches_the_fixture() {
     let paragraphs = paragraphs();
     let mut a = apply_paragraph(&paragraphs[1][..3]);
-    let s = Sysctl::new();
-    a.em0.ifconfig("carp0", "state master", Instant::ZERO, &s);
+    a.host.ifconfig("carp0", "state master", Instant::ZERO);
     // The fixture's expected block, comment marks and indentation removed.
     let expected: Vec<String> = paragraphs[7][1..]
         .iter()
         .map(|l| l.trim_start_matches('#').trim().to_string())
         .collect();
-    let status = a.em0.status("carp0");
+    let status = a.host.status("carp0");
     let got: Vec<&str> = status.lines().map(str::trim).collect();
     assert_eq!(got, expected);
     assert!(status.contains("\n\tcarp: "), "indented with a tab");
@@ -273,12 +326,11 @@ fn status_of_the_first_openbsd_example_as_master_matches_the_fixture() {
 
 // ===== knob effects on the wire =====
 
-/// Two hosts' parents on one in-memory Ethernet, each with its own sysctl.
+/// Two hosts on one in-memory Ethernet (their em0), each with its own
+/// engine and sysctl tree.
 struct Wire {
-    a: Parent,
-    sa: Sysctl,
-    b: Parent,
-    sb: Sysctl,
+    a: Host,
+    b: Host,
     now: Instant,
     /// Every frame each host sent, in order.
     log_a: Vec<Vec<u8>>,
@@ -290,10 +342,8 @@ struct Wire {
 impl Wire {
     fn new() -> Wire {
         Wire {
-            a: Parent::new("em0", 11),
-            sa: Sysctl::new(),
-            b: Parent::new("em0", 12),
-            sb: Sysctl::new(),
+            a: Host::with_em1(11),
+            b: Host::new(12),
             now: Instant::ZERO,
             log_a: Vec::new(),
             log_b: Vec::new(),
@@ -302,33 +352,33 @@ impl Wire {
     }
 
     fn ifconfig_a(&mut self, words: &str) {
-        self.a.ifconfig("carp0", words, self.now, &self.sa);
+        self.a.ifconfig("carp0", words, self.now);
         self.exchange();
     }
 
     fn ifconfig_b(&mut self, words: &str) {
-        self.b.ifconfig("carp0", words, self.now, &self.sb);
+        self.b.ifconfig("carp0", words, self.now);
         self.exchange();
     }
 
     /// Delivers what each side sent to the other until the wire is quiet.
     fn exchange(&mut self) {
         loop {
-            self.a.poll(self.now, &self.sa);
-            self.b.poll(self.now, &self.sb);
+            self.a.poll(self.now);
+            self.b.poll(self.now);
             let from_a = self.a.take_sent();
             let from_b = self.b.take_sent();
             if from_a.is_empty() && from_b.is_empty() {
                 return;
             }
             for f in from_a {
-                if let Err(r) = self.b.cif.input(self.now, &f, &self.sb) {
+                if let Err(r) = self.b.input(self.now, &f) {
                     self.rejects_b.push(r);
                 }
                 self.log_a.push(f);
             }
             for f in from_b {
-                let _ = self.a.cif.input(self.now, &f, &self.sa);
+                let _ = self.a.input(self.now, &f);
                 self.log_b.push(f);
             }
         }
@@ -337,15 +387,15 @@ impl Wire {
     /// Runs both hosts' timers up to `until`.
     fn run_until(&mut self, until: Instant) {
         self.exchange();
-        while let Some(next) = [self.a.cif.poll_timeout(), self.b.cif.poll_timeout()]
+        while let Some(next) = [self.a.poll_timeout(), self.b.poll_timeout()]
             .into_iter()
             .flatten()
             .min()
             .filter(|t| *t <= until)
         {
             self.now = next;
-            self.a.poll(next, &self.sa);
-            self.b.poll(next, &self.sb);
+            self.a.poll(next);
+            self.b.poll(next);
             self.exchange();
         }
         self.now = until;
@@ -384,16 +434,16 @@ fn healthy_pair_keeps_its_master() {
 #[test]
 fn allow_zero_drops_adverts_and_the_deaf_backup_takes_over() {
     let mut w = Wire::pair(10, 100);
-    w.sb.set("allow", 0).unwrap();
+    w.b.sysctl().set("allow", 0).unwrap();
     w.run_until(secs(20));
     assert!(w.rejects_b.iter().all(|r| *r == Reject::Disabled));
     assert!(w.rejects_b.len() >= 10);
     assert_eq!(
-        w.sb.stats().get(Counter::Disabled),
+        w.b.sysctl().stats().get(Counter::Disabled),
         w.rejects_b.len() as u64
     );
     assert_eq!(
-        w.b.cif.stats().get(Counter::Disabled),
+        w.b.cif().stats().get(Counter::Disabled),
         w.rejects_b.len() as u64
     );
     // B heard nothing it could act on: it took over after master-down.
@@ -409,12 +459,12 @@ fn allow_zero_drops_adverts_and_the_deaf_backup_takes_over() {
 fn preempt_on_lets_a_better_backup_take_over_and_off_does_not() {
     for (preempt, b_wins) in [(1, true), (0, false)] {
         let mut w = Wire::pair(100, 10);
-        w.sb.set("net.inet.carp.preempt", preempt).unwrap();
+        w.b.sysctl().set("net.inet.carp.preempt", preempt).unwrap();
         w.run_until(secs(20));
         let (a, b) = (w.a.state(1), w.b.state(1));
         if b_wins {
             assert_eq!((a, b), (State::Backup, State::Master), "preempt=1");
-            let took = std::iter::from_fn(|| w.b.cif.poll_event()).any(|e| {
+            let took = std::iter::from_fn(|| w.b.e.poll_event().map(|(_, e)| e)).any(|e| {
                 e.kind
                     == EventKind::StateChange {
                         from: State::Backup,
@@ -451,29 +501,29 @@ fn arp_request(sender: Ipv4Addr, target: Ipv4Addr) -> Vec<u8> {
 
 #[test]
 fn arpbalance_changes_which_vhid_answers_arp() {
-    let s = Sysctl::new();
-    let mut p = Parent::new("em0", 11);
-    p.ifconfig(
+    let mut h = Host::new(11);
+    // Two vhids share the address: the engine allows it with arpbalance.
+    h.e.sysctl_line(Instant::ZERO, "net.inet.carp.arpbalance=1")
+        .unwrap();
+    h.ifconfig(
         "carp0",
         "create vhid 1 pass x 192.0.2.100/24 state master",
         Instant::ZERO,
-        &s,
     );
-    p.ifconfig(
+    h.ifconfig(
         "carp1",
         "create vhid 2 pass y 192.0.2.100/24 state master",
         Instant::ZERO,
-        &s,
     );
-    let answers = |p: &mut Parent, s: &Sysctl| -> Vec<u8> {
+    let answers = |h: &mut Host| -> Vec<u8> {
         (1..=20u8)
             .map(|n| {
                 let req = arp_request(
                     Ipv4Addr::new(198, 51, 100, n),
                     Ipv4Addr::new(192, 0, 2, 100),
                 );
-                let answer = p.cif.input(secs(1), &req, s);
-                p.poll(secs(1), s);
+                let answer = h.input(secs(1), &req);
+                h.poll(secs(1));
                 match answer {
                     Ok(Input::ArpReplied { vhid }) => vhid,
                     other => panic!("{other:?}"),
@@ -481,19 +531,19 @@ fn arpbalance_changes_which_vhid_answers_arp() {
             })
             .collect()
     };
-    let plain = answers(&mut p, &s);
-    assert!(plain.iter().all(|v| *v == 1), "first master answers all");
-    s.set("arpbalance", 1).unwrap();
-    let balanced = answers(&mut p, &s);
+    let balanced = answers(&mut h);
     assert_eq!(balanced.iter().filter(|v| **v == 1).count(), 10);
     assert_eq!(balanced.iter().filter(|v| **v == 2).count(), 10);
+    h.sysctl().set("arpbalance", 0).unwrap();
+    let plain = answers(&mut h);
+    assert!(plain.iter().all(|v| *v == 1), "first master answers all");
 }
 
 #[test]
 fn demotion_write_makes_the_master_advertise_240_and_lose() {
     let mut w = Wire::pair(10, 100);
     w.run_until(secs(5));
-    w.sa.set("demotion", 10).unwrap();
+    w.a.sysctl().set("demotion", 10).unwrap();
     w.run_until(secs(8));
     let advert = w
         .log_a
@@ -506,28 +556,27 @@ fn demotion_write_makes_the_master_advertise_240_and_lose() {
 
 #[test]
 fn parent_link_down_demotes_by_ifdown_demotion_factor_and_fails_over_elsewhere() {
-    // Host A has two parents sharing its sysctl: em0 (vhid 1, alone) and
-    // em1 (vhid 1 on the wire with B). em0 losing its link demotes A, so
-    // its em1 master gives way too.
+    // Host A has two parents sharing its sysctl: em1 (vhid 5, alone) and
+    // em0 (vhid 1 on the wire with B). em1 losing its link demotes A, so
+    // its em0 master gives way too.
     let mut w = Wire::pair(10, 100);
-    let mut em0 = Parent::new("em0", 21);
-    em0.ifconfig(
+    let em1 = w.a.em1.unwrap();
+    w.a.ifconfig(
         "carp5",
-        "create vhid 5 pass z 198.51.100.5/24",
+        "create vhid 5 pass z carpdev em1 198.51.100.5/24",
         Instant::ZERO,
-        &w.sa,
     );
-    w.sa.set("ifdown_demotion_factor", 50).unwrap();
+    w.a.sysctl().set("ifdown_demotion_factor", 50).unwrap();
     w.run_until(secs(5));
     assert_eq!(w.a.state(1), State::Master);
-    em0.cif.set_link(w.now, false, &w.sa);
-    assert_eq!(em0.cif.vhost(5).unwrap().state(), State::Init);
-    assert_eq!(w.sa.get("demotion").unwrap().as_int(), Some(50));
+    w.a.e.set_link(w.now, em1, false);
+    assert_eq!(w.a.state(5), State::Init);
+    assert_eq!(w.a.sysctl().get("demotion").unwrap().as_int(), Some(50));
     w.run_until(secs(8));
     assert_eq!(w.last_advert_a()[CARP_AT + 4], 50, "demote byte");
     assert_eq!((w.a.state(1), w.b.state(1)), (State::Backup, State::Master));
-    em0.cif.set_link(w.now, true, &w.sa);
-    assert_eq!(w.sa.get("demotion").unwrap().as_int(), Some(0));
+    w.a.e.set_link(w.now, em1, true);
+    assert_eq!(w.a.sysctl().get("demotion").unwrap().as_int(), Some(0));
 }
 
 #[test]
@@ -536,15 +585,15 @@ fn replay_enforce_drops_a_replayed_advert() {
     w.run_until(secs(3));
     let advert = w.last_advert_a().to_vec();
     for (policy, dropped) in [(1, false), (2, true)] {
-        w.sb.set("replay", policy).unwrap();
-        let r = w.b.cif.input(w.now, &advert, &w.sb);
+        w.b.sysctl().set("replay", policy).unwrap();
+        let r = w.b.input(w.now, &advert);
         if dropped {
             assert!(matches!(r, Err(Reject::Replay { .. })), "{r:?}");
         } else {
             assert!(r.is_ok(), "replay=1 logs and accepts: {r:?}");
         }
     }
-    assert_eq!(w.b.cif.stats().get(Counter::Replay), 1);
+    assert_eq!(w.b.cif().stats().get(Counter::Replay), 1);
 }
 
 #[test]
@@ -552,7 +601,7 @@ fn dscp_sets_the_tos_byte_of_the_advert() {
     let mut w = Wire::pair(10, 100);
     w.run_until(secs(2));
     assert_eq!(w.last_advert_a()[15], 0x10, "default dscp 4: TOS 0x10");
-    w.sa.set("dscp", 46).unwrap();
+    w.a.sysctl().set("dscp", 46).unwrap();
     w.run_until(secs(4));
     assert_eq!(w.last_advert_a()[15], 46 << 2);
     let ip = &w.last_advert_a()[14..34];
@@ -589,30 +638,26 @@ fn log_level_maps_to_the_log_facade_filter() {
 fn bad_requests_leave_the_running_pair_alone() {
     let mut w = Wire::pair(10, 100);
     w.run_until(secs(5));
-    let deadline = w.a.cif.poll_timeout();
-    let before = w.a.reg.get("carp0", &w.a.cif).unwrap();
+    let deadline = w.a.poll_timeout();
+    let before = w.a.e.get_carpreq("carp0", None).unwrap();
     let refused = [
         ("vhid 0", "vhid (word 2) 0: out of range 1..255"),
         ("advskew 255", "advskew (word 2) 255: out of range 0..254"),
-        ("carpdev em1", "carpdev em1: not the parent em0"),
+        ("carpdev em9", "em9: no such parent interface"),
         (
             "frobnicate",
             "word 1 \"frobnicate\": unknown (not a keyword, an address or a value)",
         ),
     ];
     for (words, text) in refused {
-        let e =
-            w.a.reg
-                .ifconfig("carp0", words, &mut w.a.cif, w.now, &w.sa)
-                .unwrap_err();
+        let e = w.a.e.ifconfig(w.now, "carp0", words).unwrap_err();
         assert_eq!(e.to_string(), text);
-        assert_eq!(w.a.reg.get("carp0", &w.a.cif).unwrap(), before);
-        assert_eq!(w.a.cif.poll_timeout(), deadline);
+        assert_eq!(w.a.e.get_carpreq("carp0", None).unwrap(), before);
+        assert_eq!(w.a.poll_timeout(), deadline);
         assert_eq!(w.a.state(1), State::Master);
     }
     assert!(matches!(
-        w.a.reg
-            .ifconfig("carp7", "vhid 3", &mut w.a.cif, w.now, &w.sa),
+        w.a.e.ifconfig(w.now, "carp7", "vhid 3"),
         Err(CtlError::NoSuchInterface(_))
     ));
     w.run_until(secs(10));

@@ -206,8 +206,14 @@ pub struct VhostConfig {
     pub advskew: AdvSkew,
     /// The key.
     pub key: Key,
-    /// OpenBSD lladdr term: set when the vhid uses a non-default virtual MAC.
+    /// The HMAC's lladdr term (OpenBSD): the carp interface's MAC when it
+    /// is neither the vhid's virtual MAC nor the parent's (see
+    /// `carp_ifnet::lladdr::hmac_lladdr`); `None` for every other BSD and
+    /// ucarp.
     pub lladdr: Option<[u8; 6]>,
+    /// The MAC the vhid sends from and answers with instead of its virtual
+    /// MAC (OpenBSD `ifconfig carpN lladdr ...`); `None`: the virtual MAC.
+    pub mac: Option<[u8; 6]>,
     /// Which IPv6 form to sign with.
     pub link_local: LinkLocalRule,
     /// Advert intervals of silence before a backup takes over (ucarp
@@ -225,6 +231,7 @@ impl VhostConfig {
             advskew: AdvSkew(0),
             key: Key::EMPTY,
             lladdr: None,
+            mac: None,
             link_local: LinkLocalRule::Include,
             dead_ratio: match NonZeroU8::new(DEFAULT_DEAD_RATIO) {
                 Some(r) => r,

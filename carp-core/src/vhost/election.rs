@@ -17,7 +17,12 @@
 //! yields to it when the two hear each other, so elections settle. With
 //! `ignore_peer_demote` (FreeBSD, NetBSD) P and D are both 0 here and the
 //! rules are the plain interval comparison.
+//!
+//! An exact tie (`sc == ch` and `P == D`) is where the BSDs yield and we
+//! instead follow the [`TieBreak`] the virtual host worked out from the
+//! addresses (ucarp's rule; see [`super::tie`]).
 
+pub use super::tie::TieBreak;
 use crate::policy::Policy;
 use crate::state::{Reason, State};
 use crate::time::AdvTiming;
@@ -29,8 +34,8 @@ pub const DEMOTED_ADVSKEW: u8 = 240;
 /// What to do about an accepted advert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// MASTER: step down to BACKUP.
-    Yield,
+    /// MASTER: step down to BACKUP, for this reason.
+    Yield(Reason),
     /// BACKUP: take over now.
     TakeOver(Reason),
     /// BACKUP: the master is alive; restart master-down.
@@ -48,6 +53,8 @@ pub struct Local {
     pub dead_ratio: u8,
     /// True if the preempt hold-down has passed (or is zero).
     pub holddown_passed: bool,
+    /// What a MASTER does on an exact tie.
+    pub tie: TieBreak,
 }
 
 /// The advskew we advertise under `policy`: 240 while demoted, if ours is
@@ -60,24 +67,42 @@ pub const fn effective_advskew(advskew: u8, policy: &Policy) -> u8 {
     }
 }
 
-/// Decides, for our `state`, what a verified `advert` means.
-pub fn decide(state: State, local: &Local, advert: &Advert, policy: &Policy) -> Verdict {
-    let ours = AdvTiming::new(
-        local.timing.advbase,
-        effective_advskew(local.timing.advskew, policy),
-    )
-    .ticks();
+/// Our interval and the sender's in 1/256 s ticks, and the sender's
+/// demote byte and ours as the election compares them (both 0 with
+/// `ignore_peer_demote`).
+fn compared(timing: AdvTiming, advert: &Advert, policy: &Policy) -> (u32, u32, u8, u8) {
+    let ours = AdvTiming::new(timing.advbase, effective_advskew(timing.advskew, policy)).ticks();
     let theirs = AdvTiming::new(advert.advbase, advert.advskew).ticks();
     let (peer_demote, our_demote) = if policy.ignore_peer_demote {
         (0, 0)
     } else {
         (advert.demote, policy.demotion)
     };
+    (ours, theirs, peer_demote, our_demote)
+}
+
+/// True when `advert` ties with us exactly: the same interval and the same
+/// demotion as we would advertise under `policy` (our configured `timing`).
+pub fn is_tie(timing: AdvTiming, advert: &Advert, policy: &Policy) -> bool {
+    let (ours, theirs, peer_demote, our_demote) = compared(timing, advert, policy);
+    ours == theirs && peer_demote == our_demote
+}
+
+/// Decides, for our `state`, what a verified `advert` means.
+pub fn decide(state: State, local: &Local, advert: &Advert, policy: &Policy) -> Verdict {
+    let (ours, theirs, peer_demote, our_demote) = compared(local.timing, advert, policy);
     match state {
         State::Init => Verdict::Ignore,
         State::Master => {
-            if (ours >= theirs && peer_demote <= our_demote) || peer_demote < our_demote {
-                Verdict::Yield
+            if ours == theirs && peer_demote == our_demote {
+                match local.tie {
+                    TieBreak::Unranked => Verdict::Yield(Reason::BetterMaster),
+                    TieBreak::PeerFirst => Verdict::Yield(Reason::TieLost),
+                    TieBreak::Disputed => Verdict::Yield(Reason::TieDisputed),
+                    TieBreak::OursFirst => Verdict::Ignore,
+                }
+            } else if (ours > theirs && peer_demote <= our_demote) || peer_demote < our_demote {
+                Verdict::Yield(Reason::BetterMaster)
             } else {
                 Verdict::Ignore
             }
@@ -124,21 +149,18 @@ mod tests {
             timing: AdvTiming::new(advbase, advskew),
             dead_ratio: 3,
             holddown_passed: true,
+            tie: TieBreak::Unranked,
         }
     }
+
+    const Y: Verdict = Verdict::Yield(Reason::BetterMaster);
 
     #[test]
     fn master_yields_to_more_frequent_and_to_ties() {
         let p = Policy::DEFAULT;
         let l = local(1, 100);
-        assert_eq!(
-            decide(State::Master, &l, &advert(1, 50, 0), &p),
-            Verdict::Yield
-        );
-        assert_eq!(
-            decide(State::Master, &l, &advert(1, 100, 0), &p),
-            Verdict::Yield
-        );
+        assert_eq!(decide(State::Master, &l, &advert(1, 50, 0), &p), Y);
+        assert_eq!(decide(State::Master, &l, &advert(1, 100, 0), &p), Y);
         assert_eq!(
             decide(State::Master, &l, &advert(1, 101, 0), &p),
             Verdict::Ignore
@@ -157,10 +179,7 @@ mod tests {
             decide(State::Master, &l, &advert(1, 240, 2), &p),
             Verdict::Ignore
         );
-        assert_eq!(
-            decide(State::Master, &l, &advert(1, 240, 1), &p),
-            Verdict::Yield
-        );
+        assert_eq!(decide(State::Master, &l, &advert(1, 240, 1), &p), Y);
     }
 
     #[test]
@@ -241,7 +260,7 @@ mod tests {
         // A demoted master yields to an undemoted peer with skew 100.
         assert_eq!(
             decide(State::Master, &local(1, 0), &advert(1, 100, 0), &p),
-            Verdict::Yield
+            Y
         );
     }
 
@@ -255,11 +274,93 @@ mod tests {
             for b in 0..=254u8 {
                 let va = decide(State::Master, &local(1, a), &advert(1, b, 0), &p);
                 let vb = decide(State::Master, &local(1, b), &advert(1, a, 0), &p);
-                let yields = [va, vb].iter().filter(|v| **v == Verdict::Yield).count();
+                let yields = [va, vb].iter().filter(|v| **v == Y).count();
                 if a == b {
                     assert_eq!(yields, 2);
                 } else {
                     assert_eq!(yields, 1, "a={a} b={b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn exact_ties_follow_the_tie_break_and_nothing_else_does() {
+        let p = Policy::DEFAULT;
+        let with = |tie| Local {
+            tie,
+            ..local(1, 100)
+        };
+        let equal = advert(1, 100, 0);
+        assert_eq!(
+            decide(State::Master, &with(TieBreak::OursFirst), &equal, &p),
+            Verdict::Ignore
+        );
+        assert_eq!(
+            decide(State::Master, &with(TieBreak::PeerFirst), &equal, &p),
+            Verdict::Yield(Reason::TieLost)
+        );
+        assert_eq!(
+            decide(State::Master, &with(TieBreak::Disputed), &equal, &p),
+            Verdict::Yield(Reason::TieDisputed)
+        );
+        // Not a tie: the tie-break never keeps a worse master, nor makes a
+        // better one yield.
+        for tie in [TieBreak::OursFirst, TieBreak::PeerFirst, TieBreak::Disputed] {
+            assert_eq!(decide(State::Master, &with(tie), &advert(1, 99, 0), &p), Y);
+            assert_eq!(
+                decide(State::Master, &with(tie), &advert(1, 101, 0), &p),
+                Verdict::Ignore
+            );
+            assert_eq!(
+                decide(State::Master, &with(tie), &advert(1, 100, 1), &p),
+                Verdict::Ignore
+            );
+            // A backup never preempts an equal master.
+            let pre = Policy { preempt: true, ..p };
+            assert_eq!(
+                decide(State::Backup, &with(tie), &equal, &pre),
+                Verdict::KeepListening
+            );
+        }
+        assert!(is_tie(AdvTiming::new(1, 100), &equal, &p));
+        assert!(!is_tie(AdvTiming::new(1, 100), &advert(1, 100, 1), &p));
+    }
+
+    #[test]
+    fn sampled_two_ranked_masters_with_a_tie_keep_exactly_one() {
+        // A sample, not the whole domain: every pair drawn from 6 advskews
+        // (both sides of 240) x 3 demotions. When two masters that rank
+        // their addresses the same way hear each other, exactly one yields.
+        let skews = [0u8, 1, 100, 239, 240, 254];
+        for &sa in &skews {
+            for &sb in &skews {
+                for da in [0u8, 1, 2] {
+                    for db in [0u8, 1, 2] {
+                        let pa = Policy {
+                            demotion: da,
+                            ..Policy::DEFAULT
+                        };
+                        let pb = Policy { demotion: db, ..pa };
+                        let wire_a = advert(1, effective_advskew(sa, &pa), da);
+                        let wire_b = advert(1, effective_advskew(sb, &pb), db);
+                        // A's address ranks first.
+                        let la = Local {
+                            tie: TieBreak::OursFirst,
+                            ..local(1, sa)
+                        };
+                        let lb = Local {
+                            tie: TieBreak::PeerFirst,
+                            ..local(1, sb)
+                        };
+                        let ya = decide(State::Master, &la, &wire_b, &pa);
+                        let yb = decide(State::Master, &lb, &wire_a, &pb);
+                        let yields = [ya, yb]
+                            .iter()
+                            .filter(|v| matches!(v, Verdict::Yield(_)))
+                            .count();
+                        assert_eq!(yields, 1, "A({sa},{da}) B({sb},{db})");
+                    }
                 }
             }
         }
@@ -280,7 +381,7 @@ mod tests {
         // Both masters: the demoted one yields although it is faster.
         assert_eq!(
             decide(State::Master, &local(1, 0), &advert(1, 250, 0), &p),
-            Verdict::Yield
+            Y
         );
         // And the healthy one keeps its place.
         let healthy = Policy {
@@ -325,14 +426,14 @@ mod tests {
                             if matches!(b_takes, Verdict::TakeOver(_)) {
                                 assert_eq!(
                                     decide(State::Master, &local(1, sa), &wire_b, &pa),
-                                    Verdict::Yield,
+                                    Y,
                                     "A({sa},{da}) B({sb},{db}) ignore={ignore_peer_demote}"
                                 );
                             }
                             // Two masters: at least one yields.
                             let ya = decide(State::Master, &local(1, sa), &wire_b, &pa);
                             let yb = decide(State::Master, &local(1, sb), &wire_a, &pb);
-                            assert!(ya == Verdict::Yield || yb == Verdict::Yield);
+                            assert!(ya == Y || yb == Y);
                         }
                     }
                 }

@@ -5,14 +5,16 @@ pub mod election;
 mod replay;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tie;
+pub mod tie;
 
 pub use crate::state::{Reason, State};
 pub use config::{unusable_address, AdvSkew, ConfigError, Field, Vhid, VhostConfig, MAX_ADDRS};
 pub use replay::{Freshness, REPLAY_SENDERS};
+pub use tie::{Origin, TIE_YIELD_MARGIN};
 
-use core::net::IpAddr;
-
-use election::{decide, effective_advskew, Local, Verdict};
+use election::{decide, effective_advskew, is_tie, Local, Verdict};
 use replay::ReplayTable;
 
 use crate::auth::{AuthContext, AuthError, Authenticated};
@@ -76,8 +78,16 @@ pub struct VirtualHost {
     counter: u64,
     pending: Pending,
     announce_countdown: u8,
-    master_heard_since: Option<Instant>,
+    /// BACKUP: since when a master has been heard (the preempt hold-down).
+    /// MASTER: when we last kept the vhid through a tie. One field for both
+    /// keeps a vhost within 1 KiB.
+    since: Option<Instant>,
+    /// MASTER: the equal master's adverts counted since our claim (see
+    /// [`tie`]).
+    tie_count: u8,
     last_heard: Option<Instant>,
+    /// MASTER: the advskew and demote byte of the last advert sent.
+    advertised: Option<(u8, u8)>,
     replay: ReplayTable,
     send_errors: u8,
     send_successes: u8,
@@ -106,8 +116,10 @@ impl VirtualHost {
             counter: counter_seed,
             pending: Pending::Nothing,
             announce_countdown: 0,
-            master_heard_since: None,
+            since: None,
+            tie_count: 0,
             last_heard: None,
+            advertised: None,
             replay: ReplayTable::default(),
             send_errors: 0,
             send_successes: 0,
@@ -124,9 +136,11 @@ impl VirtualHost {
     /// Replaces the whole configuration, or nothing.
     ///
     /// The HMAC context is rebuilt once. Changing skew, base, key or
-    /// addresses keeps the state (no detour through INIT): a MASTER re-times
-    /// its next advert, a BACKUP restarts master-down. A vhid left without
-    /// addresses goes to INIT; one that gains its first runs.
+    /// addresses keeps the state (no detour through INIT): a MASTER whose
+    /// advbase or advskew changed advertises at once (so backups compare
+    /// against the new values now, not an interval later), otherwise it
+    /// re-times its next advert; a BACKUP restarts master-down. A vhid left
+    /// without addresses goes to INIT; one that gains its first runs.
     ///
     /// # Errors
     /// [`ConfigError::VhidChanged`]: a new vhid is a new virtual host.
@@ -138,15 +152,21 @@ impl VirtualHost {
             });
         }
         self.auth = config.with_auth_input(|input| AuthContext::new(&config.key, input));
+        let retimed = config.timing() != self.config.timing();
         self.config = config;
         match self.state {
             State::Init => self.setrun(now, Reason::Reconfigured),
             _ if !self.is_runnable() => self.enter_init(now, Reason::Reconfigured),
             State::Backup => self.arm_master_down(now),
-            State::Master => self.timers.set(
-                Timer::Advertise,
-                now + self.config.timing().advert_interval(),
-            ),
+            State::Master => {
+                if retimed {
+                    self.pending = Pending::Advert;
+                }
+                self.timers.set(
+                    Timer::Advertise,
+                    now + self.config.timing().advert_interval(),
+                );
+            }
         }
         Ok(())
     }
@@ -201,7 +221,10 @@ impl VirtualHost {
         self.auth.verify(advert)
     }
 
-    /// A verified advert from `src` arrived.
+    /// A verified advert arrived from `origin`: the sender's address, and
+    /// our own parent address of that family for the tie-break (an
+    /// [`core::net::IpAddr`] alone converts to an origin without one: ties then yield
+    /// as on the BSDs).
     ///
     /// # Errors
     /// [`Reject::BadVhid`] for another vhid or while in INIT, and
@@ -211,9 +234,11 @@ impl VirtualHost {
         &mut self,
         now: Instant,
         advert: &Authenticated,
-        src: IpAddr,
+        origin: impl Into<Origin>,
         policy: &Policy,
     ) -> Result<Verdict, Reject> {
+        let origin = origin.into();
+        let src = origin.src;
         let advert = advert.advert();
         if advert.vhid != self.config.vhid.get() || self.state == State::Init {
             return Err(self.reject(Reject::BadVhid(advert.vhid)));
@@ -244,28 +269,52 @@ impl VirtualHost {
         // backwards, so a counter we send is never one we sent before.
         self.counter = self.counter.max(advert.counter);
         self.last_heard = Some(now);
-        if self.state == State::Backup && self.master_heard_since.is_none() {
-            self.master_heard_since = Some(now);
+        if self.state == State::Backup && self.since.is_none() {
+            self.since = Some(now);
         }
         let local = Local {
             timing: self.config.timing(),
             dead_ratio: self.config.dead_ratio.get(),
             holddown_passed: self
-                .master_heard_since
+                .since
                 .is_some_and(|since| now.saturating_since(since) >= policy.preempt_holddown),
+            tie: self.tie_break(now, &origin, advert),
         };
         let verdict = decide(self.state, &local, advert, policy);
         match verdict {
-            Verdict::Yield => self.enter_backup(now, Reason::BetterMaster),
+            Verdict::Yield(reason) => {
+                self.enter_backup(now, reason);
+                if matches!(reason, Reason::TieLost | Reason::TieDisputed) {
+                    self.arm_master_down_after_tie(now);
+                }
+            }
             Verdict::TakeOver(reason) => self.take_over(now, reason),
             Verdict::KeepListening => self.arm_master_down(now),
-            Verdict::Ignore => {}
+            Verdict::Ignore => {
+                if self.state == State::Master && is_tie(self.config.timing(), advert, policy) {
+                    self.hold_tie(now, advert);
+                }
+            }
         }
+        self.note_policy(now, policy);
         Ok(verdict)
     }
 
-    /// Runs every expired timer. Harmless when nothing has expired.
+    /// The host-wide policy changed outside any call (a sysctl write, a
+    /// demotion by another interface): a MASTER whose advert would now carry
+    /// a different advskew or demote byte advertises at once, as OpenBSD's
+    /// `carp_group_demote_adj` calls `carp_send_ad_all`, so a demoted master
+    /// hands over within a network delay instead of an advert interval.
+    /// Harmless when nothing changed; `handle_advert` and `handle_timeout`
+    /// check the same on their own.
+    pub fn handle_policy(&mut self, now: Instant, policy: &Policy) {
+        self.note_policy(now, policy);
+    }
+
+    /// Runs every expired timer. Harmless when nothing has expired (but a
+    /// policy change is acted on, as by [`VirtualHost::handle_policy`]).
     pub fn handle_timeout(&mut self, now: Instant, policy: &Policy) {
+        self.note_policy(now, policy);
         if self.timers.is_expired(Timer::MasterDown, now) && self.state == State::Backup {
             self.take_over(now, Reason::MasterDown);
         }
@@ -329,21 +378,24 @@ impl VirtualHost {
         };
         let mut packet = Packet::new_checked(buf.get_mut(..HEADER_LEN)?).ok()?;
         self.counter = self.counter.wrapping_add(1);
-        let timing = self.advert_timing(policy);
+        let (advskew, demote) = self.wire_values(policy);
         let advert = Advert {
             vhid: self.config.vhid.get(),
-            advskew: if bow_out { BOW_OUT } else { timing.advskew },
-            demote: if policy.ignore_peer_demote {
-                0
+            advskew: if bow_out { BOW_OUT } else { advskew },
+            demote,
+            advbase: if bow_out {
+                BOW_OUT
             } else {
-                policy.demotion
+                self.config.timing().advbase
             },
-            advbase: if bow_out { BOW_OUT } else { timing.advbase },
             counter: self.counter,
             digest: self.auth.sign(self.counter),
         };
         advert.emit(&mut packet).ok()?;
         self.pending = Pending::Nothing;
+        if !bow_out {
+            self.advertised = Some((advskew, demote));
+        }
         if !bow_out && self.announce_countdown > 0 {
             self.announce_countdown -= 1;
             if self.announce_countdown == 0 {
@@ -397,6 +449,34 @@ impl VirtualHost {
         AdvTiming::new(t.advbase, effective_advskew(t.advskew, policy))
     }
 
+    /// The advskew and demote byte an advert sent now would carry under
+    /// `policy` (advskew 240 while demoted; demote 0 with
+    /// `ignore_peer_demote`).
+    pub const fn wire_values(&self, policy: &Policy) -> (u8, u8) {
+        let demote = if policy.ignore_peer_demote {
+            0
+        } else {
+            policy.demotion
+        };
+        (self.advert_timing(policy).advskew, demote)
+    }
+
+    /// MASTER: the advskew and demote byte of the last advert sent in this
+    /// term as master.
+    pub const fn advertised(&self) -> Option<(u8, u8)> {
+        self.advertised
+    }
+
+    /// MASTER: when this host last kept the vhid through an exact tie, and
+    /// how many adverts of the equal master it counted since its claim
+    /// (see [`tie`]).
+    pub const fn tie_run(&self) -> Option<(Instant, u8)> {
+        match (self.state, self.since) {
+            (State::Master, Some(last)) => Some((last, self.tie_count)),
+            _ => None,
+        }
+    }
+
     /// The counter of the last advert sent (or adopted).
     pub const fn counter(&self) -> u64 {
         self.counter
@@ -445,14 +525,16 @@ impl VirtualHost {
     fn enter_init(&mut self, now: Instant, reason: Reason) {
         self.timers.stop_all();
         self.announce_countdown = 0;
-        self.master_heard_since = None;
+        self.since = None;
+        self.advertised = None;
         self.set_state(now, State::Init, reason);
     }
 
     fn enter_backup(&mut self, now: Instant, reason: Reason) {
         self.timers.stop(Timer::Advertise);
         self.announce_countdown = 0;
-        self.master_heard_since = None;
+        self.since = None;
+        self.advertised = None;
         self.arm_master_down(now);
         self.set_state(now, State::Backup, reason);
     }
@@ -460,7 +542,7 @@ impl VirtualHost {
     /// As BSD `carp_master_down`: MASTER, advert now, announce, advert timer.
     fn take_over(&mut self, now: Instant, reason: Reason) {
         self.timers.stop(Timer::MasterDown);
-        self.master_heard_since = None;
+        self.since = None;
         self.pending = Pending::Advert;
         self.timers.set(
             Timer::Advertise,
@@ -476,11 +558,38 @@ impl VirtualHost {
     }
 
     fn arm_master_down(&mut self, now: Instant) {
-        let interval = self
-            .config
+        self.timers.set(Timer::MasterDown, now + self.master_down());
+    }
+
+    /// After yielding a tie: master-down one skew unit later, so a peer
+    /// that yielded too (a BSD) times out first and settles the pair.
+    fn arm_master_down_after_tie(&mut self, now: Instant) {
+        self.timers.set(
+            Timer::MasterDown,
+            now + self.master_down() + TIE_YIELD_MARGIN,
+        );
+    }
+
+    fn master_down(&self) -> crate::time::Duration {
+        self.config
             .timing()
-            .master_down_interval(self.config.dead_ratio.get());
-        self.timers.set(Timer::MasterDown, now + interval);
+            .master_down_interval(self.config.dead_ratio.get())
+    }
+
+    /// A MASTER whose next advert would differ from the last one sent
+    /// advertises now and re-times from now, as `carp_send_ad` does.
+    fn note_policy(&mut self, now: Instant, policy: &Policy) {
+        if self.state != State::Master || self.pending != Pending::Nothing {
+            return;
+        }
+        if self
+            .advertised
+            .is_some_and(|sent| sent != self.wire_values(policy))
+        {
+            self.pending = Pending::Advert;
+            let interval = self.advert_timing(policy).advert_interval();
+            self.timers.set(Timer::Advertise, now + interval);
+        }
     }
 
     fn set_state(&mut self, now: Instant, to: State, reason: Reason) {

@@ -3,7 +3,7 @@
 use super::*;
 use crate::time::Duration;
 use crate::wire::{Packet, HEADER_LEN};
-use core::net::Ipv4Addr;
+use core::net::{IpAddr, Ipv4Addr};
 use std::vec::Vec;
 
 const VADDR: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100));
@@ -196,7 +196,7 @@ fn master_yields_to_more_frequent_master() {
     vh.force_state(us(0), State::Master).unwrap();
     drain(&mut vh);
     let v = advert_in(&mut vh, us(500_000), src(12), 1, 50, &P).unwrap();
-    assert_eq!(v, Verdict::Yield);
+    assert_eq!(v, Verdict::Yield(Reason::BetterMaster));
     assert_eq!(vh.state(), State::Backup);
     assert_eq!(
         state_changes(&drain(&mut vh)),
@@ -216,7 +216,7 @@ fn master_ignores_less_frequent_master_and_ties_yield() {
     assert_eq!(vh.state(), State::Master);
     assert_eq!(
         advert_in(&mut vh, us(2), src(12), 1, 100, &P).unwrap(),
-        Verdict::Yield
+        Verdict::Yield(Reason::BetterMaster)
     );
     assert_eq!(vh.state(), State::Backup);
 }

@@ -45,7 +45,7 @@ fn rich_config() -> VhostConfig {
         .unwrap()
         .with_address(ip("10.0.0.1"))
         .unwrap();
-    c.lladdr = Some([0x00, 0x00, 0x5e, 0x00, 0x01, 0x2a]);
+    c.mac = Some([0x02, 0x00, 0x5e, 0x00, 0x01, 0x2a]);
     c.link_local = LinkLocalRule::Exclude;
     c
 }
@@ -66,7 +66,7 @@ fn carpreq_round_trips_config_through_bytes() {
     assert_eq!(&bytes[36..52], b"em0\0\0\0\0\0\0\0\0\0\0\0\0\0");
     assert_eq!(bytes[56..60], 3u32.to_ne_bytes(), "both flags");
     assert_eq!(bytes[60..64], 3u32.to_ne_bytes(), "three addresses");
-    assert_eq!(bytes[64..71], [0x00, 0x00, 0x5e, 0x00, 0x01, 0x2a, 5]);
+    assert_eq!(bytes[64..71], [0x02, 0x00, 0x5e, 0x00, 0x01, 0x2a, 5]);
     assert_eq!(bytes[72..78], [4, 24, 192, 0, 2, 100]);
     assert_eq!(bytes[90..94], [6, 64, 0x20, 0x01]);
     assert_eq!(bytes[108..114], [4, 32, 10, 0, 0, 1]);

@@ -10,7 +10,7 @@ use core::net::IpAddr;
 
 use carp_core::vhost::election::Verdict;
 use carp_core::wire::{Advert, Packet, PROTO, TTL};
-use carp_core::{Counter, Instant, Reject, State};
+use carp_core::{Counter, Instant, Origin, Reject, State};
 use carp_sysctl::Sysctl;
 
 use super::CarpIf;
@@ -157,7 +157,8 @@ impl<const N: usize> CarpIf<N> {
         }
         let policy = sysctl.policy();
         // A replay the vhost drops (enforce) still reports an event: settle.
-        let outcome = host.handle_advert(now, &verified, src, &policy);
+        let origin = Origin::new(src, self.parent.ipv4, self.parent.ipv6_link_local);
+        let outcome = host.handle_advert(now, &verified, origin, &policy);
         self.settle(at, now, sysctl);
         self.refresh_next_deadline();
         let verdict = outcome?;

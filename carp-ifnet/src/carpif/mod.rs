@@ -36,16 +36,18 @@
 //!
 //! # Memory
 //!
-//! A `CarpIf<N>` holds N vhost slots of about 1.1 KiB each (a
-//! [`VirtualHost`] with 8 addresses is 1 KiB) plus fixed queues of about
-//! 4 KiB: ~290 KiB for 255 vhids, ~22 KiB for the default 16. Keep it in a
-//! `static` or on the heap, not on a small kernel stack.
+//! On 64-bit targets a `CarpIf<N>` is 6248 bytes for one vhid, 24304 for
+//! the default 16 and 312304 for 255: a vhid slot (a 1024-byte
+//! [`VirtualHost`] with its deadline and output state) is about 1.2 KiB. Keep it in a `static` or on the
+//! heap, not on a small kernel stack. `docs/embedding.md` has the whole
+//! table and the rest of the embedder's contract (clock, locking, seed).
 
 mod deadlines;
 mod input;
 mod neighbor;
 mod outbox;
 mod output;
+mod policy_sync;
 mod slot;
 
 pub use input::Input;
@@ -152,6 +154,7 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     next_deadline: Option<Instant>,
     /// When output was first owed since the last poll.
     pending_since: Option<Instant>,
+    policy_generation: u32,
 }
 
 impl<const N: usize> CarpIf<N> {
@@ -174,6 +177,7 @@ impl<const N: usize> CarpIf<N> {
             ip_ident: 0,
             next_deadline: None,
             pending_since: None,
+            policy_generation: 0,
         }
     }
 
@@ -250,7 +254,7 @@ impl<const N: usize> CarpIf<N> {
             self.dirty.retain(|v| *v != vhid);
         }
         let leaving = Leaving {
-            vhid,
+            mac: slot::vhost_mac(self.parent.link, &slot.host),
             bow_out,
             filter_off: slot.filter_on,
             groups: slot.groups,
@@ -374,6 +378,7 @@ impl<const N: usize> CarpIf<N> {
     /// vhids, and the multicast and unicast filter changes. Harmless when
     /// nothing is due.
     pub fn poll<D: Driver + ?Sized>(&mut self, now: Instant, dev: &mut D, sysctl: &Sysctl) {
+        self.sync_policy(now, sysctl);
         let policy = sysctl.policy();
         if self.next_deadline.is_some_and(|d| d <= now) {
             // Each vhost at most once per call: a handled vhost's deadline
@@ -453,6 +458,12 @@ impl<const N: usize> CarpIf<N> {
     /// The capacity in vhids.
     pub const fn capacity(&self) -> usize {
         N
+    }
+
+    /// How many more vhids can be removed before a [`CarpIf::poll`] must
+    /// send what the removed ones owe (see [`IfError::OutputPending`]).
+    pub fn leaving_room(&self) -> usize {
+        N.saturating_sub(self.leaving.len())
     }
 
     /// The virtual MAC of a vhid on this link type.

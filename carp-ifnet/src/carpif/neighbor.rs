@@ -14,11 +14,11 @@ use carp_sysctl::Sysctl;
 
 use super::outbox::Reply;
 use super::output::count;
-use super::slot::Slot;
+use super::slot::{vhost_mac, Slot};
 use super::{CarpIf, Input};
 use crate::arp::{ArpOperation, ArpRepr};
 use crate::balance::arpbalance_choose;
-use crate::lladdr::MacAddr;
+use crate::lladdr::{LinkType, MacAddr};
 use crate::nd::NeighborSolicit;
 
 /// A virtual address this host answers for now (it is MASTER of a vhid
@@ -41,8 +41,8 @@ enum Answerer {
     /// A virtual address someone else answers for (backups only here, or
     /// another master's share under arpbalance).
     Silent,
-    /// This vhid answers (this host is its master).
-    Vhid(u8),
+    /// This vhid answers, from this MAC (this host is its master).
+    Vhid(u8, MacAddr),
 }
 
 fn holds(host: &VirtualHost, addr: IpAddr) -> bool {
@@ -50,11 +50,11 @@ fn holds(host: &VirtualHost, addr: IpAddr) -> bool {
 }
 
 /// The first master holding `addr` in list order, without arpbalance.
-fn first_master(slots: &[Slot], addr: IpAddr) -> Answerer {
+fn first_master(link: LinkType, slots: &[Slot], addr: IpAddr) -> Answerer {
     let mut held = false;
     for host in slots.iter().map(|s| &s.host).filter(|h| holds(h, addr)) {
         if host.state() == State::Master {
-            return Answerer::Vhid(host.vhid().get());
+            return Answerer::Vhid(host.vhid().get(), vhost_mac(link, host));
         }
         held = true;
     }
@@ -78,7 +78,7 @@ impl<const N: usize> CarpIf<N> {
         sysctl: &Sysctl,
     ) -> Option<MacAddr> {
         match self.arp_answerer(target, requester, sysctl) {
-            Answerer::Vhid(vhid) => Some(self.parent.link.virtual_mac(vhid)),
+            Answerer::Vhid(_, mac) => Some(mac),
             Answerer::NotOurs | Answerer::Silent => None,
         }
     }
@@ -88,8 +88,8 @@ impl<const N: usize> CarpIf<N> {
     /// `src`, or `None` when `src` is not a virtual address owned here (a
     /// backup must not send from it).
     pub fn source_mac(&self, src: IpAddr) -> Option<MacAddr> {
-        match first_master(&self.slots, src) {
-            Answerer::Vhid(vhid) => Some(self.parent.link.virtual_mac(vhid)),
+        match first_master(self.parent.link, &self.slots, src) {
+            Answerer::Vhid(_, mac) => Some(mac),
             Answerer::NotOurs | Answerer::Silent => None,
         }
     }
@@ -110,10 +110,11 @@ impl<const N: usize> CarpIf<N> {
             .filter(|h| h.state() == State::Master)
             .flat_map(move |h| {
                 let vhid = h.vhid().get();
+                let mac = vhost_mac(link, h);
                 h.config().addresses().iter().map(move |addr| OwnedAddr {
                     addr: *addr,
                     vhid,
-                    mac: link.virtual_mac(vhid),
+                    mac,
                 })
             })
     }
@@ -121,7 +122,7 @@ impl<const N: usize> CarpIf<N> {
     fn arp_answerer(&self, target: Ipv4Addr, requester: Ipv4Addr, sysctl: &Sysctl) -> Answerer {
         let target = IpAddr::V4(target);
         if !sysctl.arpbalance() {
-            return first_master(&self.slots, target);
+            return first_master(self.parent.link, &self.slots, target);
         }
         // One pass collects the holders in list order (by index), then the
         // requester's address picks one of them.
@@ -137,25 +138,21 @@ impl<const N: usize> CarpIf<N> {
         arpbalance_choose(requester, holders.iter().copied())
             .and_then(|at| self.slots.get(at))
             .filter(|s| s.host.state() == State::Master)
-            .map_or(Answerer::Silent, |s| Answerer::Vhid(s.host.vhid().get()))
+            .map_or(Answerer::Silent, |s| {
+                Answerer::Vhid(s.host.vhid().get(), vhost_mac(self.parent.link, &s.host))
+            })
     }
 
     pub(crate) fn answer_arp(&mut self, now: Instant, arp: &ArpRepr, sysctl: &Sysctl) -> Input {
         if arp.operation != ArpOperation::Request || arp.is_gratuitous() {
             return Input::NotCarp;
         }
-        let vhid = match self.arp_answerer(arp.target_ip, arp.sender_ip, sysctl) {
+        let (vhid, mac) = match self.arp_answerer(arp.target_ip, arp.sender_ip, sysctl) {
             Answerer::NotOurs => return Input::NotCarp,
             Answerer::Silent => return Input::Silent,
-            Answerer::Vhid(vhid) => vhid,
+            Answerer::Vhid(vhid, mac) => (vhid, mac),
         };
-        if self.queue_reply(
-            Reply::Arp {
-                vhid,
-                request: *arp,
-            },
-            now,
-        ) {
+        if self.queue_reply(Reply::Arp { mac, request: *arp }, now) {
             Input::ArpReplied { vhid }
         } else {
             count(&mut self.stats, sysctl, Counter::Onomem);
@@ -170,13 +167,13 @@ impl<const N: usize> CarpIf<N> {
         requester: MacAddr,
         sysctl: &Sysctl,
     ) -> Input {
-        let vhid = match first_master(&self.slots, IpAddr::V6(ns.target)) {
+        let (vhid, mac) = match first_master(self.parent.link, &self.slots, IpAddr::V6(ns.target)) {
             Answerer::NotOurs => return Input::NotCarp,
             Answerer::Silent => return Input::Silent,
-            Answerer::Vhid(vhid) => vhid,
+            Answerer::Vhid(vhid, mac) => (vhid, mac),
         };
         let reply = Reply::Na {
-            vhid,
+            mac,
             ns: *ns,
             requester,
         };

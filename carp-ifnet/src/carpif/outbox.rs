@@ -16,12 +16,12 @@ pub const REPLY_QUEUE: usize = 8;
 /// An answer decided by the input path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reply {
-    /// ARP reply for `request.target_ip` from `vhid`'s virtual MAC.
-    Arp { vhid: u8, request: ArpRepr },
-    /// Solicited NA for `ns.target` from `vhid`'s virtual MAC, to the
-    /// soliciter at `requester` (the frame's source MAC).
+    /// ARP reply for `request.target_ip` from `mac` (the answering vhid's).
+    Arp { mac: MacAddr, request: ArpRepr },
+    /// Solicited NA for `ns.target` from `mac`, to the soliciter at
+    /// `requester` (the frame's source MAC).
     Na {
-        vhid: u8,
+        mac: MacAddr,
         ns: NeighborSolicit,
         requester: MacAddr,
     },
@@ -39,7 +39,8 @@ pub(crate) struct BowOut {
 /// unicast filter off, leaving its solicited-node groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Leaving {
-    pub(crate) vhid: u8,
+    /// The MAC it sent from.
+    pub(crate) mac: MacAddr,
     pub(crate) bow_out: Option<BowOut>,
     pub(crate) filter_off: bool,
     pub(crate) groups: heapless::Vec<MacAddr, MAX_ADDRS>,

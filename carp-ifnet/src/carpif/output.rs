@@ -13,7 +13,7 @@ use carp_core::{Counter, Instant, Policy, State, Stats, Transmit};
 use carp_sysctl::Sysctl;
 
 use super::outbox::{Leaving, Reply};
-use super::slot::{solicited_groups, Slot};
+use super::slot::{solicited_groups, vhost_mac, Slot};
 use super::{forward_events, CarpIf};
 use crate::arp::{emit_arp_reply, emit_gratuitous_arp};
 use crate::driver::{Driver, ParentInfo, TxError};
@@ -71,7 +71,7 @@ impl<const N: usize> CarpIf<N> {
         dev: &mut D,
         sysctl: &Sysctl,
     ) {
-        let mac = self.parent.link.virtual_mac(leaving.vhid);
+        let mac = leaving.mac;
         if let Some(bow_out) = &leaving.bow_out {
             let t = Transmit {
                 len: HEADER_LEN,
@@ -115,7 +115,7 @@ impl<const N: usize> CarpIf<N> {
             return;
         };
         slot.dirty = false;
-        let mac = parent.link.virtual_mac(slot.host.vhid().get());
+        let mac = vhost_mac(parent.link, &slot.host);
         let master = slot.host.state() == State::Master;
         if slot.filter_on != master {
             set_filter(dev, mac, master, sysctl);
@@ -150,17 +150,11 @@ impl<const N: usize> CarpIf<N> {
         let router = self.parent.router;
         let mut frame = [0u8; MAX_FRAME_LEN];
         let len = match reply {
-            Reply::Arp { vhid, request } => {
-                let mac = link.virtual_mac(*vhid);
-                emit_arp_reply(link, mac, request.target_ip, request, &mut frame)
+            Reply::Arp { mac, request } => {
+                emit_arp_reply(link, *mac, request.target_ip, request, &mut frame)
             }
-            Reply::Na {
-                vhid,
-                ns,
-                requester,
-            } => {
-                let mac = link.virtual_mac(*vhid);
-                emit_solicited_na(link, mac, ns, *requester, router, &mut frame)
+            Reply::Na { mac, ns, requester } => {
+                emit_solicited_na(link, *mac, ns, *requester, router, &mut frame)
             }
         };
         if let Some(f) = len.ok().and_then(|len| frame.get(..len)) {

@@ -46,6 +46,14 @@ impl Slot {
     }
 }
 
+/// The MAC a vhost sends from and answers with: its configured one
+/// (OpenBSD `lladdr`), else the virtual MAC of its vhid on `link`.
+pub(crate) fn vhost_mac(link: LinkType, host: &VirtualHost) -> MacAddr {
+    host.config()
+        .mac
+        .map_or_else(|| link.virtual_mac(host.vhid().get()), MacAddr)
+}
+
 /// The solicited-node group MACs of a configuration's IPv6 addresses, each
 /// once.
 pub(crate) fn solicited_groups(

@@ -449,3 +449,22 @@ fn counters_from_many_threads_all_land() {
     assert_eq!(s.stats().get(Counter::Ipackets), 4000);
     assert_eq!(s.demotion().get(DemoteReason::Admin), 4000);
 }
+
+#[test]
+fn generation_moves_on_every_policy_write_and_only_then() {
+    let s = Sysctl::new();
+    let g0 = s.generation();
+    let _ = s.policy();
+    s.bump(Counter::Ipackets);
+    assert_eq!(s.generation(), g0, "reads and counters do not move it");
+    s.set("net.inet.carp.demotion", 1).unwrap();
+    let g1 = s.generation();
+    assert_ne!(g1, g0);
+    s.demote(DemoteReason::LinkDown, 240);
+    assert_ne!(s.generation(), g1);
+    let g2 = s.generation();
+    assert!(s.set("dscp", 64).is_err());
+    assert_eq!(s.generation(), g2, "a refused write changes nothing");
+    s.set("preempt", 1).unwrap();
+    assert_ne!(s.generation(), g2);
+}

@@ -1,10 +1,11 @@
-//! The parent interface as a C struct of function pointers
+//! A parent interface as C describes it: a struct of function pointers
 //! ([`carp_driver_ops`]) plus the caller's context pointer, adapted to
-//! carp's [`Driver`] trait.
+//! carp's [`Driver`] trait, and its description ([`carp_parent_info`]).
 //!
-//! Every callback gets the `ctx` given to `carp_if_new`. Callbacks must not
-//! call back into the same `carp_if` (such a call fails with `CARP_EBUSY`);
-//! they may queue work for later, which is what the C example does.
+//! Every callback gets the `ctx` given to `carp_host_add_parent`. Callbacks
+//! must not call back into the same `carp_host` (such a call fails with
+//! `CARP_EBUSY`); they may queue work for later, which is what the C
+//! example does.
 
 use core::ffi::{c_int, c_void};
 use core::net::{Ipv4Addr, Ipv6Addr};
@@ -24,13 +25,19 @@ pub const CARP_LINK_TOKEN_RING: c_int = 2;
 /// MTU assumed when `carp_driver_ops.mtu` is NULL.
 pub const CARP_DEFAULT_MTU: u32 = 1500;
 
-/// The operations of a parent interface ("carpdev"). `carp_if_new` copies
-/// the struct, so it may be a temporary; the functions must stay callable
-/// with the `ctx` given for the life of the `carp_if`.
+/// The operations of a parent interface ("carpdev").
+/// `carp_host_add_parent` copies the struct, so it may be a temporary; the
+/// functions must stay callable with the `ctx` given until the parent is
+/// removed or the host freed.
 ///
 /// `transmit` and `hw_addr` are required; the others may be NULL (see each).
-/// Every callback is called only from inside a `carp_if_*` call on the
-/// interface, on the caller's thread.
+/// Every callback is called only from inside a `carp_host_*` call, on the
+/// caller's thread. The description callbacks (`link_state`, `hw_addr`,
+/// `ipv4_addr`, `ipv6_link_local`, `mtu`, `link_type`) are asked once, by
+/// `carp_host_add_parent`; later changes are pushed by the caller
+/// (`carp_host_set_link`, `carp_host_set_parent_info`). The output
+/// callbacks (`transmit`, the multicast and unicast filters) are called by
+/// every call that sends what carp owes the wire.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 #[allow(non_camel_case_types)]
@@ -42,7 +49,8 @@ pub struct carp_driver_ops {
     /// when too long, any other negative value for other failures.
     pub transmit:
         Option<unsafe extern "C" fn(ctx: *mut c_void, frame: *const u8, len: usize) -> c_int>,
-    /// Returns 1 when the carrier is up, 0 when down. NULL: always up.
+    /// Returns 1 when the carrier is up, 0 when down, when the parent is
+    /// added. NULL: up.
     pub link_state: Option<unsafe extern "C" fn(ctx: *mut c_void) -> c_int>,
     /// Writes the parent's own 6-byte hardware address to `out`.
     pub hw_addr: Option<unsafe extern "C" fn(ctx: *mut c_void, out: *mut u8)>,
@@ -59,14 +67,100 @@ pub struct carp_driver_ops {
     pub leave_multicast: Option<unsafe extern "C" fn(ctx: *mut c_void, mac: *const u8) -> c_int>,
     /// Returns the largest IP packet the link carries. NULL: 1500.
     pub mtu: Option<unsafe extern "C" fn(ctx: *mut c_void) -> u32>,
-    /// Returns the framing, `CARP_LINK_*`; asked once, by `carp_if_new`.
-    /// NULL: Ethernet.
+    /// Returns the framing, `CARP_LINK_*`. NULL: Ethernet.
     pub link_type: Option<unsafe extern "C" fn(ctx: *mut c_void) -> c_int>,
+    /// Accepts (`accept` 1) or stops accepting (0) unicast frames to the
+    /// 6-byte virtual MAC `mac`: called on entering and on leaving MASTER
+    /// of a vhid (BSD programs the parent's filter so). 0 or a negative
+    /// code. NULL: nothing to do (the NIC receives every frame).
+    pub set_unicast_filter:
+        Option<unsafe extern "C" fn(ctx: *mut c_void, mac: *const u8, accept: c_int) -> c_int>,
+}
+
+/// The parent as carp knows it (`carp_host_parent_info`,
+/// `carp_host_set_parent_info`); 40 bytes, no padding.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub struct carp_parent_info {
+    /// The parent's own hardware address.
+    pub hw_addr: [u8; 6],
+    /// 1 when `ipv4` holds the parent's own IPv4 address.
+    pub has_ipv4: u8,
+    /// 1 when `ipv6_link_local` holds the parent's IPv6 link-local address.
+    pub has_ipv6_link_local: u8,
+    /// The parent's IPv4 address, network order: the source of IPv4
+    /// adverts (without one they go out from 0.0.0.0, as NetBSD's).
+    pub ipv4: [u8; 4],
+    /// Largest IP packet the link carries, in bytes.
+    pub mtu: u32,
+    /// The parent's IPv6 link-local address: the source of IPv6 adverts
+    /// (without one they are not sent).
+    pub ipv6_link_local: [u8; 16],
+    /// `CARP_LINK_*`.
+    pub link_type: i32,
+    /// 1 when the host forwards IPv6: neighbour advertisements carry the
+    /// router flag (RFC 4861 4.4).
+    pub router: u8,
+    /// Reserved, 0.
+    pub reserved: [u8; 3],
+}
+
+impl carp_parent_info {
+    /// The description carp uses.
+    ///
+    /// # Errors
+    /// `link_type` not a `CARP_LINK_*`.
+    pub fn to_parent_info(&self) -> Result<ParentInfo, Error> {
+        Ok(ParentInfo {
+            link: link_type(self.link_type)?,
+            hw_addr: MacAddr(self.hw_addr),
+            mtu: usize::try_from(self.mtu).unwrap_or(usize::MAX),
+            ipv4: (self.has_ipv4 != 0).then(|| Ipv4Addr::from(self.ipv4)),
+            ipv6_link_local: (self.has_ipv6_link_local != 0)
+                .then(|| Ipv6Addr::from(self.ipv6_link_local)),
+            router: self.router != 0,
+        })
+    }
+}
+
+impl From<&ParentInfo> for carp_parent_info {
+    fn from(p: &ParentInfo) -> carp_parent_info {
+        carp_parent_info {
+            hw_addr: p.hw_addr.octets(),
+            has_ipv4: u8::from(p.ipv4.is_some()),
+            has_ipv6_link_local: u8::from(p.ipv6_link_local.is_some()),
+            ipv4: p.ipv4.map_or([0; 4], |a| a.octets()),
+            mtu: u32::try_from(p.mtu).unwrap_or(u32::MAX),
+            ipv6_link_local: p.ipv6_link_local.map_or([0; 16], |a| a.octets()),
+            link_type: match p.link {
+                LinkType::Fddi => CARP_LINK_FDDI,
+                LinkType::TokenRing => CARP_LINK_TOKEN_RING,
+                _ => CARP_LINK_ETHERNET,
+            },
+            router: u8::from(p.router),
+            reserved: [0; 3],
+        }
+    }
+}
+
+/// The framing a `CARP_LINK_*` names.
+fn link_type(code: c_int) -> Result<LinkType, Error> {
+    match code {
+        CARP_LINK_ETHERNET => Ok(LinkType::Ethernet),
+        CARP_LINK_FDDI => Ok(LinkType::Fddi),
+        CARP_LINK_TOKEN_RING => Ok(LinkType::TokenRing),
+        got => Err(Error::Invalid {
+            what: "link_type",
+            got: i64::from(got),
+        }),
+    }
 }
 
 /// A [`Driver`] calling C.
 ///
-/// Invariant (established by `carp_if_new`, whose caller promises it):
+/// Invariant (established by `carp_host_add_parent`, whose caller promises
+/// it):
 /// every non-NULL function of `ops` may be called with `ctx` as its first
 /// argument for as long as this value lives, and follows the contract
 /// documented on its field.
@@ -94,17 +188,7 @@ impl CDriver {
             Some(f) => unsafe { f(ctx) },
             None => CARP_LINK_ETHERNET,
         };
-        let link = match code {
-            CARP_LINK_ETHERNET => LinkType::Ethernet,
-            CARP_LINK_FDDI => LinkType::Fddi,
-            CARP_LINK_TOKEN_RING => LinkType::TokenRing,
-            got => {
-                return Err(Error::Invalid {
-                    what: "link_type",
-                    got: i64::from(got),
-                })
-            }
-        };
+        let link = link_type(code)?;
         Ok(CDriver { ops, ctx, link })
     }
 
@@ -136,7 +220,8 @@ impl CDriver {
 }
 
 impl CDriver {
-    /// The parent as the callbacks describe it now.
+    /// The parent as the callbacks describe it now (asked when the parent
+    /// is added).
     pub(crate) fn parent_info(&self) -> ParentInfo {
         let mut hw = [0u8; 6];
         if let Some(f) = self.ops.hw_addr {
@@ -190,5 +275,18 @@ impl Driver for CDriver {
 
     fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
         self.multicast(self.ops.leave_multicast, mac)
+    }
+
+    fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
+        let Some(f) = self.ops.set_unicast_filter else {
+            return Ok(());
+        };
+        let octets = mac.octets();
+        // SAFETY: `f` is callable with `ctx` (type invariant); it reads 6
+        // bytes from `octets`, which lives across the call.
+        tx_result(
+            unsafe { f(self.ctx, octets.as_ptr(), c_int::from(accept)) },
+            0,
+        )
     }
 }

@@ -10,7 +10,7 @@ use core::ffi::{c_char, c_int, CStr};
 use core::fmt;
 
 use carp_core::{ConfigError, Reject};
-use carp_ctl::CtlError;
+use carp_ctl::{CtlError, FileError};
 use carp_ifnet::carpif::IfError;
 use carp_ifnet::driver::TxError;
 use carp_sysctl::SysctlError;
@@ -19,19 +19,20 @@ use carp_sysctl::SysctlError;
 pub const CARP_OK: c_int = 0;
 /// The sysctl node cannot be written (`stats`).
 pub const CARP_EPERM: c_int = -1;
-/// No such vhid, sysctl name or address.
+/// No such interface, parent, vhid, sysctl node or address.
 pub const CARP_ENOENT: c_int = -2;
 /// The driver failed (transmit callback's generic failure).
 pub const CARP_EIO: c_int = -5;
-/// A callback called back into the carp interface it was called from.
+/// A callback called back into the host it was called from.
 pub const CARP_EBUSY: c_int = -16;
 /// A required pointer argument is NULL.
 pub const CARP_EFAULT: c_int = -14;
-/// The vhid (or virtual address) exists already.
+/// The interface, parent, vhid or address exists already (or is in use).
 pub const CARP_EEXIST: c_int = -17;
-/// An argument is invalid: unknown ifconfig word, bad carpreq field, bad link type.
+/// An argument is invalid: an unknown or misplaced ifconfig word, a bad
+/// carp_req field, a bad interface name, a bad link type.
 pub const CARP_EINVAL: c_int = -22;
-/// No room: the interface holds its maximum of vhids, or a vhid its addresses.
+/// No room: a vhid's addresses, the host's interfaces or parents.
 pub const CARP_ENOSPC: c_int = -28;
 /// A number outside its range (advskew 255, dscp 64, ...).
 pub const CARP_ERANGE: c_int = -34;
@@ -39,7 +40,8 @@ pub const CARP_ERANGE: c_int = -34;
 pub const CARP_EBADMSG: c_int = -74;
 /// Text that is not UTF-8.
 pub const CARP_EILSEQ: c_int = -84;
-/// A length argument is wrong (a carpreq of other than `CARP_CARPREQ_LEN` bytes).
+/// A length argument is wrong (a carp_req of other than `CARP_CARPREQ_LEN`
+/// bytes).
 pub const CARP_EMSGSIZE: c_int = -90;
 /// The virtual host is not running (down, link down, or no address), so
 /// it cannot be forced to BACKUP or MASTER. Transmit callbacks return it
@@ -48,7 +50,7 @@ pub const CARP_ENETDOWN: c_int = -100;
 /// Transmit callbacks return it when no buffer is free (counted as `onomem`).
 pub const CARP_ENOBUFS: c_int = -105;
 /// An internal error (a Rust panic, caught at the boundary) left the handle
-/// unusable; every later call on it returns this too. Destroy it.
+/// unusable; every later call on it returns this too. Free it.
 pub const CARP_ENOTRECOVERABLE: c_int = -131;
 
 /// Every error the C ABI reports, with what it was about.
@@ -66,7 +68,7 @@ pub enum Error {
         /// Length given.
         got: usize,
     },
-    /// A plain argument out of its domain (a link type, a state number).
+    /// A plain argument out of its domain (a link type, a parent id).
     Invalid {
         /// The argument.
         what: &'static str,
@@ -79,18 +81,22 @@ pub enum Error {
     Busy,
     /// The handle was left unusable by an internal error.
     Poisoned,
-    /// A command on the interface was refused.
-    If(IfError),
-    /// A control request (carpreq, ifconfig words) was refused.
+    /// No carp interface owns the vhid on the parent (it is configured on
+    /// the parent itself, or not at all).
+    Unnamed {
+        /// The vhid.
+        vhid: u8,
+    },
+    /// A control request was refused by the engine.
     Ctl(CtlError),
-    /// A sysctl get or set was refused.
-    Sysctl(SysctlError),
+    /// A configuration file was refused (with its line).
+    File(FileError),
     /// A received frame failed an input check.
     Reject(Reject),
 }
 
 impl Error {
-    /// The negative code returned to C: the one mapping of every error enum.
+    /// The negative code returned to C: the one mapping of every error.
     pub fn to_errno(self) -> c_int {
         match self {
             Error::Null(_) => CARP_EFAULT,
@@ -99,38 +105,67 @@ impl Error {
             Error::NotUtf8 => CARP_EILSEQ,
             Error::Busy => CARP_EBUSY,
             Error::Poisoned => CARP_ENOTRECOVERABLE,
-            Error::If(e) => if_errno(e),
-            Error::Ctl(e) => match e {
-                CtlError::OutOfRange { .. } | CtlError::ValueOutOfRange { .. } => CARP_ERANGE,
-                CtlError::TooManyAddresses { .. }
-                | CtlError::TooManyNames { .. }
-                | CtlError::TooManyInterfaces { .. } => CARP_ENOSPC,
-                CtlError::AddressNotFound(_)
-                | CtlError::NoSuchInterface(_)
-                | CtlError::NoVhid(_) => CARP_ENOENT,
-                CtlError::InterfaceExists(_) | CtlError::VhidInUse(_) => CARP_EEXIST,
-                CtlError::BadLength { .. } => CARP_EMSGSIZE,
-                CtlError::Config(c) => config_errno(c),
-                CtlError::If(e) => if_errno(e),
-                _ => CARP_EINVAL,
-            },
-            Error::Sysctl(e) => match e {
-                SysctlError::UnknownName(_) | SysctlError::UnknownMib(_) => CARP_ENOENT,
-                SysctlError::ReadOnly(_) => CARP_EPERM,
-                SysctlError::OutOfRange { .. } => CARP_ERANGE,
-                _ => CARP_EINVAL,
-            },
+            Error::Unnamed { .. } => CARP_ENOENT,
+            Error::Ctl(e) | Error::File(FileError { error: e, .. }) => ctl_errno(e),
             Error::Reject(_) => CARP_EBADMSG,
+        }
+    }
+
+    /// The 0-based index of the ifconfig word the error is about.
+    pub fn word_index(self) -> Option<usize> {
+        match self {
+            Error::Ctl(e) => e.index(),
+            _ => None,
         }
     }
 }
 
-fn if_errno(e: IfError) -> c_int {
+/// Every [`CtlError`] variant, by name (new variants of a later carp-ctl
+/// fall to `CARP_EINVAL` until they are listed).
+fn ctl_errno(e: CtlError) -> c_int {
     match e {
-        IfError::VhidExists(_) => CARP_EEXIST,
-        IfError::NoSuchVhid(_) => CARP_ENOENT,
-        IfError::Full { .. } => CARP_ENOSPC,
-        IfError::Config(c) => config_errno(c),
+        CtlError::UnknownWord { .. }
+        | CtlError::MissingValue { .. }
+        | CtlError::BadNumber { .. }
+        | CtlError::BadAddress { .. }
+        | CtlError::BadNetmask { .. }
+        | CtlError::AmbiguousAddress { .. }
+        | CtlError::FamilyMismatch { .. }
+        | CtlError::Misplaced { .. }
+        | CtlError::Repeated { .. }
+        | CtlError::Conflict { .. }
+        | CtlError::PassTooLong { .. }
+        | CtlError::PassHasNul { .. }
+        | CtlError::BadState { .. }
+        | CtlError::BadLladdr { .. }
+        | CtlError::BadIfName { .. }
+        | CtlError::MissingVhid
+        | CtlError::NotAConfig { .. }
+        | CtlError::UnterminatedQuote
+        | CtlError::BadFamily { .. }
+        | CtlError::UnknownFlags { .. }
+        | CtlError::NotZeroPadded { .. }
+        | CtlError::WrongCarpdev { .. }
+        | CtlError::NeedCarpdev(_)
+        | CtlError::NotACarpInterface(_) => CARP_EINVAL,
+        CtlError::ValueOutOfRange { .. } | CtlError::OutOfRange { .. } => CARP_ERANGE,
+        CtlError::TooManyAddresses { .. }
+        | CtlError::TooManyNames { .. }
+        | CtlError::TooManyInterfaces { .. }
+        | CtlError::TooManyParents { .. } => CARP_ENOSPC,
+        CtlError::AddressNotFound(_)
+        | CtlError::NoSuchInterface(_)
+        | CtlError::NoSuchParent(_)
+        | CtlError::UnknownParentId
+        | CtlError::NoVhid(_) => CARP_ENOENT,
+        CtlError::InterfaceExists(_)
+        | CtlError::VhidInUse(_)
+        | CtlError::ParentExists(_)
+        | CtlError::AddressInUse { .. } => CARP_EEXIST,
+        CtlError::BadLength { .. } => CARP_EMSGSIZE,
+        CtlError::Config(c) => config_errno(c),
+        CtlError::Sysctl(s) => sysctl_errno(s),
+        CtlError::If(i) => if_errno(i),
         _ => CARP_EINVAL,
     }
 }
@@ -141,11 +176,35 @@ fn config_errno(e: ConfigError) -> c_int {
         ConfigError::TooManyAddresses { .. } => CARP_ENOSPC,
         ConfigError::DuplicateAddress(_) => CARP_EEXIST,
         ConfigError::NotRunning => CARP_ENETDOWN,
+        ConfigError::Key(_) | ConfigError::BadAddress(_) | ConfigError::VhidChanged { .. } => {
+            CARP_EINVAL
+        }
         _ => CARP_EINVAL,
     }
 }
 
-/// What a transmit or multicast callback's return code means to carp: the
+fn sysctl_errno(e: SysctlError) -> c_int {
+    match e {
+        SysctlError::UnknownName(_) | SysctlError::UnknownMib(_) => CARP_ENOENT,
+        SysctlError::ReadOnly(_) => CARP_EPERM,
+        SysctlError::OutOfRange { .. } => CARP_ERANGE,
+        SysctlError::WrongType { .. } | SysctlError::Syntax { .. } => CARP_EINVAL,
+        _ => CARP_EINVAL,
+    }
+}
+
+fn if_errno(e: IfError) -> c_int {
+    match e {
+        IfError::VhidExists(_) => CARP_EEXIST,
+        IfError::NoSuchVhid(_) => CARP_ENOENT,
+        IfError::Full { .. } => CARP_ENOSPC,
+        IfError::OutputPending => CARP_EBUSY,
+        IfError::Config(c) => config_errno(c),
+        _ => CARP_EINVAL,
+    }
+}
+
+/// What a transmit or filter callback's return code means to carp: the
 /// reverse mapping, for codes coming in from C.
 pub(crate) fn tx_result(code: c_int, len: usize) -> Result<(), TxError> {
     match code {
@@ -164,11 +223,13 @@ impl fmt::Display for Error {
             Error::Length { what, want, got } => write!(f, "{what}: {got} bytes, want {want}"),
             Error::Invalid { what, got } => write!(f, "{what}: invalid value {got}"),
             Error::NotUtf8 => f.write_str("text is not UTF-8"),
-            Error::Busy => f.write_str("callback re-entered the carp interface"),
+            Error::Busy => f.write_str("callback re-entered the carp host"),
             Error::Poisoned => f.write_str("internal error: handle unusable"),
-            Error::If(e) => write!(f, "{e}"),
+            Error::Unnamed { vhid } => {
+                write!(f, "vhid {vhid}: no carp interface owns it on this parent")
+            }
             Error::Ctl(e) => write!(f, "{e}"),
-            Error::Sysctl(e) => write!(f, "{e}"),
+            Error::File(e) => write!(f, "{e}"),
             Error::Reject(e) => write!(f, "{e}"),
         }
     }
@@ -176,27 +237,21 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-impl From<IfError> for Error {
-    fn from(e: IfError) -> Error {
-        Error::If(e)
-    }
-}
-
 impl From<CtlError> for Error {
     fn from(e: CtlError) -> Error {
         Error::Ctl(e)
     }
 }
 
-impl From<ConfigError> for Error {
-    fn from(e: ConfigError) -> Error {
-        Error::Ctl(CtlError::Config(e))
+impl From<SysctlError> for Error {
+    fn from(e: SysctlError) -> Error {
+        Error::Ctl(CtlError::Sysctl(e))
     }
 }
 
-impl From<SysctlError> for Error {
-    fn from(e: SysctlError) -> Error {
-        Error::Sysctl(e)
+impl From<FileError> for Error {
+    fn from(e: FileError) -> Error {
+        Error::File(e)
     }
 }
 
@@ -212,13 +267,13 @@ pub fn strerror(code: c_int) -> &'static CStr {
     match code {
         CARP_OK => c"success",
         CARP_EPERM => c"read-only sysctl",
-        CARP_ENOENT => c"no such vhid, sysctl or address",
+        CARP_ENOENT => c"no such interface, parent, vhid, sysctl or address",
         CARP_EIO => c"driver error",
-        CARP_EBUSY => c"callback re-entered the carp interface",
+        CARP_EBUSY => c"callback re-entered the carp host",
         CARP_EFAULT => c"NULL pointer argument",
-        CARP_EEXIST => c"vhid or address exists",
+        CARP_EEXIST => c"exists already or in use",
         CARP_EINVAL => c"invalid argument",
-        CARP_ENOSPC => c"no room for another vhid or address",
+        CARP_ENOSPC => c"no room",
         CARP_ERANGE => c"value out of range",
         CARP_EBADMSG => c"frame rejected by an input check",
         CARP_EILSEQ => c"text is not UTF-8",

@@ -1,12 +1,14 @@
 //! Plain C structs crossing the boundary: the control request
-//! ([`carp_req`]), counters ([`carp_stats`]) and events ([`carp_event`]).
+//! ([`carp_req`]), what a configuration file did ([`carp_apply_report`]),
+//! counters ([`carp_stats`]) and events ([`carp_event`]), and the names
+//! of states, reasons and counters (carp-core's one table of spellings).
 #![allow(non_camel_case_types)]
 
 use core::ffi::{c_char, c_int, CStr};
 use core::net::IpAddr;
 
 use carp_core::{Counter, DemoteReason, Event, EventKind, Reason, State, Stats};
-use carp_ctl::state_number;
+use carp_ctl::{state_number, ApplyReport, ParentId};
 
 /// Bytes of `carp_req.key` (19-byte passphrase and a NUL).
 pub const CARP_KEY_LEN: usize = 20;
@@ -14,10 +16,19 @@ pub const CARP_KEY_LEN: usize = 20;
 pub const CARP_IFNAMSIZ: usize = 16;
 /// Virtual addresses one vhid holds.
 pub const CARP_MAX_ADDRS: usize = 8;
+/// Vhids one parent holds: all of them (BSD allows 255).
+pub const CARP_MAX_VHIDS: usize = 255;
+/// Carp interfaces and vhids one host describes at once (four parents
+/// full of vhids).
+pub const CARP_MAX_ITEMS: usize = 1024;
 /// Size of a `carp_req` in bytes: the `len` argument of the carpreq calls.
 pub const CARP_CARPREQ_LEN: usize = 216;
 
-/// `carp_req.state` and `carp_if_state`: INIT.
+/// A parent interface's handle, from `carp_host_add_parent`: stable for
+/// the parent's life (0..65535).
+pub type carp_parent_id = u32;
+
+/// `carp_req.state` and `carp_host_state`: INIT.
 pub const CARP_STATE_INIT: c_int = 0;
 /// BACKUP.
 pub const CARP_STATE_BACKUP: c_int = 1;
@@ -37,14 +48,17 @@ pub struct carp_req_addr {
 }
 
 /// The set/get request of one virtual host (BSD `struct carpreq` and more;
-/// 216 bytes, no padding, integers in host order). Zero it, fill it and
-/// pass `sizeof(carp_req)` as the length. A set request is a whole
-/// configuration: there is no "0 means unchanged".
+/// 216 bytes, no padding, integers in host order), for
+/// `carp_host_set_carpreq` (`SIOCSVH`) and `carp_host_get_carpreq`
+/// (`SIOCGVH`). Zero it, fill it and pass `sizeof(carp_req)` as the
+/// length. A set request is a whole configuration: there is no "0 means
+/// unchanged" (but an all-zero `carpdev` keeps the parent).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct carp_req {
     /// `CARP_STATE_*`. On set: BACKUP or MASTER forces that state after the
-    /// configuration is applied; INIT forces nothing.
+    /// configuration is applied; INIT is accepted and ignored, as BSD
+    /// `SIOCSVH` ignores it (take a vhid down with `carp_host_set_admin`).
     pub state: i32,
     /// The vhid, 1..255.
     pub vhid: i32,
@@ -54,9 +68,12 @@ pub struct carp_req {
     pub advbase: i32,
     /// The passphrase, NUL-padded (at most 19 bytes).
     pub key: [u8; CARP_KEY_LEN],
-    /// Parent interface name, NUL-padded; all zero for none.
+    /// Parent interface name (`carpdev`), NUL-padded. On set: all zero
+    /// keeps the parent the interface has. On get: the parent, or all
+    /// zero when detached.
     pub carpdev: [u8; CARP_IFNAMSIZ],
-    /// Demotion counter (get: the host's current value; set: ignored).
+    /// Demotion counter (get: the host's current, effective value; set:
+    /// ignored).
     pub demote: i32,
     /// Bit 0: `lladdr` holds a non-default virtual MAC. Bit 1: sign IPv6
     /// without link-local addresses (OpenBSD's form).
@@ -69,8 +86,39 @@ pub struct carp_req {
     pub dead_ratio: u8,
     /// Reserved, 0.
     pub reserved: u8,
-    /// The virtual addresses, `naddrs` of them.
+    /// The virtual addresses, `naddrs` of them, with the prefix lengths
+    /// given when they were configured.
     pub addrs: [carp_req_addr; CARP_MAX_ADDRS],
+}
+
+/// What `carp_host_apply_config` did (each count: carp interfaces and
+/// vhids).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct carp_apply_report {
+    /// Added.
+    pub added: u32,
+    /// Whose configuration, admin state or parent changed.
+    pub changed: u32,
+    /// Removed (the file no longer names them).
+    pub removed: u32,
+    /// Described as they already were (not re-timed).
+    pub unchanged: u32,
+    /// Sysctl knobs written (set, or returned to their default).
+    pub knobs: u32,
+}
+
+impl From<ApplyReport> for carp_apply_report {
+    fn from(r: ApplyReport) -> carp_apply_report {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        carp_apply_report {
+            added: n(r.added),
+            changed: n(r.changed),
+            removed: n(r.removed),
+            unchanged: n(r.unchanged),
+            knobs: n(r.knobs),
+        }
+    }
 }
 
 /// Counters in BSD `struct carpstats` order, then ours; see
@@ -172,7 +220,7 @@ pub const CARP_EVENT_DEMOTE: u8 = 4;
 /// An event this version of the header does not describe.
 pub const CARP_EVENT_OTHER: u8 = 255;
 
-/// One event of a virtual host, drained by `carp_if_poll_events`. Fields
+/// One event of a virtual host, drained by `carp_host_poll_events`. Fields
 /// not used by `kind` are 0.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -181,6 +229,11 @@ pub struct carp_event {
     pub seq: u64,
     /// When it happened, in the caller's microseconds.
     pub at_us: u64,
+    /// The parent the vhid runs on (`carp_host_parent_name`,
+    /// `carp_host_carp_name` name it).
+    pub parent: carp_parent_id,
+    /// DEMOTE: signed change.
+    pub delta: i32,
     /// The vhid.
     pub vhid: u8,
     /// `CARP_EVENT_*`.
@@ -198,8 +251,6 @@ pub struct carp_event {
     pub dropped: u8,
     /// REPLAY: 4 or 6, the family of `src`.
     pub src_family: u8,
-    /// DEMOTE: signed change.
-    pub delta: i32,
     /// REPLAY: the sender, network order (IPv4 in the first 4 bytes).
     pub src: [u8; 16],
     /// REPLAY: counter received.
@@ -245,6 +296,16 @@ pub extern "C" fn carp_demote_reason_name(reason: c_int) -> *const c_char {
         .as_ptr()
 }
 
+/// The name of a counter, by its index in `carp_stats` (the
+/// `reject_counter` of `carp_host_input`): `badsum`, `badauth`, ...;
+/// "unknown" for other values.
+#[no_mangle]
+pub extern "C" fn carp_counter_name(counter: c_int) -> *const c_char {
+    at(&Counter::ALL, counter)
+        .map_or(UNKNOWN, Counter::c_name)
+        .as_ptr()
+}
+
 /// The BSD name of a state (`INIT`, `BACKUP`, `MASTER`), "unknown" for
 /// other values.
 #[no_mangle]
@@ -259,9 +320,11 @@ fn state_u8(state: State) -> u8 {
     u8::try_from(state_number(state)).unwrap_or(u8::MAX)
 }
 
-impl From<&Event> for carp_event {
-    fn from(e: &Event) -> carp_event {
+impl carp_event {
+    /// The C form of `e`, which happened on `parent`.
+    pub fn new(parent: ParentId, e: &Event) -> carp_event {
         let mut out = carp_event {
+            parent: u32::from(parent.0),
             seq: e.seq,
             at_us: e.at.micros(),
             vhid: e.vhid,
@@ -310,5 +373,57 @@ impl From<&Event> for carp_event {
             _ => {}
         }
         out
+    }
+}
+
+/// The state a `CARP_STATE_*` number names (BSD `carpr_state`).
+///
+/// # Errors
+/// [`CtlError::OutOfRange`](carp_ctl::CtlError::OutOfRange) for another
+/// number.
+pub fn state_from_number(state: c_int) -> Result<State, carp_ctl::CtlError> {
+    State::ALL
+        .into_iter()
+        .find(|s| state_number(*s) == state)
+        .ok_or(carp_ctl::CtlError::OutOfRange {
+            word: "state",
+            min: i64::from(CARP_STATE_INIT),
+            max: i64::from(CARP_STATE_MASTER),
+            got: i64::from(state),
+        })
+}
+
+/// A vhid argument, 1..255.
+///
+/// # Errors
+/// [`CtlError::OutOfRange`](carp_ctl::CtlError::OutOfRange) naming `vhid`.
+pub fn vhid_from_number(vhid: c_int) -> Result<u8, carp_ctl::CtlError> {
+    match u8::try_from(vhid) {
+        Ok(v) if v != 0 => Ok(v),
+        _ => Err(carp_ctl::CtlError::OutOfRange {
+            word: "vhid",
+            min: 1,
+            max: 255,
+            got: i64::from(vhid),
+        }),
+    }
+}
+
+/// An optional vhid argument: 0 for none (a carp interface's own vhid),
+/// else 1..255.
+///
+/// # Errors
+/// [`CtlError::OutOfRange`](carp_ctl::CtlError::OutOfRange) naming `vhid`.
+pub fn opt_vhid_from_number(vhid: c_int) -> Result<Option<u8>, carp_ctl::CtlError> {
+    match vhid {
+        0 => Ok(None),
+        v => vhid_from_number(v)
+            .map(Some)
+            .map_err(|_| carp_ctl::CtlError::OutOfRange {
+                word: "vhid",
+                min: 0,
+                max: 255,
+                got: i64::from(v),
+            }),
     }
 }

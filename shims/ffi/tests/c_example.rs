@@ -4,6 +4,13 @@
 //! accesses fail the test). Without valgrind the second step is skipped
 //! on a laptop and fails in CI (`CI` set and not `false`/`0`, or
 //! `CARP_REQUIRE_INTEROP=1`), by the rule of `carp-require`.
+//!
+//! The times are the CARP formula's: A (advskew 0) alone becomes MASTER
+//! after master-down, 3 * advbase = 3 s; it advertises at 3, 4 and 5 s and
+//! dies after the third; B (advskew 100) takes over 3 + 100/256 s =
+//! 3 390 625 us after that advert (BSD `carp_setrun`). A master that is
+//! destroyed bows out with an advert of advskew 255 (OpenBSD
+//! `carp_send_ad` with `sc_bow_out`).
 
 #![allow(
     clippy::unwrap_used,
@@ -18,16 +25,24 @@ use std::process::Command;
 use carp_require::Prerequisite::Valgrind;
 
 const EXPECTED: &str = "\
-ifconfig 'vhid 1 advskwe 100': invalid argument (bad word index 2): word 3 \"advskwe\": unknown (not a keyword, an address or a value)
-ifconfig 'vhid 1 advskew 300': value out of range: advskew (word 4) 300: out of range 0..254
-B carpreq: vhid 1 advbase 1 advskew 100 naddrs 1 state BACKUP preempt 0
-         0 us  A vhid 1 INIT -> BACKUP (admin-up)
-         0 us  B vhid 1 INIT -> BACKUP (admin-up)
-   3000000 us  A vhid 1 BACKUP -> MASTER (master-down)
+ifconfig carp0 create vhid 1 carpdev em0 advskwe 100: invalid argument (word index 5)
+  word 6 \"advskwe\": unknown (not a keyword, an address or a value)
+config file: invalid argument (line 2)
+  line 2: word 9 \"192.0.2.9\": a bare address right after an address (netmask, broadcast or another address?): write netmask, broadcast or a /prefix
+B config: 1 added, 1 knobs
+B carpreq: vhid 1 advbase 1 advskew 100 carpdev em0 naddrs 1 prefix 24 state BACKUP preempt 1
+         0 us  A carp0 vhid 1 INIT -> BACKUP (admin-up)
+         0 us  B carp0 vhid 1 INIT -> BACKUP (admin-up)
+   3000000 us  A carp0 vhid 1 BACKUP -> MASTER (master-down)
    5000000 us  A killed (no more frames or time)
-   8390625 us  B vhid 1 BACKUP -> MASTER (master-down)
+   8390625 us  B carp0 vhid 1 BACKUP -> MASTER (master-down)
 takeover: B is MASTER at 8390625 us, 3390625 us after A died
 adverts: A sent 3, B sent 1 and received 3
+B: ifconfig carp0
+carp0: flags=41<UP,RUNNING> mtu 1500
+\tcarp: MASTER carpdev em0 vhid 1 advbase 1 advskew 100
+\tinet 192.0.2.100 netmask 0xffffff00
+B bowed out: advert vhid 1 advskew 255
 ";
 
 /// The `libcarp_ffi.a` of this build: `cargo test` leaves it in

@@ -27,6 +27,7 @@ use nix::time::{clock_gettime, ClockId};
 use crate::cli::Cli;
 use crate::config::{Desired, VhostSpec};
 use crate::driver::LinuxDriver;
+use crate::filter::FilterSpec;
 use crate::hooks::{event_json, event_writer, script_args, script_runner, ScriptRun, Worker};
 use crate::netlink::{parse_monitor, pick_sources, LinkInfoSnapshot, Netlink};
 use crate::packet::PacketSocket;
@@ -155,7 +156,7 @@ impl Daemon {
             .map_err(|e| err(format!("{}: {e}", cli.interface)))?;
         let (v4, v6) = pick_sources(&netlink.addresses(parent.index)?);
         let driver = LinuxDriver {
-            socket: PacketSocket::open(parent.index)?,
+            socket: PacketSocket::open(parent.index, parent.mtu)?,
             mac: parent.mac,
             mtu: parent.mtu,
             link_up: parent.running,
@@ -198,14 +199,17 @@ impl Daemon {
             self.carpif.poll(t, &mut self.nic, &self.sysctl);
             self.drain_events();
             self.arm_timer()?;
+            // Under a flood the ring is read once per packet::MODERATION.
+            let hold = self.nic.socket.hold_off(std::time::Instant::now());
+            let ring = hold.map_or(PollFlags::POLLIN, |_| PollFlags::empty());
             let (frames, signals, monitor, fired) = {
                 let mut fds = [
-                    PollFd::new(self.nic.socket.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.nic.socket.as_fd(), ring),
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.monitor.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.timer.as_fd(), PollFlags::POLLIN),
                 ];
-                match ppoll(&mut fds, None, None) {
+                match ppoll(&mut fds, hold.map(TimeSpec::from_duration), None) {
                     Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(e) => return Err(e.into()),
                 }
@@ -219,7 +223,7 @@ impl Daemon {
             if fired {
                 self.armed = None;
             }
-            if frames {
+            if frames || hold.is_some() {
                 self.read_frames(&mut buf)?;
             }
             if monitor {
@@ -500,6 +504,14 @@ impl Daemon {
             }
         }
         self.specs.sort_by_key(|s| s.config.vhid);
+        let vhosts = self
+            .specs
+            .iter()
+            .map(|s| (s.config.vhid.get(), s.config.addresses()));
+        let spec = FilterSpec::from_vhosts(self.sysctl.allow(), vhosts);
+        if let Err(why) = self.nic.socket.set_filter(&spec) {
+            eprintln!("carpd: {}: kernel filter: {why}", self.cli.interface);
+        }
         Ok(())
     }
 
@@ -553,7 +565,11 @@ impl Daemon {
                 t.advskew
             ));
         }
-        out.push_str(&format!("{}", self.carpif.stats().netstat()));
+        // Frames the kernel filter dropped are counted as the library would.
+        let kernel = self.nic.socket.kernel_counts();
+        let mut stats = self.carpif.stats().clone();
+        stats.merge(&kernel.carp);
+        out.push_str(&format!("{}{kernel}", stats.netstat()));
         eprint!("{out}");
     }
 

@@ -14,7 +14,9 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod driver;
+pub mod filter;
 pub mod hooks;
+pub mod macvlan;
 pub mod netlink;
 pub mod packet;
 

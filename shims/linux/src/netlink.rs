@@ -18,11 +18,13 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
-    LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoMacVlan, LinkAttribute, LinkFlags, LinkMessage,
+    MacVlanMode,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
+
+use crate::macvlan;
 
 /// rtnetlink multicast groups (`RTMGRP_*` bits) for the monitor socket.
 const RTMGRP_LINK: u32 = 0x1;
@@ -217,6 +219,7 @@ impl Netlink {
         if let Ok(existing) = self.link_by_name(name) {
             if existing.mac == mac {
                 self.set_up(existing.index, false)?;
+                self.quiet_broadcast_queue(existing.index, name);
                 return Ok(existing.index);
             }
             self.delete_link(existing.index)?;
@@ -225,17 +228,16 @@ impl Netlink {
         msg.attributes.push(LinkAttribute::IfName(name.to_owned()));
         msg.attributes.push(LinkAttribute::Link(parent));
         msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
-        msg.attributes.push(LinkAttribute::LinkInfo(vec![
-            LinkInfo::Kind(InfoKind::MacVlan),
-            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(
+        msg.attributes
+            .push(macvlan::cutoff_link_info(Some(InfoMacVlan::Mode(
                 MacVlanMode::Private,
-            )])),
-        ]));
+            ))));
         self.request(
             RouteNetlinkMessage::NewLink(msg),
             NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         )?;
         let index = self.link_by_name(name)?.index;
+        self.quiet_broadcast_queue(index, name);
         // Without this the macvlan would grow the same fe80:: address on
         // every host of the vhid (it is derived from the shared MAC).
         let mut gen = LinkMessage::default();
@@ -246,6 +248,38 @@ impl Netlink {
             )]));
         let _ = self.request(RouteNetlinkMessage::SetLink(gen), NLM_F_ACK);
         Ok(index)
+    }
+
+    /// Sets the macvlan port's broadcast cutoff to -1 (no kworker for
+    /// broadcast and multicast, see [`macvlan`]) on macvlan `index` and
+    /// reads it back; prints once per macvlan when the kernel kept the
+    /// queue. A failure here never fails the macvlan.
+    pub fn quiet_broadcast_queue(&mut self, index: u32, name: &str) -> macvlan::BroadcastQueue {
+        let set = self.request(
+            RouteNetlinkMessage::NewLink(macvlan::set_cutoff_message(index)),
+            NLM_F_ACK,
+        );
+        if let Err(e) = &set {
+            if !macvlan::is_unsupported(e) {
+                eprintln!("carpd: {name}: bc_cutoff: {e}");
+            }
+        }
+        let mut get = LinkMessage::default();
+        get.header.index = index;
+        let queue = match self.request(RouteNetlinkMessage::GetLink(get), NLM_F_ACK) {
+            Ok(replies) => replies
+                .iter()
+                .find_map(|m| match m {
+                    RouteNetlinkMessage::NewLink(link) => Some(macvlan::broadcast_queue(link)),
+                    _ => None,
+                })
+                .unwrap_or(macvlan::BroadcastQueue::Kept { cutoff: None }),
+            Err(_) => macvlan::BroadcastQueue::Kept { cutoff: None },
+        };
+        if let Some(warning) = macvlan::warning(name, queue) {
+            eprintln!("carpd: {warning}");
+        }
+        queue
     }
 
     /// Brings interface `index` up or down.

@@ -1,160 +1,180 @@
 //! The AF_PACKET socket on the parent: CARP, ARP and neighbour-discovery
-//! frames in (a classic BPF filter in the kernel drops everything else, and
-//! our own transmissions), whole Ethernet frames out, multicast membership
-//! through `PACKET_ADD_MEMBERSHIP`.
+//! frames in through a memory-mapped receive ring behind the kernel-side
+//! filter ([`crate::filter`]), whole Ethernet frames out, multicast
+//! membership through `PACKET_ADD_MEMBERSHIP`.
 //!
-//! The only `unsafe` of carpd lives here, around the socket calls libc
-//! offers no safe wrapper for.
+//! # Receive: a ring and one wake-up per batch
+//!
+//! The socket has a `TPACKET_V2` receive ring (packet(7), Linux 2.6.27;
+//! Documentation/networking/packet_mmap.rst): the kernel copies each frame
+//! the filter passes into the next free slot and flips the slot's status
+//! to `TP_STATUS_USER`; [`PacketSocket::recv`] reads slots and hands them
+//! back without a system call. Only the wake-up costs one (`ppoll`).
+//!
+//! Wake-ups are moderated in user space: after a wake-up that found
+//! frames, [`PacketSocket::hold_off`] tells the event loop to leave the
+//! ring out of its poll set for [`MODERATION`] and read it when that
+//! expires. An idle host reacts to its first frame at once; under a flood
+//! carpd wakes at most once per [`MODERATION`] for frames, whatever the
+//! rate, and a frame waits at most that long. (`TPACKET_V3` moderates in
+//! the kernel instead, but its block timer delays every frame, also on an
+//! idle host, by up to one jiffy-rounded timeout: 4 ms at HZ=250.)
+//!
+//! A full ring drops frames in the kernel; `PACKET_STATISTICS` counts them
+//! and [`PacketSocket::kernel_counts`] reports them beside the filter's
+//! counters, so no frame goes missing from the report.
+//!
+//! The only `unsafe` of carpd lives here and in [`crate::filter`], around
+//! the socket calls and the shared ring that libc offers no safe wrapper
+//! for.
 #![allow(unsafe_code)]
 
+use std::cell::Cell;
 use std::io;
 use std::mem::size_of;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
-/// Ethertypes and protocol numbers the filter lets through.
+use crate::filter::{classic, FilterSpec, KernelCounts, SocketFilter};
+
 const ETH_P_ALL: u16 = 0x0003;
-const ETHERTYPE_IPV4: u32 = 0x0800;
-const ETHERTYPE_ARP: u32 = 0x0806;
-const ETHERTYPE_IPV6: u32 = 0x86dd;
-const PROTO_CARP: u32 = 112;
-const PROTO_ICMPV6: u32 = 58;
-const ND_NEIGHBOR_SOLICIT: u32 = 135;
-const ND_NEIGHBOR_ADVERT: u32 = 136;
-/// `SKF_AD_OFF + SKF_AD_PKTTYPE`: the ancillary load of `sll_pkttype`.
-const SKF_AD_PKTTYPE: u32 = 0xffff_f000 + 4;
-/// `PACKET_OUTGOING`: a frame this host sent (ours included).
-const PACKET_OUTGOING: u32 = 4;
 /// Shortest Ethernet frame without FCS; shorter ones are zero-padded.
 const ETH_MIN_FRAME: usize = 60;
+/// Smallest ring slot: a 1500-byte MTU frame, its VLAN tag and the
+/// `tpacket2_hdr` and `sockaddr_ll` in front of it.
+const MIN_SLOT: usize = 2048;
+/// Bytes of ring memory aimed at (a slot count of 512 at 2 KiB slots).
+const RING_BYTES: usize = 1 << 20;
+/// Fewest slots, whatever the MTU.
+const MIN_SLOTS: usize = 64;
 
-/// Classic BPF opcodes used by the filter.
-const LD_W_ABS: u16 = 0x20;
-const LD_H_ABS: u16 = 0x28;
-const LD_B_ABS: u16 = 0x30;
-const JEQ_K: u16 = 0x15;
-const RET_K: u16 = 0x06;
+/// How long the event loop leaves the ring alone after a wake-up that
+/// found frames: the longest a frame waits under a flood, and the shortest
+/// time between two wake-ups for frames.
+pub const MODERATION: Duration = Duration::from_millis(1);
 
-/// One BPF instruction with symbolic jump targets (instruction indexes).
-#[derive(Debug, Clone, Copy)]
-enum Insn {
-    Load(u16, u32),
-    JumpIfEqual { k: u32, then: usize, or_else: usize },
-    Return(u32),
+/// The ring's shape for a parent with `mtu`: (slot size, slots, block
+/// size, blocks). Slots are powers of two of at least 2 KiB holding a
+/// whole frame; blocks are one page or one slot, whichever is larger.
+pub fn ring_geometry(mtu: u32, page: usize) -> (usize, usize, usize, usize) {
+    let need = usize::try_from(mtu).unwrap_or(1500) + 14 + 4 + libc::TPACKET2_HDRLEN + 32;
+    let slot = need.next_power_of_two().max(MIN_SLOT);
+    let block = page.max(slot);
+    let per_block = block / slot;
+    let slots = (RING_BYTES / slot).max(MIN_SLOTS);
+    let blocks = slots.div_ceil(per_block);
+    (slot, blocks * per_block, block, blocks)
 }
 
-/// The filter program: accept ARP, IPv4 protocol 112, IPv6 next header 112
-/// and ICMPv6 neighbour solicitations/advertisements (next header directly
-/// after the fixed IPv6 header); drop our own outgoing frames and the rest.
-fn program() -> Vec<Insn> {
-    const ACCEPT: usize = 14;
-    const DROP: usize = 15;
-    use Insn::{JumpIfEqual as Jeq, Load, Return};
-    vec![
-        /* 0 */ Load(LD_W_ABS, SKF_AD_PKTTYPE),
-        /* 1 */
-        Jeq {
-            k: PACKET_OUTGOING,
-            then: DROP,
-            or_else: 2,
-        },
-        /* 2 */ Load(LD_H_ABS, 12),
-        /* 3 */
-        Jeq {
-            k: ETHERTYPE_ARP,
-            then: ACCEPT,
-            or_else: 4,
-        },
-        /* 4 */
-        Jeq {
-            k: ETHERTYPE_IPV4,
-            then: 6,
-            or_else: 5,
-        },
-        /* 5 */
-        Jeq {
-            k: ETHERTYPE_IPV6,
-            then: 8,
-            or_else: DROP,
-        },
-        /* 6 */ Load(LD_B_ABS, 14 + 9),
-        /* 7 */
-        Jeq {
-            k: PROTO_CARP,
-            then: ACCEPT,
-            or_else: DROP,
-        },
-        /* 8 */ Load(LD_B_ABS, 14 + 6),
-        /* 9 */
-        Jeq {
-            k: PROTO_CARP,
-            then: ACCEPT,
-            or_else: 10,
-        },
-        /* 10 */
-        Jeq {
-            k: PROTO_ICMPV6,
-            then: 11,
-            or_else: DROP,
-        },
-        /* 11 */ Load(LD_B_ABS, 14 + 40),
-        /* 12 */
-        Jeq {
-            k: ND_NEIGHBOR_SOLICIT,
-            then: ACCEPT,
-            or_else: 13,
-        },
-        /* 13 */
-        Jeq {
-            k: ND_NEIGHBOR_ADVERT,
-            then: ACCEPT,
-            or_else: DROP,
-        },
-        /* 14 */ Return(0x0004_0000),
-        /* 15 */ Return(0),
-    ]
+/// When the event loop may look at the ring: at once when idle, at most
+/// once per [`MODERATION`] while frames keep coming.
+#[derive(Debug, Default)]
+pub struct Moderation {
+    /// A frame was read since the last [`Moderation::hold_off`].
+    seen: Cell<bool>,
+    /// The ring is left alone until then.
+    held_until: Cell<Option<Instant>>,
 }
 
-/// Assembles [`program`] into kernel instructions (jumps are relative and
-/// forward only, at most 255 ahead).
-fn assemble(program: &[Insn]) -> io::Result<Vec<libc::sock_filter>> {
-    let rel = |from: usize, to: usize| -> io::Result<u8> {
-        to.checked_sub(from + 1)
-            .and_then(|d| u8::try_from(d).ok())
-            .ok_or_else(|| io::Error::other(format!("bpf: bad jump {from} -> {to}")))
-    };
-    program
-        .iter()
-        .enumerate()
-        .map(|(i, insn)| {
-            Ok(match *insn {
-                Insn::Load(code, k) => libc::sock_filter {
-                    code,
-                    jt: 0,
-                    jf: 0,
-                    k,
-                },
-                Insn::JumpIfEqual { k, then, or_else } => libc::sock_filter {
-                    code: JEQ_K,
-                    jt: rel(i, then)?,
-                    jf: rel(i, or_else)?,
-                    k,
-                },
-                Insn::Return(k) => libc::sock_filter {
-                    code: RET_K,
-                    jt: 0,
-                    jf: 0,
-                    k,
-                },
-            })
-        })
-        .collect()
+impl Moderation {
+    /// Notes that a frame was read.
+    pub fn frame_read(&self) {
+        self.seen.set(true);
+    }
+
+    /// `None`: poll the ring; `Some(d)`: leave it out of the poll set for
+    /// `d`, then read it. A read that found frames starts a new hold.
+    pub fn hold_off(&self, now: Instant) -> Option<Duration> {
+        if self.seen.replace(false) {
+            self.held_until.set(Some(now + MODERATION));
+        }
+        match self.held_until.get() {
+            Some(until) if until > now => Some(until - now),
+            _ => {
+                self.held_until.set(None);
+                None
+            }
+        }
+    }
 }
 
-/// A raw packet socket bound to one interface, filtered for carp.
+/// The mapped receive ring.
+#[derive(Debug)]
+struct Ring {
+    base: NonNull<u8>,
+    len: usize,
+    slot: usize,
+    slots: usize,
+    next: Cell<usize>,
+}
+
+impl Ring {
+    /// The status word of slot `i`.
+    fn status(&self, i: usize) -> &AtomicU32 {
+        // SAFETY: `i < slots`, so the slot lies inside the mapping; its
+        // first four bytes are `tp_status`, 16-byte aligned, which the
+        // kernel and we only touch atomically.
+        unsafe { &*self.base.as_ptr().add(i * self.slot).cast::<AtomicU32>() }
+    }
+
+    /// Copies the next frame into `buf` and gives its slot back; `None`
+    /// when the kernel has not filled it yet.
+    fn take(&self, buf: &mut [u8]) -> Option<usize> {
+        let i = self.next.get();
+        let status = self.status(i);
+        if status.load(Ordering::Acquire) & libc::TP_STATUS_USER == 0 {
+            return None;
+        }
+        // SAFETY: the slot is ours (TP_STATUS_USER, read with Acquire
+        // after the kernel's write barrier); its header is a
+        // `tpacket2_hdr` at the slot start.
+        let hdr = unsafe {
+            std::ptr::read(
+                self.base
+                    .as_ptr()
+                    .add(i * self.slot)
+                    .cast::<libc::tpacket2_hdr>(),
+            )
+        };
+        let at = usize::from(hdr.tp_mac);
+        let len = usize::try_from(hdr.tp_snaplen).unwrap_or(0);
+        let len = len.min(self.slot.saturating_sub(at)).min(buf.len());
+        // SAFETY: `at + len <= slot`, inside slot `i`, which the kernel
+        // does not write while it is ours.
+        let frame =
+            unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(i * self.slot + at), len) };
+        if let Some(dst) = buf.get_mut(..len) {
+            dst.copy_from_slice(frame);
+        }
+        status.store(libc::TP_STATUS_KERNEL, Ordering::Release);
+        self.next.set((i + 1) % self.slots);
+        Some(len)
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: `base`/`len` are the mapping made in `open`, unmapped once.
+        unsafe {
+            libc::munmap(self.base.as_ptr().cast::<libc::c_void>(), self.len);
+        }
+    }
+}
+
+/// A raw packet socket bound to one interface, filtered for carp, with a
+/// receive ring.
 #[derive(Debug)]
 pub struct PacketSocket {
+    // Unmapped before the socket closes.
+    ring: Ring,
     fd: OwnedFd,
     ifindex: i32,
+    filter: SocketFilter,
+    moderation: Moderation,
+    /// `tp_drops` so far (the kernel resets its count on each read).
+    ring_drops: Cell<u64>,
 }
 
 fn check(ret: libc::c_int) -> io::Result<()> {
@@ -165,13 +185,30 @@ fn check(ret: libc::c_int) -> io::Result<()> {
     }
 }
 
+fn setsockopt<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
+    // SAFETY: `value` points to a live T of the size passed; the kernel
+    // copies it before returning.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            std::ptr::from_ref(value).cast::<libc::c_void>(),
+            size_of::<T>() as libc::socklen_t,
+        )
+    })
+}
+
 impl PacketSocket {
-    /// Opens the socket, attaches the filter and only then binds it to
-    /// `ifindex` for every protocol, so no unfiltered frame is ever queued.
+    /// Opens the socket with its ring sized for `mtu`, attaches the
+    /// classic filter and only then binds it to `ifindex` for every
+    /// protocol, so no unfiltered frame is ever queued. The eBPF filter
+    /// replaces the classic one at the first [`PacketSocket::set_filter`].
     ///
     /// # Errors
-    /// Socket, filter or bind failures (EPERM without CAP_NET_RAW).
-    pub fn open(ifindex: u32) -> io::Result<PacketSocket> {
+    /// Socket, ring, mmap, filter or bind failures (EPERM without
+    /// CAP_NET_RAW).
+    pub fn open(ifindex: u32, mtu: u32) -> io::Result<PacketSocket> {
         let ifindex =
             i32::try_from(ifindex).map_err(|_| io::Error::other("interface index too large"))?;
         // SAFETY: plain socket(2) call; the result is checked before use.
@@ -185,13 +222,43 @@ impl PacketSocket {
         check(raw)?;
         // SAFETY: `raw` is a fresh, valid descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let sock = PacketSocket { fd, ifindex };
-        let mut filter = assemble(&program())?;
-        let prog = libc::sock_fprog {
-            len: u16::try_from(filter.len()).map_err(|_| io::Error::other("bpf too long"))?,
-            filter: filter.as_mut_ptr(),
+        classic::attach(fd.as_fd())?;
+        let version = libc::tpacket_versions::TPACKET_V2 as libc::c_int;
+        setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_VERSION, &version)?;
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        let (slot, slots, block, blocks) = ring_geometry(mtu, page);
+        let req = libc::tpacket_req {
+            tp_block_size: u32::try_from(block).map_err(|_| io::Error::other("ring block"))?,
+            tp_block_nr: u32::try_from(blocks).map_err(|_| io::Error::other("ring blocks"))?,
+            tp_frame_size: u32::try_from(slot).map_err(|_| io::Error::other("ring slot"))?,
+            tp_frame_nr: u32::try_from(slots).map_err(|_| io::Error::other("ring slots"))?,
         };
-        sock.setsockopt(libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, &prog)?;
+        setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_RX_RING, &req)?;
+        let len = block * blocks;
+        // SAFETY: maps the ring the kernel just allocated for this socket;
+        // the result is checked, and unmapped in `Ring::drop`.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        let base = NonNull::new(base.cast::<u8>()).ok_or_else(|| io::Error::other("mmap: null"))?;
+        let ring = Ring {
+            base,
+            len,
+            slot,
+            slots,
+            next: Cell::new(0),
+        };
         // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
         let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         addr.sll_family = libc::AF_PACKET as u16;
@@ -200,26 +267,55 @@ impl PacketSocket {
         // SAFETY: `addr` is a valid sockaddr_ll and the length passed is its size.
         check(unsafe {
             libc::bind(
-                sock.fd.as_raw_fd(),
+                fd.as_raw_fd(),
                 std::ptr::from_ref(&addr).cast::<libc::sockaddr>(),
                 size_of::<libc::sockaddr_ll>() as libc::socklen_t,
             )
         })?;
-        Ok(sock)
+        Ok(PacketSocket {
+            ring,
+            fd,
+            ifindex,
+            filter: SocketFilter::new(),
+            moderation: Moderation::default(),
+            ring_drops: Cell::new(0),
+        })
     }
 
-    fn setsockopt<T>(&self, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
-        // SAFETY: `value` points to a live T of the size passed; the kernel
-        // copies it before returning.
-        check(unsafe {
-            libc::setsockopt(
+    /// Generates and attaches the kernel-side filter for `spec` (call it
+    /// at start and after every reconfiguration).
+    ///
+    /// # Errors
+    /// Why the eBPF filter is not in place; the classic filter is, and
+    /// carp works (every CARP frame then reaches the library).
+    pub fn set_filter(&mut self, spec: &FilterSpec) -> Result<(), String> {
+        self.filter.install(self.fd.as_fd(), spec)
+    }
+
+    /// What the kernel dropped, counted, passed and lost so far.
+    pub fn kernel_counts(&self) -> KernelCounts {
+        let mut stats = libc::tpacket_stats {
+            tp_packets: 0,
+            tp_drops: 0,
+        };
+        let mut len = size_of::<libc::tpacket_stats>() as libc::socklen_t;
+        // SAFETY: `stats`/`len` are live and of the size given.
+        let rc = unsafe {
+            libc::getsockopt(
                 self.fd.as_raw_fd(),
-                level,
-                name,
-                std::ptr::from_ref(value).cast::<libc::c_void>(),
-                size_of::<T>() as libc::socklen_t,
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                std::ptr::from_mut(&mut stats).cast::<libc::c_void>(),
+                &mut len,
             )
-        })
+        };
+        if rc == 0 {
+            self.ring_drops
+                .set(self.ring_drops.get() + u64::from(stats.tp_drops));
+        }
+        let mut counts = self.filter.counts();
+        counts.ring_drops = self.ring_drops.get();
+        counts
     }
 
     /// Adds (`join`) or removes a link-layer multicast address from the
@@ -241,7 +337,7 @@ impl PacketSocket {
         } else {
             libc::PACKET_DROP_MEMBERSHIP
         };
-        self.setsockopt(libc::SOL_PACKET, name, &mreq)
+        setsockopt(&self.fd, libc::SOL_PACKET, name, &mreq)
     }
 
     /// Sends one Ethernet frame as is (zero-padded to 60 bytes).
@@ -271,31 +367,25 @@ impl PacketSocket {
         Ok(())
     }
 
-    /// Receives one frame into `buf` without blocking; `Ok(None)` when none
-    /// is queued.
+    /// Copies the next received frame from the ring into `buf` (cut to
+    /// its length) without a system call; `Ok(None)` when the ring is
+    /// empty.
     ///
     /// # Errors
-    /// The recv failure.
+    /// None today (the signature matches a socket read).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
-        // SAFETY: the pointer and length describe `buf`, writable for the call.
-        let n = unsafe {
-            libc::recv(
-                self.fd.as_raw_fd(),
-                buf.as_mut_ptr().cast::<libc::c_void>(),
-                buf.len(),
-                libc::MSG_DONTWAIT | libc::MSG_TRUNC,
-            )
-        };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => Ok(None),
-                _ => Err(e),
-            };
+        let got = self.ring.take(buf);
+        if got.is_some() {
+            self.moderation.frame_read();
         }
-        // MSG_TRUNC returns the real length: a frame longer than the buffer
-        // is cut to the buffer.
-        Ok(Some(usize::try_from(n).unwrap_or(0).min(buf.len())))
+        Ok(got)
+    }
+
+    /// Call before each poll: `None` to poll the ring as usual, or how
+    /// long to leave it out of the poll set (then read it with
+    /// [`PacketSocket::recv`] when the wait ends, readable or not).
+    pub fn hold_off(&self, now: Instant) -> Option<Duration> {
+        self.moderation.hold_off(now)
     }
 }
 
@@ -309,63 +399,45 @@ impl AsFd for PacketSocket {
 mod tests {
     use super::*;
 
-    /// Runs the assembled program over `frame` the way the kernel would
-    /// (only the opcodes the program uses), with `pkttype` for the
-    /// ancillary load.
-    fn run(frame: &[u8], pkttype: u32) -> u32 {
-        let prog = assemble(&program()).unwrap();
-        let mut pc = 0;
-        let mut acc = 0u32;
-        for _ in 0..prog.len() {
-            let i = prog[pc];
-            match i.code {
-                LD_W_ABS if i.k == SKF_AD_PKTTYPE => acc = pkttype,
-                LD_H_ABS => {
-                    let k = i.k as usize;
-                    acc = u32::from(u16::from_be_bytes([frame[k], frame[k + 1]]));
-                }
-                LD_B_ABS => match frame.get(i.k as usize) {
-                    Some(b) => acc = u32::from(*b),
-                    None => return 0,
-                },
-                JEQ_K => {
-                    let off = if acc == i.k { i.jt } else { i.jf };
-                    pc += 1 + off as usize;
-                    continue;
-                }
-                RET_K => return i.k,
-                other => panic!("opcode {other:#x}"),
-            }
-            pc += 1;
+    #[test]
+    fn ring_slots_hold_a_whole_frame_and_fill_whole_blocks() {
+        for (mtu, page) in [(1500, 4096), (9000, 4096), (65535, 4096), (1500, 65536)] {
+            let (slot, slots, block, blocks) = ring_geometry(mtu, page);
+            let frame = mtu as usize + 14 + 4;
+            assert!(slot >= frame + libc::TPACKET2_HDRLEN, "mtu {mtu}");
+            assert!(slot.is_power_of_two());
+            assert_eq!(block % page, 0, "blocks are whole pages");
+            assert_eq!(block % slot, 0, "no slot straddles a block");
+            assert_eq!(slots, blocks * (block / slot));
+            assert!(slots >= MIN_SLOTS);
         }
-        panic!("program did not return");
-    }
-
-    fn frame(ethertype: u16, byte_at: &[(usize, u8)]) -> Vec<u8> {
-        let mut f = vec![0u8; 90];
-        f[12..14].copy_from_slice(&ethertype.to_be_bytes());
-        for &(at, b) in byte_at {
-            f[at] = b;
-        }
-        f
+        assert_eq!(ring_geometry(1500, 4096), (2048, 512, 4096, 256));
     }
 
     #[test]
-    fn filter_accepts_carp_arp_and_neighbour_discovery() {
-        assert_ne!(run(&frame(0x0800, &[(23, 112)]), 0), 0);
-        assert_ne!(run(&frame(0x86dd, &[(20, 112)]), 0), 0);
-        assert_ne!(run(&frame(0x0806, &[]), 0), 0);
-        assert_ne!(run(&frame(0x86dd, &[(20, 58), (54, 135)]), 2), 0);
-        assert_ne!(run(&frame(0x86dd, &[(20, 58), (54, 136)]), 2), 0);
-    }
-
-    #[test]
-    fn filter_drops_other_traffic_and_our_own_frames() {
-        assert_eq!(run(&frame(0x0800, &[(23, 6)]), 0), 0);
-        assert_eq!(run(&frame(0x0800, &[(23, 1)]), 0), 0);
-        assert_eq!(run(&frame(0x86dd, &[(20, 58), (54, 128)]), 0), 0);
-        assert_eq!(run(&frame(0x86dd, &[(20, 17)]), 0), 0);
-        assert_eq!(run(&frame(0x88cc, &[]), 0), 0);
-        assert_eq!(run(&frame(0x0800, &[(23, 112)]), PACKET_OUTGOING), 0);
+    fn hold_off_waits_one_moderation_after_frames_then_polls_again() {
+        let m = Moderation::default();
+        let t0 = Instant::now();
+        assert_eq!(m.hold_off(t0), None, "idle: poll the ring");
+        m.frame_read();
+        assert_eq!(m.hold_off(t0), Some(MODERATION));
+        let half = t0 + MODERATION / 2;
+        assert_eq!(
+            m.hold_off(half),
+            Some(MODERATION / 2),
+            "an early wake-up keeps the hold"
+        );
+        m.frame_read();
+        let later = t0 + MODERATION;
+        assert_eq!(
+            m.hold_off(later),
+            Some(MODERATION),
+            "frames again: a new hold"
+        );
+        assert_eq!(
+            m.hold_off(later + MODERATION),
+            None,
+            "expired with no frame: poll"
+        );
     }
 }

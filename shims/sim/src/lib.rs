@@ -34,5 +34,5 @@ pub mod rng;
 pub mod scenario;
 
 pub use lan::{
-    Action, Captured, HostSpec, Knobs, Lan, LinkParams, Received, Record, RecordKind, Sender,
+    Action, Captured, Fate, HostSpec, Knobs, Lan, LinkParams, Received, Record, RecordKind, Sender,
 };

@@ -16,6 +16,11 @@
 //!   entry into BACKUP and its reconfigurations, and the takeover must come
 //!   exactly [`master_down`] of the configuration in force later.
 //!
+//! One rule is ours, not the BSDs' (docs/protocol-notes.md, "Equal
+//! elections", rule 4): a host that yields a tie (`tie-lost`,
+//! `tie-disputed`) arms master-down one advskew unit (1/256 s, truncated
+//! to 3906 us) later than the formula, once, from the yield.
+//!
 //! The reference rule is carp(4)'s: a BACKUP restarts master-down on every
 //! advert it accepts, or takes over at once (preemption, a higher demote
 //! byte, a master that times out anyway), so no advert reaches a BACKUP
@@ -29,6 +34,12 @@ use carp_ifnet::lladdr::LinkType;
 use crate::lan::{Lan, RecordKind};
 
 const MICROS: u64 = 1_000_000;
+
+/// The extra wait after yielding a tie: one advskew unit, 1/256 s.
+pub const TIE_YIELD_MARGIN: Duration = Duration::from_micros(MICROS / 256);
+
+/// The transition reasons of a tie yield.
+const TIE_YIELDS: [&str; 2] = ["tie-lost", "tie-disputed"];
 
 /// The master-down interval of a backup with `advbase`, `advskew` and
 /// `dead_ratio` (BSD: 3).
@@ -89,6 +100,9 @@ pub enum Reference {
     Advert(Instant),
     /// The host entered BACKUP.
     Backup(Instant),
+    /// The host entered BACKUP yielding a tie (master-down one advskew
+    /// unit later).
+    TieYield(Instant),
     /// The test reconfigured the vhid.
     Reconfigured(Instant),
 }
@@ -97,7 +111,10 @@ impl Reference {
     /// Its instant.
     pub fn at(self) -> Instant {
         match self {
-            Reference::Advert(t) | Reference::Backup(t) | Reference::Reconfigured(t) => t,
+            Reference::Advert(t)
+            | Reference::Backup(t)
+            | Reference::TieYield(t)
+            | Reference::Reconfigured(t) => t,
         }
     }
 }
@@ -154,18 +171,28 @@ fn reference(
         .iter()
         .take(index)
         .filter(|r| r.host == Some(host))
-        .filter(|r| {
-            matches!(r.kind, RecordKind::Transition { vhid: v, to: State::Backup, .. } if v == vhid)
+        .filter_map(|r| match r.kind {
+            RecordKind::Transition {
+                vhid: v,
+                to: State::Backup,
+                reason,
+                ..
+            } if v == vhid => Some(if TIE_YIELDS.contains(&reason) {
+                Reference::TieYield(r.at)
+            } else {
+                Reference::Backup(r.at)
+            }),
+            _ => None,
         })
-        .map(|r| Reference::Backup(r.at))
         .next_back();
     let reconfigured = configured
         .iter()
         .filter(|c| c.host == host && c.config.vhid.get() == vhid && c.at <= at)
         .map(|c| Reference::Reconfigured(c.at))
         .max_by_key(|r| r.at());
-    // On a tie the advert or the BACKUP entry names the reference.
-    [reconfigured, backup, advert]
+    // At one instant the BACKUP entry names the reference (a yield comes
+    // with the advert that caused it), else the advert.
+    [reconfigured, advert, backup]
         .into_iter()
         .flatten()
         .max_by_key(|r| r.at())
@@ -214,12 +241,16 @@ pub fn check_takeovers(lan: &Lan, configured: &[Configured]) -> Result<Vec<Judge
                     r.at
                 )
             })?;
+        let margin = match reference {
+            Reference::TieYield(_) => TIE_YIELD_MARGIN,
+            _ => Duration::ZERO,
+        };
         judged.push(Judged {
             host,
             vhid,
             at: r.at,
             reference,
-            expected: master_down_of(&config.config),
+            expected: master_down_of(&config.config) + margin,
         });
     }
     Ok(judged)

@@ -43,7 +43,8 @@ pub enum Prerequisite {
     Ucarp,
     /// `keepalived` runs (VRRP interop).
     Keepalived,
-    /// `qemu-system-x86_64` runs (the x86_64 kernel image).
+    /// `qemu-system-x86_64` runs and qboot (`bios-microvm.bin`, the
+    /// example kernel's firmware) is installed.
     Qemu,
     /// `qemu-system-arm` runs (the Cortex-M bare-metal image).
     QemuArm,
@@ -56,11 +57,16 @@ pub enum Prerequisite {
     /// `python3` runs (second implementations written from the BSD
     /// sources, e.g. `tests/scripts/carp_hmac.py`).
     Python3,
+    /// `arping` (iputils) runs.
+    Arping,
 }
+
+/// qboot, the firmware QEMU's microvm boots the example kernel with.
+pub const QBOOT: &str = "/usr/share/qemu/bios-microvm.bin";
 
 impl Prerequisite {
     /// Every prerequisite, in declaration order.
-    pub const ALL: [Prerequisite; 11] = [
+    pub const ALL: [Prerequisite; 12] = [
         Prerequisite::Root,
         Prerequisite::Netns,
         Prerequisite::Tshark,
@@ -72,6 +78,7 @@ impl Prerequisite {
         Prerequisite::Nft,
         Prerequisite::Valgrind,
         Prerequisite::Python3,
+        Prerequisite::Arping,
     ];
 
     /// The program and argument whose successful run proves a tool is
@@ -88,6 +95,7 @@ impl Prerequisite {
             Prerequisite::Nft => ("nft", &["--version"]),
             Prerequisite::Valgrind => ("valgrind", &["--version"]),
             Prerequisite::Python3 => ("python3", &["--version"]),
+            Prerequisite::Arping => ("arping", &["-V"]),
         })
     }
 
@@ -102,6 +110,9 @@ impl Prerequisite {
         let probe = || match self {
             Prerequisite::Root => is_root(),
             Prerequisite::Netns => is_root() && netns_works(),
+            Prerequisite::Qemu => {
+                std::path::Path::new(QBOOT).exists() && runs("qemu-system-x86_64", &["--version"])
+            }
             tool => tool
                 .probe()
                 .is_some_and(|(program, args)| runs(program, args)),
@@ -118,6 +129,7 @@ impl fmt::Display for Prerequisite {
         match self {
             Prerequisite::Root => f.write_str("root"),
             Prerequisite::Netns => f.write_str("ip netns"),
+            Prerequisite::Qemu => f.write_str("qemu-system-x86_64 with qboot"),
             tool => f.write_str(tool.probe().map_or("?", |(program, _)| program)),
         }
     }
@@ -288,12 +300,13 @@ mod tests {
                 "tshark",
                 "ucarp",
                 "keepalived",
-                "qemu-system-x86_64",
+                "qemu-system-x86_64 with qboot",
                 "qemu-system-arm",
                 "conntrackd",
                 "nft",
                 "valgrind",
-                "python3"
+                "python3",
+                "arping"
             ]
         );
     }

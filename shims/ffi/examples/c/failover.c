@@ -1,14 +1,16 @@
 /*
- * failover.c: two carp interfaces on one in-memory wire, a simulated
- * clock, and a master that dies.
+ * failover.c: two carp hosts on one in-memory wire, a simulated clock,
+ * and a master that dies.
  *
- * Host A (advskew 0) and host B (advskew 100) share vhid 1 and the virtual
- * address 192.0.2.100. Each host's transmit callback queues the frame for
- * the other; the loop below delivers queued frames, then jumps the clock
- * to the earliest deadline (nothing sleeps). Once A is master it is
- * killed: it is simply no longer fed frames or time. B takes over after
- * its master-down interval (3 * advbase + advskew/256 s) and the program
- * prints when, then exits 0. Every time printed is deterministic.
+ * Host A (advskew 0) and host B (advskew 100) each have one parent, em0,
+ * and a carp interface carp0 with vhid 1 and the virtual address
+ * 192.0.2.100/24: A configured with ifconfig words, B with a configuration
+ * file. Each host's transmit callback queues the frame for the other; the
+ * loop below delivers queued frames, then jumps the clock to the earliest
+ * deadline (nothing sleeps). Once A is master it is killed: it is simply
+ * no longer fed frames or time. B takes over after its master-down
+ * interval (3 * advbase + advskew/256 s) and the program prints when, and
+ * B's ifconfig status, then exits 0. Every line printed is deterministic.
  *
  * Build: make -C shims/ffi/examples/c (see the Makefile), or let
  * `cargo test -p carp-ffi` build and run it.
@@ -39,12 +41,13 @@ struct host {
 	uint8_t mac[6];
 	uint8_t ip[4];
 	int alive;
-	carp_if *cif;
+	carp_host *carp;
+	carp_parent_id em0;
 	struct inbox inbox;  /* frames for this host */
 	struct inbox *peer;  /* where our transmit puts frames */
 };
 
-/* ---- the driver: callbacks of one host (ctx is its struct host) ---- */
+/* ---- the driver of em0: callbacks of one host (ctx is its struct host) ---- */
 
 static int wire_transmit(void *ctx, const uint8_t *frame, size_t len)
 {
@@ -71,8 +74,9 @@ static int wire_ipv4_addr(void *ctx, uint8_t *out)
 	return 0;
 }
 
-/* No link state, IPv6, multicast filter, MTU or link type callbacks: the
- * defaults (up, none, promiscuous, 1500, Ethernet) suit a simulated wire. */
+/* No link state, IPv6, multicast or unicast filter, MTU or link type
+ * callbacks: the defaults (up, none, promiscuous, 1500, Ethernet) suit a
+ * simulated wire. */
 static const carp_driver_ops wire_ops = {
 	.transmit = wire_transmit,
 	.hw_addr = wire_hw_addr,
@@ -83,44 +87,42 @@ static const carp_driver_ops wire_ops = {
 
 static void check(struct host *h, int rc, const char *what)
 {
-	char msg[128];
+	char msg[160];
 	if (rc >= 0)
 		return;
-	carp_if_last_error(h->cif, msg, sizeof msg);
+	carp_host_last_error(h->carp, msg, sizeof msg);
 	fprintf(stderr, "%s: %s: %s (%s)\n", h->name, what, carp_strerror(rc), msg);
 	exit(1);
 }
 
-static void configure(struct host *h, uint64_t now, const char *words)
-{
-	check(h, carp_if_ifconfig(h->cif, now, words, strlen(words), NULL), words);
-}
-
-/* Delivers every queued frame to its (living) host. */
+/* Delivers every queued frame to its (living) host, on its em0. */
 static void deliver(struct host *h, uint64_t now)
 {
 	size_t i;
 	for (i = 0; i < h->inbox.count; i++) {
 		if (!h->alive)
 			continue;
-		int rc = carp_if_input(h->cif, now, h->inbox.frames[i].data,
-				       h->inbox.frames[i].len, NULL);
+		int rc = carp_host_input(h->carp, now, h->em0, h->inbox.frames[i].data,
+					 h->inbox.frames[i].len, NULL);
 		check(h, rc, "input");
 	}
 	h->inbox.count = 0;
 }
 
-/* Prints the state changes queued on a host. */
+/* Prints the state changes queued on a host, by carp interface name. */
 static void drain_events(struct host *h)
 {
 	carp_event ev[8];
+	char ifname[CARP_IFNAMSIZ];
 	int n, i;
-	while ((n = carp_if_poll_events(h->cif, ev, 8)) > 0) {
+	while ((n = carp_host_poll_events(h->carp, ev, 8)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (ev[i].kind != CARP_EVENT_STATE_CHANGE)
 				continue;
-			printf("%10" PRIu64 " us  %s vhid %u %s -> %s (%s)\n",
-			       ev[i].at_us, h->name, ev[i].vhid,
+			check(h, carp_host_carp_name(h->carp, ev[i].parent, ev[i].vhid,
+						     ifname, sizeof ifname), "carp_name");
+			printf("%10" PRIu64 " us  %s %s vhid %u %s -> %s (%s)\n",
+			       ev[i].at_us, h->name, ifname, ev[i].vhid,
 			       carp_state_name(ev[i].from), carp_state_name(ev[i].to),
 			       carp_reason_name(ev[i].reason));
 		}
@@ -134,10 +136,17 @@ static uint64_t next_deadline(struct host *hosts, int n)
 	uint64_t best = UINT64_MAX, d;
 	int i;
 	for (i = 0; i < n; i++)
-		if (hosts[i].alive && carp_if_poll_timeout(hosts[i].cif, &d) == 1 && d < best)
+		if (hosts[i].alive && carp_host_poll_timeout(hosts[i].carp, &d) == 1 && d < best)
 			best = d;
 	return best;
 }
+
+static const char a_words[] = "create vhid 1 carpdev em0 advskew 0 pass s3cret 192.0.2.100/24";
+
+static const char b_config[] =
+	"# host B: the backup\n"
+	"net.inet.carp.preempt=1\n"
+	"ifconfig carp0 create vhid 1 carpdev em0 advskew 100 pass s3cret 192.0.2.100/24\n";
 
 int main(void)
 {
@@ -146,48 +155,53 @@ int main(void)
 		{ .name = "B", .mac = { 2, 0, 0, 0, 0, 0xb }, .ip = { 192, 0, 2, 2 }, .alive = 1 },
 	};
 	struct host *a = &hosts[0], *b = &hosts[1];
-	carp_sysctl *sysctl[2];
 	uint64_t now = 0, killed_at = 0, deadline;
 	int64_t preempt = -1;
-	int i, rc, bad_word;
+	int i, rc, bad;
+	char msg[160];
 
 	a->peer = &b->inbox;
 	b->peer = &a->inbox;
 	for (i = 0; i < 2; i++) {
-		/* One sysctl tree per simulated host, as two machines have. */
-		sysctl[i] = carp_sysctl_new();
-		rc = carp_if_new(&wire_ops, &hosts[i], sysctl[i],
-				 0x1000000 * (uint64_t)(i + 1), &hosts[i].cif);
+		rc = carp_host_new(0x1000000 * (uint64_t)(i + 1), &hosts[i].carp);
 		if (rc != 0) {
-			fprintf(stderr, "carp_if_new: %s\n", carp_strerror(rc));
+			fprintf(stderr, "carp_host_new: %s\n", carp_strerror(rc));
 			return 1;
 		}
-		carp_sysctl_free(sysctl[i]); /* the interface keeps its reference */
+		check(&hosts[i], carp_host_add_parent(hosts[i].carp, "em0", &wire_ops,
+						      &hosts[i], &hosts[i].em0), "add_parent");
 	}
 
-	/* A refused request changes nothing and says which word is wrong. */
+	/* A refused request changes nothing and says which word or line is wrong. */
 	{
-		const char *typo = "vhid 1 advskwe 100";
-		const char *range = "vhid 1 advskew 300";
-		char msg[96];
-		rc = carp_if_ifconfig(a->cif, now, typo, strlen(typo), &bad_word);
-		carp_if_last_error(a->cif, msg, sizeof msg);
-		printf("ifconfig '%s': %s (bad word index %d): %s\n", typo, carp_strerror(rc),
-		       bad_word, msg);
-		rc = carp_if_ifconfig(a->cif, now, range, strlen(range), &bad_word);
-		carp_if_last_error(a->cif, msg, sizeof msg);
-		printf("ifconfig '%s': %s: %s\n", range, carp_strerror(rc), msg);
+		const char *typo = "create vhid 1 carpdev em0 advskwe 100";
+		const char *file = "net.inet.carp.preempt=1\n"
+				   "ifconfig carp0 create vhid 1 carpdev em0 192.0.2.83/24 192.0.2.9\n";
+		rc = carp_host_ifconfig(a->carp, now, "carp0", typo, strlen(typo), &bad);
+		carp_host_last_error(a->carp, msg, sizeof msg);
+		printf("ifconfig carp0 %s: %s (word index %d)\n  %s\n", typo, carp_strerror(rc),
+		       bad, msg);
+		rc = carp_host_apply_config(a->carp, now, file, strlen(file), NULL, &bad, NULL);
+		carp_host_last_error(a->carp, msg, sizeof msg);
+		printf("config file: %s (line %d)\n  %s\n", carp_strerror(rc), bad, msg);
 	}
 
-	configure(a, now, "vhid 1 advskew 0 pass s3cret 192.0.2.100");
-	configure(b, now, "vhid 1 advskew 100 pass s3cret 192.0.2.100");
-	check(b, carp_sysctl_get(carp_if_sysctl(b->cif), "preempt", 7, &preempt), "sysctl");
+	check(a, carp_host_ifconfig(a->carp, now, "carp0", a_words, strlen(a_words), NULL),
+	      a_words);
+	{
+		carp_apply_report report;
+		check(b, carp_host_apply_config(b->carp, now, b_config, strlen(b_config), NULL,
+						NULL, &report), "apply_config");
+		printf("B config: %u added, %u knobs\n", report.added, report.knobs);
+	}
+	check(b, carp_host_sysctl_get(b->carp, "net.inet.carp.preempt", &preempt), "sysctl");
 	{
 		carp_req req;
-		check(b, carp_if_get_carpreq(b->cif, 1, &req, sizeof req), "get_carpreq");
-		printf("B carpreq: vhid %d advbase %d advskew %d naddrs %u state %s preempt %" PRId64 "\n",
-		       req.vhid, req.advbase, req.advskew, req.naddrs,
-		       carp_state_name(req.state), preempt);
+		check(b, carp_host_get_carpreq(b->carp, "carp0", 0, &req, sizeof req), "get_carpreq");
+		printf("B carpreq: vhid %d advbase %d advskew %d carpdev %s naddrs %u prefix %u "
+		       "state %s preempt %" PRId64 "\n",
+		       req.vhid, req.advbase, req.advskew, (const char *)req.carpdev, req.naddrs,
+		       req.addrs[0].prefix_len, carp_state_name(req.state), preempt);
 	}
 
 	for (;;) {
@@ -196,13 +210,13 @@ int main(void)
 			if (hosts[i].alive)
 				drain_events(&hosts[i]);
 		}
-		if (!killed_at && carp_if_state(a->cif, 1) == CARP_STATE_MASTER &&
-		    carp_if_state(b->cif, 1) == CARP_STATE_BACKUP && now >= 5000000) {
+		if (!killed_at && carp_host_state(a->carp, a->em0, 1) == CARP_STATE_MASTER &&
+		    carp_host_state(b->carp, b->em0, 1) == CARP_STATE_BACKUP && now >= 5000000) {
 			killed_at = now;
 			a->alive = 0;
 			printf("%10" PRIu64 " us  A killed (no more frames or time)\n", now);
 		}
-		if (killed_at && carp_if_state(b->cif, 1) == CARP_STATE_MASTER)
+		if (killed_at && carp_host_state(b->carp, b->em0, 1) == CARP_STATE_MASTER)
 			break;
 		deadline = next_deadline(hosts, 2);
 		if (deadline == UINT64_MAX || deadline > 60000000) {
@@ -212,22 +226,37 @@ int main(void)
 		now = deadline;
 		for (i = 0; i < 2; i++)
 			if (hosts[i].alive)
-				check(&hosts[i], carp_if_handle_timeout(hosts[i].cif, now),
-				      "handle_timeout");
+				check(&hosts[i], carp_host_poll(hosts[i].carp, now), "poll");
 	}
 
 	{
 		carp_stats sa, sb;
-		check(a, carp_if_stats(a->cif, &sa), "stats");
-		check(b, carp_if_stats(b->cif, &sb), "stats");
+		char status[256];
+		check(a, carp_host_stats(a->carp, &sa), "stats");
+		check(b, carp_host_stats(b->carp, &sb), "stats");
 		printf("takeover: B is MASTER at %" PRIu64 " us, %" PRIu64 " us after A died\n",
 		       now, now - killed_at);
 		printf("adverts: A sent %" PRIu64 ", B sent %" PRIu64 " and received %" PRIu64 "\n",
 		       sa.opackets, sb.opackets, sb.ipackets);
+		rc = carp_host_status(b->carp, "carp0", status, sizeof status);
+		check(b, rc, "status");
+		if ((size_t)rc >= sizeof status) {
+			fprintf(stderr, "status cut\n");
+			return 1;
+		}
+		printf("B: ifconfig carp0\n%s", status);
 	}
 
-	configure(b, now, "vhid 1 destroy");
+	/* A graceful exit: destroy bows the master out, with an advert of
+	 * advskew 255 sent before the call returns (Ethernet 14 + IPv4 20
+	 * bytes, then the CARP header: version/type, vhid, advskew). */
+	check(b, carp_host_ifconfig(b->carp, now, "carp0", "destroy", 7, NULL), "destroy");
+	for (i = 0; i < (int)a->inbox.count; i++) {
+		const uint8_t *f = a->inbox.frames[i].data;
+		if (a->inbox.frames[i].len >= 14 + 20 + 36 && f[23] == 112)
+			printf("B bowed out: advert vhid %u advskew %u\n", f[35], f[36]);
+	}
 	for (i = 0; i < 2; i++)
-		carp_if_free(hosts[i].cif);
+		carp_host_free(hosts[i].carp);
 	return 0;
 }

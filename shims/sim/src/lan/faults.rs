@@ -4,12 +4,12 @@
 use std::rc::Rc;
 
 use carp_core::State;
-use carp_ifnet::carpif::CarpIf;
 use carp_ifnet::lladdr::LinkType;
 
+use super::host::{self, PARENT};
 use super::{Action, Captured, Item, Lan, Receiver, Record, RecordKind, Sender, SimHost};
 use crate::driver::SimDriver;
-use carp_ifnet::driver::LinkState;
+use carp_ctl::CarpReq;
 
 impl Lan {
     pub(super) fn boot(&mut self, i: usize) {
@@ -19,12 +19,13 @@ impl Lan {
         // A boot epoch in the top bits: every boot's counters start above
         // any counter sent before it, so replay checks survive restarts.
         let seed_base = boots << 48;
-        let mut seeds = Vec::new();
         let Some(h) = self.hosts.get(i) else {
             return;
         };
+        // One draw per vhid, as the run's random stream has always had it.
+        let mut low = 0u64;
         for _ in &h.spec.vhosts {
-            seeds.push(seed_base | (self.rng.next_u64() >> 24));
+            low ^= self.rng.next_u64() >> 16;
         }
         let Some(h) = self.hosts.get_mut(i) else {
             return;
@@ -33,8 +34,8 @@ impl Lan {
             let old = h.current_counters();
             h.retired.merge(&old);
         }
-        let sysctl = match h.spec.knobs.sysctl() {
-            Ok(s) => s,
+        let (engine, parent) = match host::new_engine(&h.spec, h.link_up, seed_base | low) {
+            Ok(e) => e,
             Err(e) => {
                 self.record(Some(i), RecordKind::Refused(e));
                 return;
@@ -42,17 +43,18 @@ impl Lan {
         };
         h.nic = SimDriver::new();
         h.nic.set_up(h.link_up);
-        h.cif = CarpIf::new(h.spec.parent(), LinkState::from_up(h.link_up));
-        h.sysctl = sysctl;
+        h.engine = engine;
+        h.parent = parent;
         h.alive = true;
         h.booted = true;
         h.boots += 1;
         h.not_before = now;
         h.backup_since.clear();
         let mut refused = Vec::new();
-        for (config, seed) in h.spec.vhosts.clone().into_iter().zip(seeds) {
+        for config in h.spec.vhosts.clone() {
             let vhid = config.vhid.get();
-            if let Err(e) = h.cif.add_vhost(now, config, seed, &h.sysctl) {
+            let req = CarpReq::from_config(&config, State::Init, None);
+            if let Err(e) = h.engine.set_carpreq(now, PARENT, &req) {
                 refused.push(format!("vhid {vhid}: {e}"));
             }
         }
@@ -73,7 +75,7 @@ impl Lan {
         }
         h.alive = false;
         let down: Vec<(u8, State)> = h
-            .cif
+            .cif()
             .vhosts()
             .filter(|v| v.state() != State::Init)
             .map(|v| (v.vhid().get(), v.state()))
@@ -118,7 +120,7 @@ impl Lan {
                     h.link_up = up;
                     h.nic.set_up(up);
                     if h.alive {
-                        h.cif.set_link(now, up, &h.sysctl);
+                        h.engine.set_link(now, h.parent, up);
                         h.poll(now);
                     }
                 }
@@ -140,7 +142,7 @@ impl Lan {
                     };
                     let mut errors = Vec::new();
                     for v in vhids {
-                        if let Err(e) = h.cif.set_admin(now, v, up, &h.sysctl) {
+                        if let Err(e) = h.engine.set_admin(now, PARENT, Some(v), up) {
                             errors.push(e.to_string());
                         }
                     }
@@ -153,11 +155,11 @@ impl Lan {
                     RecordKind::Fault(format!("state {} vhid {vhid}", state.name())),
                 );
                 self.on_live_host(i, |h| {
-                    let result = h.cif.force_state(now, vhid, state, &h.sysctl);
+                    let result = h.engine.force_state(now, PARENT, Some(vhid), state);
                     if result.is_ok() && state == State::Backup {
                         // BACKUP -> BACKUP reports no event but restarts
                         // master-down.
-                        h.backup_since.insert(vhid, now);
+                        h.backup_since.insert(vhid, (now, false));
                     }
                     result.err().map(|e| e.to_string()).into_iter().collect()
                 });
@@ -178,13 +180,14 @@ impl Lan {
                     }
                 }
                 self.on_live_host(i, |h| {
-                    let result = h.cif.reconfigure(now, config, &h.sysctl);
-                    if h.cif
+                    let req = CarpReq::from_config(&config, State::Init, None);
+                    let result = h.engine.set_carpreq(now, PARENT, &req);
+                    if h.cif()
                         .vhost(vhid)
                         .is_some_and(|v| v.state() == State::Backup)
                     {
                         // reconfigure restarts master-down.
-                        h.backup_since.insert(vhid, now);
+                        h.backup_since.insert(vhid, (now, false));
                     }
                     result.err().map(|e| e.to_string()).into_iter().collect()
                 });
@@ -200,9 +203,16 @@ impl Lan {
                         continue;
                     };
                     h.spec.knobs.extra.push((knob.clone(), value));
-                    if let Err(e) = h.sysctl.set(&knob, value) {
+                    let refused = h.engine.sysctl_line(now, &format!("{knob}={value}")).err();
+                    if h.alive {
+                        // A demoted master advertises at once (poll runs
+                        // CarpIf::sync_policy first).
+                        h.poll(now);
+                    }
+                    if let Some(e) = refused {
                         self.record(Some(i), RecordKind::Refused(format!("{knob}: {e}")));
                     }
+                    self.drain(i);
                 }
             }
             Action::Partition(groups) => {

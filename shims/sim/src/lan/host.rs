@@ -1,22 +1,35 @@
-//! One simulated host: its configuration, its current `CarpIf` and what
-//! it did over all its lives.
+//! One simulated host: its configuration, its current carp (a
+//! [`carp_ctl::Engine`] with one parent, [`PARENT`]) and what it did over
+//! all its lives. Every command the simulator gives a host goes through
+//! the engine, as an administrator's would.
 
 use std::collections::BTreeMap;
 
 use carp_core::{Counter, Instant, State, Stats};
+use carp_ctl::{Engine, Parent, ParentId};
 use carp_ifnet::carpif::{CarpIf, MAX_VHIDS};
+use carp_ifnet::driver::LinkState;
 use carp_sysctl::Sysctl;
 
 use super::HostSpec;
 use crate::driver::SimDriver;
 
+/// The name of every simulated host's one parent interface.
+pub const PARENT: &str = "eth0";
+
+/// Carp interfaces and vhids a simulated host describes.
+pub const SIM_ITEMS: usize = 256;
+
+/// A simulated host's carp: 255 vhids on its parent, parents on the heap.
+pub type SimEngine = Engine<Vec<Box<Parent<MAX_VHIDS>>>, MAX_VHIDS, SIM_ITEMS>;
+
 /// One simulated host.
 #[derive(Debug)]
 pub struct SimHost {
     pub(super) spec: HostSpec,
-    pub(super) cif: CarpIf<MAX_VHIDS>,
+    pub(super) engine: Box<SimEngine>,
+    pub(super) parent: ParentId,
     pub(super) nic: SimDriver,
-    pub(super) sysctl: Sysctl,
     pub(super) alive: bool,
     pub(super) booted: bool,
     pub(super) link_up: bool,
@@ -27,7 +40,8 @@ pub struct SimHost {
     /// Earliest instant its timers may run again (guards a timer that does
     /// not move after it ran).
     pub(super) not_before: Instant,
-    pub(super) backup_since: BTreeMap<u8, Instant>,
+    /// Per vhid: when it last became BACKUP, and whether by yielding a tie.
+    pub(super) backup_since: BTreeMap<u8, (Instant, bool)>,
 }
 
 impl SimHost {
@@ -41,7 +55,14 @@ impl SimHost {
     }
     /// The pseudo-interface of its current life.
     pub fn cif(&self) -> &CarpIf<MAX_VHIDS> {
-        &self.cif
+        self.engine
+            .parent(self.parent)
+            .map(Parent::carpif)
+            .expect("a simulated host always has its one parent")
+    }
+    /// Its carp: the control engine of its current life.
+    pub fn engine(&self) -> &SimEngine {
+        &self.engine
     }
     /// Its NIC (multicast groups, unicast filter).
     pub fn nic(&self) -> &SimDriver {
@@ -49,7 +70,7 @@ impl SimHost {
     }
     /// Its sysctl tree (current life).
     pub fn sysctl(&self) -> &Sysctl {
-        &self.sysctl
+        self.engine.sysctl()
     }
     /// True when booted and not crashed.
     pub fn is_alive(&self) -> bool {
@@ -72,7 +93,7 @@ impl SimHost {
         if !self.alive {
             return State::Init;
         }
-        self.cif.vhost(vhid).map_or(State::Init, |v| v.state())
+        self.cif().vhost(vhid).map_or(State::Init, |v| v.state())
     }
     /// Host-wide counters over all its lives: the sysctl statistics plus
     /// the vhost-only ones (transitions to master, state changes, replays
@@ -85,16 +106,40 @@ impl SimHost {
 
     /// Sends what its carp interface owes (and runs due timers).
     pub(super) fn poll(&mut self, now: Instant) {
-        self.cif.poll(now, &mut self.nic, &self.sysctl);
+        self.engine.poll(now, self.parent, &mut self.nic);
     }
 
     pub(super) fn current_counters(&self) -> Stats {
-        let mut s = self.sysctl.stats();
-        for v in self.cif.vhosts() {
+        let mut s = self.sysctl().stats();
+        for v in self.cif().vhosts() {
             for c in [Counter::Preempt, Counter::Ostates, Counter::ReplayLogged] {
                 s.add(c, v.stats().get(c));
             }
         }
         s
     }
+}
+
+/// A fresh carp for `spec`: its parent (link as given), its knobs, its
+/// counter seed (`seed`'s top 16 bits a boot epoch, see
+/// [`Engine::set_counter_seed`]).
+///
+/// # Errors
+/// The knob the engine refused.
+pub(super) fn new_engine(
+    spec: &HostSpec,
+    link_up: bool,
+    seed: u64,
+) -> Result<(Box<SimEngine>, ParentId), String> {
+    let mut engine = Box::new(SimEngine::new(Vec::new()));
+    let parent = engine
+        .add_parent(PARENT, spec.parent(), LinkState::from_up(link_up))
+        .map_err(|e| e.to_string())?;
+    engine.set_counter_seed(seed);
+    for (name, value) in spec.knobs.assignments() {
+        engine
+            .sysctl_line(Instant::ZERO, &format!("{name}={value}"))
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok((engine, parent))
 }

@@ -20,9 +20,10 @@ mod faults;
 mod host;
 mod types;
 
-pub use host::SimHost;
+pub use host::{SimEngine, SimHost, PARENT, SIM_ITEMS};
 pub use types::{
-    Action, Captured, HostSpec, Knobs, LinkParams, Received, Record, RecordKind, Sender, Takeover,
+    Action, Captured, Fate, HostSpec, Knobs, LinkParams, Received, Record, RecordKind, Sender,
+    Takeover,
 };
 
 use std::cmp::Reverse;
@@ -30,9 +31,10 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::io::{self, Write};
 use std::rc::Rc;
 
-use carp_core::{Duration, EventKind, Instant, State, Stats};
-use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::driver::LinkState;
+use carp_core::vhost::TIE_YIELD_MARGIN;
+use carp_core::wire::PROTO;
+use carp_core::{Duration, EventKind, Instant, Reason, State, Stats};
+use carp_ifnet::frame::{self, Body};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
 
 use crate::client::{Client, ClientSpec};
@@ -98,6 +100,8 @@ pub struct Lan {
     records: Vec<Record>,
     boots: u64,
     anomalies: Vec<String>,
+    fates: BTreeMap<(usize, usize, u64), Vec<Duration>>,
+    adverts_sent: Vec<u64>,
 }
 
 impl Lan {
@@ -116,7 +120,16 @@ impl Lan {
             records: Vec::new(),
             boots: 0,
             anomalies: Vec::new(),
+            fates: BTreeMap::new(),
+            adverts_sent: Vec::new(),
         }
+    }
+
+    /// Fixes what happens to one copy of one advert (see [`Fate`]) instead
+    /// of drawing it from the link's loss, jitter and duplication.
+    pub fn set_fate(&mut self, fate: Fate) {
+        self.fates
+            .insert((fate.from, fate.to, fate.advert), fate.delays);
     }
 
     /// Adds a host that boots at `spec.start`; returns its index.
@@ -124,14 +137,15 @@ impl Lan {
     /// # Errors
     /// The knob its sysctl refused.
     pub fn add_host(&mut self, spec: HostSpec) -> Result<usize, String> {
-        let sysctl = spec.knobs.sysctl()?;
+        let (engine, parent) = host::new_engine(&spec, true, 0)?;
         let index = self.hosts.len();
         let start = spec.start;
+        self.adverts_sent.push(0);
         self.hosts.push(SimHost {
-            cif: CarpIf::new(spec.parent(), LinkState::Up),
+            engine,
+            parent,
             nic: SimDriver::new(),
             spec,
-            sysctl,
             alive: false,
             booted: false,
             link_up: true,
@@ -307,7 +321,7 @@ impl Lan {
             .iter()
             .enumerate()
             .filter(|(_, h)| h.alive)
-            .filter_map(|(i, h)| h.cif.poll_timeout().map(|d| (d.max(h.not_before), i)))
+            .filter_map(|(i, h)| h.engine.poll_timeout().map(|d| (d.max(h.not_before), i)))
             .min()
     }
 
@@ -317,7 +331,7 @@ impl Lan {
             return;
         };
         h.poll(now);
-        if h.cif.poll_timeout().is_some_and(|d| d <= now) {
+        if h.engine.poll_timeout().is_some_and(|d| d <= now) {
             h.not_before = Instant::from_micros(now.micros() + 1);
             self.anomalies
                 .push(format!("{now}: host {i} timer did not move after it ran"));
@@ -364,7 +378,7 @@ impl Lan {
                 };
                 // Rejections are counted by the host; the timeline shows
                 // only what they change (nothing).
-                let _ = h.cif.input(now, frame, &h.sysctl);
+                let _ = h.engine.input(now, h.parent, frame);
                 h.poll(now);
                 self.drain(i);
             }
@@ -425,7 +439,22 @@ impl Lan {
             )
             .collect();
         let link = self.link;
+        let advert = self.count_advert(from, &frame);
         for to in receivers {
+            if let (Some(n), Sender::Host(i), Receiver::Host(j)) = (advert, from, to) {
+                if let Some(delays) = self.fates.get(&(i, j, n)).cloned() {
+                    for d in delays {
+                        let item = Item::Deliver {
+                            from,
+                            to,
+                            frame: Rc::clone(&frame),
+                            capture,
+                        };
+                        self.push(now + d, item);
+                    }
+                    continue;
+                }
+            }
             if self.rng.chance_ppm(link.loss_ppm) {
                 continue;
             }
@@ -448,6 +477,26 @@ impl Lan {
         }
     }
 
+    /// For a CARP frame sent by a host: its number among that host's
+    /// adverts (1 for the first).
+    fn count_advert(&mut self, from: Sender, bytes: &[u8]) -> Option<u64> {
+        let Sender::Host(i) = from else {
+            return None;
+        };
+        let link = self.hosts.get(i)?.spec.link;
+        let is_carp = match frame::parse(link, bytes).ok()?.body {
+            Body::Ipv4 { header, .. } => header.protocol == PROTO,
+            Body::Ipv6 { header, .. } => header.next_header == PROTO,
+            _ => false,
+        };
+        let count = self.adverts_sent.get_mut(i)?;
+        if !is_carp {
+            return None;
+        }
+        *count += 1;
+        Some(*count)
+    }
+
     /// Sends what host `i` queued and records its events.
     fn drain(&mut self, i: usize) {
         let Some(h) = self.hosts.get_mut(i) else {
@@ -456,7 +505,7 @@ impl Lan {
         let sent = h.nic.take_sent();
         h.frames_sent += sent.len() as u64;
         let mut events = Vec::new();
-        while let Some(e) = h.cif.poll_event() {
+        while let Some((_, e)) = h.engine.poll_event() {
             events.push(e);
         }
         for frame in sent {
@@ -468,7 +517,8 @@ impl Lan {
                     let takeover = self.takeover(i, e.vhid, e.at, to, reason.name());
                     if let Some(h) = self.hosts.get_mut(i) {
                         if to == State::Backup {
-                            h.backup_since.insert(e.vhid, e.at);
+                            let tie = matches!(reason, Reason::TieLost | Reason::TieDisputed);
+                            h.backup_since.insert(e.vhid, (e.at, tie));
                         }
                     }
                     RecordKind::Transition {
@@ -521,9 +571,12 @@ impl Lan {
             return None;
         }
         let h = self.hosts.get(i)?;
-        let v = h.cif.vhost(vhid)?;
+        let v = h.cif().vhost(vhid)?;
         let heard = v.last_heard();
-        let since = h.backup_since.get(&vhid).copied();
+        let (since, tie) = h
+            .backup_since
+            .get(&vhid)
+            .map_or((None, false), |(t, tie)| (Some(*t), *tie));
         let (reference, from_advert) = match (heard, since) {
             (Some(a), Some(b)) if a >= b => (a, true),
             (_, Some(b)) => (b, false),
@@ -533,11 +586,17 @@ impl Lan {
         let config = v.config();
         let timing = config.timing();
         let dead_ratio = config.dead_ratio.get();
+        // A vhost that yielded a tie waits one skew unit more the first time.
+        let margin = if tie && since == Some(reference) {
+            TIE_YIELD_MARGIN
+        } else {
+            Duration::ZERO
+        };
         Some(Takeover {
             reference,
             from_advert,
             delay: at - reference,
-            expected: timing.master_down_interval(dead_ratio),
+            expected: timing.master_down_interval(dead_ratio) + margin,
             advbase: timing.advbase,
             advskew: timing.advskew,
             dead_ratio,

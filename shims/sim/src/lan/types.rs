@@ -6,7 +6,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use carp_core::{DemoteReason, Duration, Instant, ReplayPolicy, State, VhostConfig};
 use carp_ifnet::driver::ParentInfo;
 use carp_ifnet::lladdr::{LinkType, MacAddr};
-use carp_sysctl::Sysctl;
 
 /// Loss, delay, jitter and duplication of the segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -19,6 +18,22 @@ pub struct LinkParams {
     pub jitter: Duration,
     /// Chance that a copy arrives twice, in parts per million.
     pub duplicate_ppm: u32,
+}
+
+/// The fate of one copy of one advert, overriding the link's random loss,
+/// jitter and duplication: how a model-checker trace is replayed exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fate {
+    /// The sending host.
+    pub from: usize,
+    /// The receiving host.
+    pub to: usize,
+    /// Which advert of `from`: 1 for its first CARP frame, counted over all
+    /// its lives.
+    pub advert: u64,
+    /// One arrival per delay after the send: none is a loss, two a
+    /// duplicate.
+    pub delays: Vec<Duration>,
 }
 
 /// The host-wide sysctl knobs a scenario sets on every host.
@@ -46,12 +61,9 @@ impl Default for Knobs {
 }
 
 impl Knobs {
-    /// A fresh [`Sysctl`] with these knobs set.
-    ///
-    /// # Errors
-    /// The name of the first knob the tree refused.
-    pub fn sysctl(&self) -> Result<Sysctl, String> {
-        let s = Sysctl::new();
+    /// The knob assignments, in order: preempt, arpbalance, replay, then
+    /// the others.
+    pub fn assignments(&self) -> Vec<(String, i64)> {
         let replay = match self.replay {
             ReplayPolicy::Off => 0,
             ReplayPolicy::Log => 1,
@@ -63,10 +75,7 @@ impl Knobs {
             ("replay".to_owned(), replay),
         ];
         all.extend(self.extra.iter().cloned());
-        for (name, value) in &all {
-            s.set(name, *value).map_err(|e| format!("{name}: {e}"))?;
-        }
-        Ok(s)
+        all
     }
 }
 
@@ -210,7 +219,9 @@ pub struct Takeover {
     pub from_advert: bool,
     /// Takeover time minus `reference`.
     pub delay: Duration,
-    /// The master-down interval of the vhost's configuration.
+    /// The master-down interval of the vhost's configuration (plus
+    /// [`carp_core::vhost::TIE_YIELD_MARGIN`] when the timer started as the
+    /// vhost yielded a tie).
     pub expected: Duration,
     /// advbase, advskew and dead ratio in force.
     pub advbase: u8,

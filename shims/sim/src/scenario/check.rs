@@ -5,14 +5,14 @@ use carp_core::{Duration, Instant, ReplayPolicy, VhostConfig};
 use carp_ifnet::lladdr::LinkType;
 
 use super::events::EventContext;
-use super::raw::{RawEvent, RawLink, RawScenario};
+use super::raw::{RawEvent, RawFate, RawLink, RawScenario};
 use super::values::{
     byte, flag, invalid, ipv4, link_local_of, link_params, parse_dur, parse_mac, required,
     vhost_config,
 };
 use super::{Scenario, ScenarioError};
 use crate::client::ClientSpec;
-use crate::lan::{Action, HostSpec, Knobs};
+use crate::lan::{Action, Fate, HostSpec, Knobs};
 
 impl RawScenario {
     pub(super) fn check(self) -> Result<Scenario, ScenarioError> {
@@ -193,6 +193,12 @@ impl RawScenario {
             events.push((at, n, action));
         }
         events.sort_by_key(|(at, n, _)| (*at, *n));
+        let fates = self
+            .fate
+            .iter()
+            .enumerate()
+            .map(|(n, f)| fate(f, &hosts, &format!("fate[{n}]")))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Scenario {
             duration,
             seed: self.seed.unwrap_or(1),
@@ -200,6 +206,34 @@ impl RawScenario {
             hosts,
             clients,
             events: events.into_iter().map(|(at, _, a)| (at, a)).collect(),
+            fates,
         })
     }
+}
+
+/// One `[[fate]]`: host names resolved, delays parsed.
+fn fate(f: &RawFate, hosts: &[HostSpec], key: &str) -> Result<Fate, ScenarioError> {
+    let host = |name: &Option<String>, field: &str| {
+        let k = format!("{key}.{field}");
+        let name = required(name, &k)?;
+        hosts
+            .iter()
+            .position(|h| h.name == name)
+            .ok_or(ScenarioError::UnknownName { key: k, name })
+    };
+    let advert = required(&f.advert, &format!("{key}.advert"))?;
+    if advert == 0 {
+        return Err(invalid(&format!("{key}.advert"), 0, "1 or more"));
+    }
+    let delays = required(&f.delays, &format!("{key}.delays"))?
+        .iter()
+        .enumerate()
+        .map(|(i, d)| parse_dur(d, &format!("{key}.delays[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Fate {
+        from: host(&f.from, "from")?,
+        to: host(&f.to, "to")?,
+        advert,
+        delays,
+    })
 }

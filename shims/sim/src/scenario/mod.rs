@@ -44,6 +44,12 @@
 //! at = "10s"
 //! host = "host-a"
 //! action = "crash"
+//!
+//! [[fate]]                  # optional: fix one advert copy's fate
+//! from = "host-a"
+//! to = "host-b"
+//! advert = 3                # host-a's third CARP frame (over all lives)
+//! delays = ["300ms"]        # one arrival per delay: [] lost, two = duplicate
 //! ```
 //!
 //! Actions: `crash`, `restart`, `link-down`, `link-up`, `admin-down`,
@@ -72,7 +78,7 @@ use std::fmt;
 use carp_core::{ConfigError, Duration, Instant};
 
 use crate::client::ClientSpec;
-use crate::lan::{Action, HostSpec, Lan, LinkParams};
+use crate::lan::{Action, Fate, HostSpec, Lan, LinkParams};
 
 /// The bundled failover scenario (what `carp-sim` runs with no arguments).
 pub const FAILOVER: &str = include_str!("../../scenarios/failover.toml");
@@ -157,6 +163,8 @@ pub struct Scenario {
     pub clients: Vec<ClientSpec>,
     /// Faults and commands, in time order.
     pub events: Vec<(Instant, Action)>,
+    /// Adverts whose fate is fixed instead of drawn.
+    pub fates: Vec<Fate>,
 }
 
 impl Scenario {
@@ -184,6 +192,9 @@ impl Scenario {
         }
         for (at, action) in &self.events {
             lan.schedule(*at, action.clone());
+        }
+        for fate in &self.fates {
+            lan.set_fate(fate.clone());
         }
         Ok(lan)
     }

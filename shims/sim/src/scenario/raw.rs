@@ -17,6 +17,17 @@ pub(super) struct RawScenario {
     pub(super) client: Vec<RawClient>,
     #[serde(default)]
     pub(super) event: Vec<RawEvent>,
+    #[serde(default)]
+    pub(super) fate: Vec<RawFate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFate {
+    pub(super) from: Option<String>,
+    pub(super) to: Option<String>,
+    pub(super) advert: Option<u64>,
+    pub(super) delays: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -1,0 +1,379 @@
+//! The example kernel (`shims/kernel`) under QEMU TCG on a bridge with
+//! ucarp and carpd: its adverts are valid for tshark and accepted by both
+//! peers, elections go both ways, the survivor takes over when the master
+//! dies (a killed peer, a killed QEMU), preemption and bow-out work both
+//! ways, and the guest's takeover lands on the CARP formula
+//! (3 x advbase + advskew/256 of the backup) within 2 ms, measured inside
+//! the guest (its `silence_us`) and on the wire (last advert of the dead
+//! master to the guest's first; 5 ms when the host's load average is above
+//! its CPU count, as QEMU's tap I/O then waits for a CPU).
+//!
+//! The client's view across failovers is in `kernel_qemu_client.rs`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use carp_tests::carpd::{counter, signal, Carpd, Scratch, Ucarp, BACKUP, MASTER};
+use carp_tests::kernel::{run_for, Guest};
+use carp_tests::netns::{Host, Lab};
+use carp_tests::require;
+use carp_tests::require::Prerequisite::{Netns, Qemu, Root, Tshark, Ucarp as UcarpTool};
+use carp_tests::tshark::{assert_every_carp_checksum_good, carp_fields, decode_fields};
+
+const GUEST_IP: &str = "192.0.2.21";
+const GUEST_MAC: &str = "02:00:5e:10:00:21";
+const PEER_IP: &str = "192.0.2.11";
+const VADDR: &str = "192.0.2.100";
+/// Boot (~0.1 s) plus election at advbase 1 (3 s + skew), with room for a
+/// loaded machine.
+const ELECT: Duration = Duration::from_secs(15);
+/// How far past the formula a takeover may land (TCG, 2 kHz tick).
+const TAKEOVER_SLACK_US: i64 = 2_000;
+/// On the wire the takeover also carries QEMU's tap I/O both ways (the
+/// dead master's last advert in, the guest's first out), which a loaded
+/// host delays: past one runnable task per CPU the wire bound is this.
+const LOADED_WIRE_SLACK_US: i64 = 5_000;
+
+/// The guest's command line: its address, optional sysctl lines, then
+/// `carp0` with vhid 1, password `pw`, `skew` and the virtual address.
+fn cmdline(skew: u8, sysctls: &[&str]) -> String {
+    let mut line = format!("ip={GUEST_IP}/24");
+    for s in sysctls {
+        line.push_str(&format!("; sysctl {s}"));
+    }
+    line.push_str(&format!(
+        "; ifconfig carp0 create vhid 1 pass pw advskew {skew} {VADDR}/24"
+    ));
+    line
+}
+
+fn carpd(host: &Host, dir: &Path, name: &str, skew: u8, extra: &[&str]) -> Carpd {
+    let skew = skew.to_string();
+    let mut args = vec!["-v", "1", "-p", "pw", "-a", "192.0.2.100/24", "-k", &skew];
+    args.extend_from_slice(extra);
+    Carpd::start(host, dir, name, &args)
+}
+
+fn ucarp(host: &Host, dir: &Path, skew: u8) -> Ucarp {
+    Ucarp::start(host, dir, "ucarp", (1, "pw", VADDR, skew), &[])
+}
+
+/// The formula for a backup with advbase 1 and `skew`, in microseconds.
+fn formula_us(skew: u8) -> i64 {
+    3_000_000 + i64::from(skew) * 1_000_000 / 256
+}
+
+/// Asserts the guest's CARP frames in `pcap` decode with a good checksum
+/// and the configured vhid and skew; returns how many there were.
+fn assert_guest_adverts_valid(pcap: &Path, skew: u8) -> usize {
+    assert_every_carp_checksum_good(pcap);
+    let fields = carp_fields(pcap).unwrap();
+    let guest: Vec<_> = fields
+        .iter()
+        .filter(|f| f.src.to_string() == GUEST_IP)
+        .collect();
+    assert!(guest.len() >= 2, "too few guest adverts: {fields:?}");
+    for f in &guest {
+        assert!(f.checksum_good, "{f:?}");
+        assert_eq!((f.vhid, f.advskew, f.advbase, f.demote), (1, skew, 1, 0));
+    }
+    guest.len()
+}
+
+/// The last advert from `dead` and the first from the guest after it, on
+/// the wire, in microseconds apart.
+fn wire_silence_us(pcap: &Path, dead: &str) -> i64 {
+    let rows = decode_fields(pcap, &["frame.time_epoch", "ip.src"]).unwrap();
+    let at = |r: &Vec<String>| r[0].parse::<f64>().unwrap();
+    let last_dead = rows
+        .iter()
+        .filter(|r| r[1] == dead)
+        .map(at)
+        .fold(f64::NAN, f64::max);
+    let first_guest = rows
+        .iter()
+        .filter(|r| r[1] == GUEST_IP && at(r) > last_dead)
+        .map(at)
+        .fold(f64::NAN, f64::min);
+    assert!(
+        last_dead.is_finite() && first_guest.is_finite(),
+        "adverts missing: {rows:?}"
+    );
+    ((first_guest - last_dead) * 1e6).round() as i64
+}
+
+/// The host's 1, 5 and 15 minute load averages: a loaded host delays
+/// QEMU's threads, and the takeover with them.
+fn loadavg() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// True when the 1-minute load average exceeds the CPU count.
+fn loaded() -> bool {
+    let one: f64 = loadavg()
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    one > cpus as f64
+}
+
+/// Checks the guest's own and the wire's takeover against the formula.
+fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, dead: &str, skew: u8) {
+    let state = guest.states().last().cloned().unwrap();
+    assert_eq!(
+        (state.to.as_str(), state.reason.as_str()),
+        (MASTER, "master-down")
+    );
+    let inside = i64::try_from(state.silence_us.unwrap()).unwrap() - formula_us(skew);
+    let wire = wire_silence_us(pcap, dead) - formula_us(skew);
+    let load = loadavg();
+    println!(
+        "kernel takeover vs {dead}: guest {inside:+} us, wire {wire:+} us past the formula ({} us); load average {load}",
+        formula_us(skew)
+    );
+    assert!(
+        (0..=TAKEOVER_SLACK_US).contains(&inside),
+        "guest took over {inside} us past the formula (load average {load})"
+    );
+    let wire_slack = if loaded() {
+        LOADED_WIRE_SLACK_US
+    } else {
+        TAKEOVER_SLACK_US
+    };
+    assert!(
+        (0..=wire_slack).contains(&wire),
+        "wire silence {wire} us past the formula (load average {load})"
+    );
+}
+
+#[test]
+fn the_guest_beats_ucarp_which_accepts_its_adverts_and_takes_over_when_qemu_is_killed() {
+    require!(Root, Netns, Qemu, Tshark, UcarpTool);
+    let dir = Scratch::new("kq-ucarp1");
+    let mut lab = Lab::new().unwrap();
+    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
+    let pcap = dir.path.join("adverts.pcap");
+    let cap = lab.capture(&pcap, "ip proto 112").unwrap();
+
+    let mut guest = Guest::boot(&lab, "g", GUEST_MAC, &cmdline(10, &[])).unwrap();
+    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+    let peer = ucarp(&a, &dir.path, 50);
+    assert!(peer.wait_state(BACKUP, ELECT), "ucarp: {:?}", peer.state());
+    // ucarp keeps hearing the guest as a valid master.
+    run_for(Duration::from_secs(3));
+    assert_eq!(peer.state().as_deref(), Some(BACKUP));
+    assert_eq!(guest.state().as_deref(), Some(MASTER));
+    drop(cap);
+    assert_guest_adverts_valid(&pcap, 10);
+
+    guest.kill();
+    assert!(peer.wait_state(MASTER, ELECT), "ucarp did not take over");
+}
+
+#[test]
+fn ucarp_beats_the_guest_which_takes_over_on_the_formula_when_ucarp_dies() {
+    require!(Root, Netns, Qemu, Tshark, UcarpTool);
+    let dir = Scratch::new("kq-ucarp2");
+    let mut lab = Lab::new().unwrap();
+    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
+    let mut peer = ucarp(&a, &dir.path, 10);
+    assert!(peer.wait_state(MASTER, ELECT), "ucarp: {:?}", peer.state());
+    let mut guest = Guest::boot(&lab, "g", GUEST_MAC, &cmdline(50, &[])).unwrap();
+    assert!(guest.wait_state(BACKUP, ELECT), "{}", guest.transcript());
+    run_for(Duration::from_secs(4));
+    assert_eq!(
+        guest.state().as_deref(),
+        Some(BACKUP),
+        "{}",
+        guest.transcript()
+    );
+    // The guest accepted ucarp's adverts: counted, none refused.
+    assert!(guest.counter("ipackets").unwrap() >= 3);
+    assert_eq!(guest.counter("badauth"), Some(0));
+
+    let pcap = dir.path.join("takeover.pcap");
+    let cap = lab.capture(&pcap, "ip proto 112").unwrap();
+    run_for(Duration::from_millis(1500));
+    peer.crash();
+    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+    run_for(Duration::from_millis(500));
+    drop(cap);
+    assert_takeover_on_formula(&guest, &pcap, PEER_IP, 50);
+}
+
+#[test]
+fn the_guest_beats_carpd_which_accepts_its_adverts_and_takes_over_when_qemu_is_killed() {
+    require!(Root, Netns, Qemu, Tshark);
+    let dir = Scratch::new("kq-carpd1");
+    let mut lab = Lab::new().unwrap();
+    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
+    let pcap = dir.path.join("adverts.pcap");
+    let cap = lab.capture(&pcap, "ip proto 112").unwrap();
+    let mut guest = Guest::boot(&lab, "g", GUEST_MAC, &cmdline(10, &[])).unwrap();
+    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+    let peer = carpd(&a, &dir.path, "carpd", 50, &[]);
+    assert!(peer.wait_state(BACKUP, ELECT), "{:?}", peer.event_lines());
+    run_for(Duration::from_secs(3));
+    assert_eq!(peer.state().as_deref(), Some(BACKUP));
+    drop(cap);
+    let sent = assert_guest_adverts_valid(&pcap, 10);
+    // carpd took every one of them: received, none refused.
+    let report = peer.status_report();
+    let received = counter(&report, "packets received (IPv4)").unwrap_or(0);
+    assert!(received >= 3 && sent >= 3, "{report}");
+    assert_eq!(
+        counter(&report, "discarded for bad authentication").unwrap_or(0),
+        0
+    );
+
+    guest.kill();
+    assert!(peer.wait_state(MASTER, ELECT), "{:?}", peer.event_lines());
+    assert_eq!(peer.last_state().unwrap().1, "master-down");
+}
+
+#[test]
+fn carpd_beats_the_guest_which_takes_over_on_the_formula_when_carpd_dies() {
+    require!(Root, Netns, Qemu, Tshark);
+    let dir = Scratch::new("kq-carpd2");
+    let mut lab = Lab::new().unwrap();
+    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
+    let mut peer = carpd(&a, &dir.path, "carpd", 10, &[]);
+    assert!(peer.wait_state(MASTER, ELECT), "{:?}", peer.event_lines());
+    let mut guest = Guest::boot(&lab, "g", GUEST_MAC, &cmdline(50, &[])).unwrap();
+    assert!(guest.wait_state(BACKUP, ELECT), "{}", guest.transcript());
+    run_for(Duration::from_secs(4));
+    assert_eq!(
+        guest.state().as_deref(),
+        Some(BACKUP),
+        "{}",
+        guest.transcript()
+    );
+    assert!(guest.counter("ipackets").unwrap() >= 3);
+    assert_eq!(guest.counter("badauth"), Some(0));
+
+    let pcap = dir.path.join("takeover.pcap");
+    let cap = lab.capture(&pcap, "ip proto 112").unwrap();
+    run_for(Duration::from_millis(1500));
+    peer.crash();
+    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+    run_for(Duration::from_millis(500));
+    drop(cap);
+    assert_takeover_on_formula(&guest, &pcap, PEER_IP, 50);
+}
+
+#[test]
+fn preemption_works_both_ways_between_the_guest_and_carpd() {
+    require!(Root, Netns, Qemu);
+    let dir = Scratch::new("kq-preempt");
+    let mut lab = Lab::new().unwrap();
+    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
+    let b = lab.add_host("b", &["192.0.2.12/24"]).unwrap();
+    let first = carpd(&a, &dir.path, "first", 50, &[]);
+    assert!(first.wait_state(MASTER, ELECT), "{:?}", first.event_lines());
+    // A better guest with preempt on takes over from carpd...
+    let guest = Guest::boot(
+        &lab,
+        "g",
+        GUEST_MAC,
+        &cmdline(20, &["net.inet.carp.preempt=1"]),
+    )
+    .unwrap();
+    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+    assert_eq!(guest.states().last().unwrap().reason, "preempt");
+    assert!(first.wait_state(BACKUP, ELECT), "{:?}", first.event_lines());
+    // ...and a better carpd with preempt on takes over from the guest.
+    let second = carpd(&b, &dir.path, "second", 5, &["-P"]);
+    assert!(
+        second.wait_state(MASTER, ELECT),
+        "{:?}",
+        second.event_lines()
+    );
+    assert_eq!(second.last_state().unwrap().1, "preempt");
+    assert!(guest.wait_state(BACKUP, ELECT), "{}", guest.transcript());
+    assert_eq!(guest.states().last().unwrap().reason, "better-master");
+    // carp asked the NIC to accept the virtual MAC while MASTER, and to
+    // stop after.
+    let filter: Vec<String> = guest
+        .lines()
+        .into_iter()
+        .filter_map(|l| {
+            l.text
+                .strip_prefix("carp: unicast-filter ")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        filter,
+        [
+            "mac=00:00:5e:00:01:01 accept=true",
+            "mac=00:00:5e:00:01:01 accept=false"
+        ]
+    );
+    run_for(Duration::from_secs(2));
+    assert_eq!(first.state().as_deref(), Some(BACKUP));
+}
+
+#[test]
+fn bow_out_works_both_ways_and_the_console_runs_carp_ctl_transactionally() {
+    require!(Root, Netns, Qemu);
+    let dir = Scratch::new("kq-bowout");
+    let mut lab = Lab::new().unwrap();
+    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
+    let mut guest = Guest::boot(&lab, "g", GUEST_MAC, &cmdline(10, &[])).unwrap();
+    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+    let mut peer = carpd(&a, &dir.path, "carpd", 50, &[]);
+    assert!(peer.wait_state(BACKUP, ELECT));
+
+    // A refused word changes nothing: advskew stays 10.
+    guest.console("ifconfig carp0 advskew 300").unwrap();
+    let refused = guest
+        .wait_line("carp: ctl error", Duration::from_secs(5))
+        .unwrap();
+    assert!(refused.text.contains("advskew"), "{}", refused.text);
+    guest.console("status carp0").unwrap();
+    let status = guest
+        .wait_line("carp: status \tcarp: MASTER", Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("{}", guest.transcript()));
+    assert!(status.text.contains("advskew 10"), "{}", status.text);
+
+    // The guest goes down as master: it bows out, carpd takes over at once
+    // (well before its 3.2 s master-down).
+    guest.console("ifconfig carp0 down").unwrap();
+    let asked = std::time::Instant::now();
+    assert!(guest.wait_state("INIT", Duration::from_secs(5)));
+    assert!(
+        peer.wait_state(MASTER, Duration::from_secs(2)),
+        "{:?}",
+        peer.event_lines()
+    );
+    assert_eq!(peer.last_state().unwrap().1, "bow-out");
+    assert!(asked.elapsed() < Duration::from_secs(2));
+
+    // Back up (no preempt): it stays BACKUP; then carpd bows out on SIGTERM
+    // and the guest takes over at once.
+    guest.console("ifconfig carp0 up").unwrap();
+    assert!(guest.wait_state(BACKUP, Duration::from_secs(5)));
+    run_for(Duration::from_secs(4));
+    assert_eq!(
+        guest.state().as_deref(),
+        Some(BACKUP),
+        "{}",
+        guest.transcript()
+    );
+    signal(peer.pid(), "TERM");
+    assert!(
+        guest.wait_state(MASTER, Duration::from_secs(2)),
+        "{}",
+        guest.transcript()
+    );
+    let took = guest.states().last().cloned().unwrap();
+    assert_eq!(took.reason, "bow-out");
+    assert!(took.silence_us.unwrap() < 1_000_000, "{took:?}");
+    peer.terminate(Duration::from_secs(2));
+}
