@@ -341,7 +341,23 @@ fn build(plan: &Plan) -> (Lan, Vec<Configured>) {
             }
         }
     }
-    (lan, configured)
+    // A reconfiguration to what is already configured changes nothing
+    // (the control engine applies only differences, as reapplying a file
+    // must): it is no restart of master-down. Judge each against the
+    // configuration in force at its instant, in the LAN's order.
+    let mut in_force: Vec<Configured> = Vec::new();
+    configured.sort_by_key(|c| c.at);
+    for c in configured {
+        let same = in_force
+            .iter()
+            .rev()
+            .find(|k| k.host == c.host && k.config.vhid == c.config.vhid)
+            .is_some_and(|k| k.config == c.config);
+        if !same {
+            in_force.push(c);
+        }
+    }
+    (lan, in_force)
 }
 
 /// Quiet from `t0`: heal, clean link, everyone back up. Returns the delay
