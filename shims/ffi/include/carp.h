@@ -13,10 +13,11 @@
  * driver callbacks run on the calling thread, inside the call, and must
  * not call back into the same carp_host (such a call returns CARP_EBUSY).
  * Different carp_hosts are independent. The library starts no thread and
- * takes no lock. In a kernel: one lock around every call on a handle (a
- * spinlock with interrupts masked if an interrupt handler calls it too);
- * a call from an interrupt that lands inside a call on the same handle,
- * on the same CPU, returns CARP_EBUSY, but two CPUs inside one handle at
+ * takes no lock. In a kernel: one lock around every call on a handle, and
+ * if an interrupt handler calls it too, a spinlock taken with that
+ * interrupt masked (or let the handler queue the frame or the link change
+ * for the thread that owns the handle); an interrupt must never run a call
+ * on a handle whose call it interrupted, and two CPUs inside one handle at
  * once are a data race.
  *
  * Conventions: functions return 0 (or a documented non-negative value) on

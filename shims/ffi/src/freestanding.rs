@@ -17,20 +17,23 @@
 //!   size.
 //! * **Panics**: carp-core, carp-ifnet and carp-ctl are written not to
 //!   panic (clippy denies `unwrap`, `expect`, `panic!` and indexing), but a
-//!   bug would. Without unwinding the panic handler below formats the
+//!   bug still could (an overflow, a slice out of range in a
+//!   dependency). Without unwinding the panic handler below formats the
 //!   message and calls `carp_panic`, which the embedder defines (its
 //!   kernel's panic: print, halt or reboot). It must not return; if it
 //!   does, the library spins forever rather than go on with a broken host.
-//! * **Threads**: none, and no atomics or locks: one caller at a time per
+//! * **Threads**: none, and no locks: one caller at a time per
 //!   handle, as in the hosted build. In a kernel, take one lock around
-//!   every call on a handle (a spinlock with interrupts masked when an
-//!   interrupt handler also calls it); a call that re-enters the handle
-//!   from a callback or an interrupt on the same CPU is refused with
-//!   `CARP_EBUSY`, but two CPUs in one handle at once are a data race.
+//!   every call on a handle; if an interrupt handler calls it too, take a
+//!   spinlock with that interrupt masked, or let the handler queue the
+//!   frame or link change for the thread that owns the handle. An
+//!   interrupt must never run a call on a handle whose call it interrupted
+//!   (the `CARP_EBUSY` check is for callbacks, not a lock), and two CPUs
+//!   inside one handle at once are a data race.
 //!
 //! Stack: built with the `freestanding` profile (optimised), the host and
 //! its parents are written in place, never through the stack (a parent
-//! of 16 vhids is 26 KiB, a host 133 KiB); `examples/freestanding/failover.c`
+//! of 16 vhids is 26 KiB, a host 133 KiB, both more than the run uses); `examples/freestanding/failover.c`
 //! paints its stack and measures the deepest use of the whole run (10.5
 //! KiB on x86_64, the program's own frames included), and
 //! `tests/freestanding.rs` fails above 16 KiB. An unoptimised build may
