@@ -12,8 +12,11 @@
  * handle must be serialised by the caller: a lock, or one owning thread);
  * driver callbacks run on the calling thread, inside the call, and must
  * not call back into the same carp_host (such a call returns CARP_EBUSY).
- * Different carp_hosts are independent. The library starts no thread and
- * takes no lock. In a kernel: one lock around every call on a handle, and
+ * Different carp_hosts are independent (nothing in carp is global). The
+ * library starts no thread and never waits for another caller: its
+ * sysctl tree's short spin locks only guard one handle's own state, so
+ * they are no substitute for the caller's lock. In a kernel: one lock
+ * around every call on a handle, and
  * if an interrupt handler calls it too, a spinlock taken with that
  * interrupt masked (or let the handler queue the frame or the link change
  * for the thread that owns the handle); an interrupt must never run a call

@@ -22,8 +22,9 @@
 //!   message and calls `carp_panic`, which the embedder defines (its
 //!   kernel's panic: print, halt or reboot). It must not return; if it
 //!   does, the library spins forever rather than go on with a broken host.
-//! * **Threads**: none, and no locks: one caller at a time per
-//!   handle, as in the hosted build. In a kernel, take one lock around
+//! * **Threads**: none started, nothing waited for (the sysctl tree's
+//!   atomics and short spin locks guard one handle's own state): one
+//!   caller at a time per handle, as in the hosted build. In a kernel, take one lock around
 //!   every call on a handle; if an interrupt handler calls it too, take a
 //!   spinlock with that interrupt masked, or let the handler queue the
 //!   frame or link change for the thread that owns the handle. An
