@@ -1,8 +1,9 @@
 //! The freestanding C library for kernels, end to end: builds carp-ffi
 //! without its `hosted` feature for `x86_64-unknown-none` (profile
 //! `freestanding`, `panic = "abort"`), links it into
-//! `examples/freestanding/failover.c` with `-ffreestanding -nostdlib
-//! -static` (its own `_start`, raw system calls, no libc), checks what
+//! `examples/freestanding/failover.c` and its `runtime.c` with
+//! `-ffreestanding -nostdlib -static` (its own `_start`, raw system calls,
+//! no libc), checks what
 //! the binary and the library are made of, runs it and checks its output
 //! to the byte.
 //!
@@ -187,35 +188,44 @@ const FREESTANDING: [&str; 6] = [
     "-fno-tree-loop-distribute-patterns",
 ];
 
-/// Compiles the program (`.o`, for its own sizes) and links it with the
-/// library.
-fn build_program(lib: &Path) -> (PathBuf, PathBuf) {
+/// The program's C files, in `examples/freestanding/`.
+const SOURCES: [&str; 2] = ["failover.c", "runtime.c"];
+
+/// Compiles the program (objects, for its own sizes) and links it with
+/// the library.
+fn build_program(lib: &Path) -> (Vec<PathBuf>, PathBuf) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let obj = tmp.join("freestanding-failover.o");
+    let objects: Vec<PathBuf> = SOURCES
+        .iter()
+        .map(|source| {
+            let obj = tmp.join(format!("freestanding-{source}.o"));
+            checked(
+                Command::new(&cc)
+                    .args(CFLAGS)
+                    .args(FREESTANDING)
+                    .arg("-I")
+                    .arg(dir.join("include"))
+                    .arg("-c")
+                    .arg(dir.join("examples/freestanding").join(source))
+                    .arg("-o")
+                    .arg(&obj),
+            );
+            obj
+        })
+        .collect();
     let exe = tmp.join("freestanding-failover");
-    checked(
-        Command::new(&cc)
-            .args(CFLAGS)
-            .args(FREESTANDING)
-            .arg("-I")
-            .arg(dir.join("include"))
-            .arg("-c")
-            .arg(dir.join("examples/freestanding/failover.c"))
-            .arg("-o")
-            .arg(&obj),
-    );
     checked(
         Command::new(&cc)
             .args(FREESTANDING)
             .arg("-no-pie")
             .arg("-o")
             .arg(&exe)
-            .arg(&obj)
+            .args(&objects)
             .arg(lib),
     );
-    (obj, exe)
+    (objects, exe)
 }
 
 /// Bytes of .text, .rodata, .data and .bss (each with its subsections;
@@ -345,7 +355,7 @@ fn freestanding_program_links_the_no_std_library_and_fails_over_at_the_formula()
         imports.difference(&allowed).collect::<Vec<_>>()
     );
 
-    let (obj, exe) = build_program(&lib);
+    let (objects, exe) = build_program(&lib);
     let header = stdout_of(Command::new("readelf").args(["-h", "-l", "-d"]).arg(&exe));
     assert!(header.contains("EXEC (Executable file)"), "{header}");
     assert!(!header.contains("INTERP"), "an interpreter: {header}");
@@ -402,7 +412,12 @@ fn freestanding_program_links_the_no_std_library_and_fails_over_at_the_formula()
     );
 
     let library = sections(&lib, Some("carp_ffi-"));
-    let program = sections(&obj, None);
+    let mut program = BTreeMap::new();
+    for obj in &objects {
+        for (k, v) in sections(obj, None) {
+            *program.entry(k).or_insert(0) += v;
+        }
+    }
     let binary = sections(&exe, None);
     let part = |s: &BTreeMap<&str, u64>| {
         format!(

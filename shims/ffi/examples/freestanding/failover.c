@@ -2,11 +2,11 @@
  * failover.c (freestanding): two carp hosts on an in-memory wire, with the
  * freestanding libcarp_ffi.a: no libc, no heap, no threads.
  *
- * The program is what a kernel is to the library: it has its own _start
- * and stack, talks to Linux through two system calls (write, exit_group)
- * and defines what the library needs from its environment: memcpy,
- * memmove, memset, memcmp and carp_panic. It is built with -ffreestanding
- * -nostdlib -static, so nothing else can be linked in.
+ * The program is what a kernel is to the library: runtime.c gives it its
+ * own _start and stack, two Linux system calls (write, exit_group) and
+ * what the library needs from its environment (memcpy, memmove, memset,
+ * memcmp and carp_panic). It is built with -ffreestanding -nostdlib
+ * -static, so nothing else can be linked in.
  *
  * 1. The memory contract: carp_host_init refuses NULL, short and
  *    misaligned memory.
@@ -26,160 +26,11 @@
  */
 #define CARP_FREESTANDING 1
 #include "carp.h"
+#include "runtime.h"
 
-#define STACK_SIZE 262144
 #define ARENA_SIZE (512 * 1024)
 #define FRAME_MAX 1600
 #define QUEUE_LEN 16
-#define PAINT 0xa5
-
-/* ---- the environment: entry, stack, system calls, memory functions ---- */
-
-unsigned char example_stack[STACK_SIZE] __attribute__((aligned(16)));
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
-__asm__(".text\n"
-	".globl _start\n"
-	".type _start, @function\n"
-	"_start:\n"
-	"	xor %ebp, %ebp\n"
-	"	lea example_stack+" STR(STACK_SIZE) "(%rip), %rsp\n"
-	"	call start\n"
-	"	ud2\n");
-
-static long syscall3(long nr, long a, long b, long c)
-{
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
-static void sys_write(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		long n = syscall3(1 /* write */, fd, (long)p, (long)len);
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-static __attribute__((noreturn)) void sys_exit(int code)
-{
-	for (;;)
-		syscall3(231 /* exit_group */, code, 0, 0);
-}
-
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
-{
-	void *ret = dst;
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-	return ret;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	void *ret = dst;
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
-	return ret;
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-	size_t i;
-	if (d < s) {
-		for (i = 0; i < n; i++)
-			d[i] = s[i];
-	} else {
-		while (n-- > 0)
-			d[n] = s[n];
-	}
-	return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-	size_t i;
-	for (i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
-	return 0;
-}
-
-/* The kernel's panic: say why on stderr and end. */
-void carp_panic(const char *msg, size_t len)
-{
-	sys_write(2, "carp_panic: ", 12);
-	sys_write(2, msg, len);
-	sys_write(2, "\n", 1);
-	sys_exit(70);
-}
-
-/* ---- output: one line at a time, to stdout ---- */
-
-static char line[512];
-static size_t line_len;
-
-static void put(const char *s)
-{
-	while (*s && line_len < sizeof line)
-		line[line_len++] = *s++;
-}
-
-/* `v` in decimal, right-aligned in `width` columns. */
-static void put_u(uint64_t v, int width)
-{
-	char digits[24];
-	int n = 0;
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (width-- > n)
-		put(" ");
-	while (n > 0) {
-		char c[2] = { digits[--n], 0 };
-		put(c);
-	}
-}
-
-static void put_i(int64_t v)
-{
-	if (v < 0) {
-		put("-");
-		put_u((uint64_t)0 - (uint64_t)v, 0);
-	} else {
-		put_u((uint64_t)v, 0);
-	}
-}
-
-static void end_line(void)
-{
-	if (line_len < sizeof line)
-		line[line_len++] = '\n';
-	sys_write(1, line, line_len);
-	line_len = 0;
-}
-
-static __attribute__((noreturn)) void fail(const char *what, int rc)
-{
-	line_len = 0;
-	put("FAILED: ");
-	put(what);
-	put(": ");
-	put(carp_strerror(rc));
-	end_line();
-	sys_exit(1);
-}
 
 /* ---- memory for the hosts: a static arena, carved as the library asks ---- */
 
@@ -270,7 +121,6 @@ static void check(struct host *h, int rc, const char *what)
 	if (rc >= 0)
 		return;
 	carp_host_last_error(h->carp, msg, sizeof msg);
-	line_len = 0;
 	put("FAILED: ");
 	put(h->name);
 	put(": ");
@@ -451,7 +301,7 @@ static void failover(struct host *hosts)
 		rc = carp_host_init(hosts[i].mem, carp_host_size(), 0x1000000 * (uint64_t)(i + 1),
 				    &hosts[i].carp);
 		if (rc != 0)
-			fail("carp_host_init", rc);
+			fail("carp_host_init", carp_strerror(rc));
 		check(&hosts[i], carp_host_add_parent(hosts[i].carp, "em0", &wire_ops, &hosts[i],
 						      &hosts[i].em0), "add_parent");
 	}
@@ -554,7 +404,7 @@ static void failover(struct host *hosts)
 			fail("status cut", 0);
 		put("B: ifconfig carp0");
 		end_line();
-		sys_write(1, status, (size_t)rc);
+		write_out(status, (size_t)rc);
 	}
 
 	/* A graceful exit: destroy bows the master out with an advert of
@@ -582,22 +432,9 @@ static struct host hosts[2] = {
 	{ .name = "B", .mac = { 2, 0, 0, 0, 0, 0xb }, .ip = { 192, 0, 2, 2 }, .alive = 1 },
 };
 
-/* Bytes of example_stack ever written below the paint. */
-static size_t stack_used(void)
+int run(void)
 {
-	size_t i = 0;
-	while (i < STACK_SIZE && example_stack[i] == PAINT)
-		i++;
-	return STACK_SIZE - i;
-}
-
-__attribute__((noreturn, used)) void start(void)
-{
-	unsigned char *here = __builtin_frame_address(0);
 	int i;
-
-	/* Paint the stack below this frame, to find the deepest use. */
-	memset(example_stack, PAINT, (size_t)(here - example_stack) - 1024);
 
 	put("figure host_size ");
 	put_u(carp_host_size(), 0);
@@ -615,9 +452,5 @@ __attribute__((noreturn, used)) void start(void)
 	memory_contract(&hosts[0]);
 	capacities(&hosts[0]);
 	failover(hosts);
-
-	put("figure stack_used ");
-	put_u(stack_used(), 0);
-	end_line();
-	sys_exit(0);
+	return 0;
 }
