@@ -12,15 +12,46 @@
  * handle must be serialised by the caller: a lock, or one owning thread);
  * driver callbacks run on the calling thread, inside the call, and must
  * not call back into the same carp_host (such a call returns CARP_EBUSY).
- * Different carp_hosts are independent.
+ * Different carp_hosts are independent (nothing in carp is global). The
+ * library starts no thread and never waits for another caller: its
+ * sysctl tree's short spin locks only guard one handle's own state, so
+ * they are no substitute for the caller's lock. In a kernel: one lock
+ * around every call on a handle, and if an interrupt handler calls it
+ * too, a spinlock taken with that interrupt masked (or let the handler
+ * queue the frame or the link change for the thread that owns the
+ * handle); an interrupt must never run a call on a handle whose call it
+ * interrupted, and two CPUs inside one handle at once are a data race.
  *
  * Conventions: functions return 0 (or a documented non-negative value) on
  * success and a negative CARP_E* code on failure (carp_strerror names it,
  * carp_host_last_error gives the whole message). Names (interfaces,
  * sysctl nodes) are NUL-terminated; text (words, lines, files) and
  * buffers come with explicit lengths. Times are the caller's clock in
- * microseconds. Link with the static library libcarp_ffi.a and
- * -lpthread -ldl -lm.
+ * microseconds.
+ *
+ * Two builds of libcarp_ffi.a share this header:
+ *
+ * - Hosted (cargo build -p carp-ffi): carp_host_new / carp_host_free on
+ *   the heap, 255 vhids per parent; a panic inside carp returns
+ *   CARP_ENOTRECOVERABLE. Link with -lpthread -ldl -lm.
+ *
+ * - Freestanding, for kernels (cargo rustc -p carp-ffi
+ *   --no-default-features --target x86_64-unknown-none (or
+ *   thumbv7em-none-eabihf) --profile freestanding --crate-type
+ *   staticlib): no libc, no allocator, no threads, panic=abort. Define
+ *   CARP_FREESTANDING before including this header. The caller provides
+ *   the memory: carp_host_size() bytes aligned to carp_host_align(), to
+ *   carp_host_init, its own again after carp_host_fini. Capacities are
+ *   fixed when the library is built: CARP_MAX_PARENTS parents of
+ *   CARP_MAX_VHIDS vhids, CARP_MAX_ITEMS carp interfaces and vhids;
+ *   beyond them a request fails with CARP_ENOSPC. The embedder defines
+ *   carp_panic (called on an internal error, must not return) and
+ *   memcpy, memmove, memset and memcmp (as GCC requires of any
+ *   freestanding environment); the library needs nothing else. The host
+ *   is written in place, never through the stack: a whole failover run,
+ *   every call of examples/freestanding included, stays within 16 KiB of
+ *   stack on x86_64 (tests/freestanding.rs). Every other function is in
+ *   both builds, with the same semantics.
  */
 
 #ifndef CARP_H
@@ -28,6 +59,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#if !defined(CARP_FREESTANDING) && !defined(CARP_HOSTED)
+/* Declarations of the hosted build unless CARP_FREESTANDING is defined. */
+#define CARP_HOSTED 1
+#endif
 
 // `carp_host_input`: not a CARP frame (nor ARP/ND for a virtual address);
 // hand it to the host's own stack.
@@ -122,12 +157,38 @@
 // Virtual addresses one vhid holds.
 #define CARP_MAX_ADDRS 8
 
-// Vhids one parent holds: all of them (BSD allows 255).
+#if defined(CARP_HOSTED)
+// Vhids one parent holds: all of them (BSD allows 255). Hosted build.
 #define CARP_MAX_VHIDS 255
+#endif
 
+#if !defined(CARP_HOSTED)
+// Vhids one parent holds (any numbers from 1 to 255). Freestanding
+// build: fixed when the library is built, inside `carp_host_size()`.
+#define CARP_MAX_VHIDS 16
+#endif
+
+#if defined(CARP_HOSTED)
 // Carp interfaces and vhids one host describes at once (four parents
-// full of vhids).
+// full of vhids). Hosted build.
 #define CARP_MAX_ITEMS 1024
+#endif
+
+#if !defined(CARP_HOSTED)
+// Carp interfaces and vhids one host describes at once: every vhid of
+// every parent. Freestanding build.
+#define CARP_MAX_ITEMS 64
+#endif
+
+#if defined(CARP_HOSTED)
+// Parents one host holds (parent ids are 16-bit). Hosted build.
+#define CARP_MAX_PARENTS 65535
+#endif
+
+#if !defined(CARP_HOSTED)
+// Parents one host holds. Freestanding build.
+#define CARP_MAX_PARENTS 4
+#endif
 
 // Size of a `carp_req` in bytes: the `len` argument of the carpreq calls.
 #define CARP_CARPREQ_LEN 216
@@ -598,6 +659,18 @@ int carp_host_vhid_stats(const struct carp_host *host,
 // this library does not return are named "unknown error".
 const char *carp_strerror(int code);
 
+#if !defined(CARP_HOSTED)
+// Defined by the embedder (freestanding build only): called once if
+// carp hits an internal error (a bug: a panic in Rust), with a
+// NUL-terminated message of `len` bytes (at most 255) naming the
+// source file, line and what went wrong. It must not return: halt,
+// reboot or end the program. If it returns, the calling thread spins
+// forever inside carp. It runs on the calling thread, inside the
+// failing call, and must not call into carp.
+extern void carp_panic(const char *msg, size_t len);
+#endif
+
+#if defined(CARP_HOSTED)
 // Creates a host without parents or carp interfaces, every
 // `net.inet.carp` knob at its default, and stores it in `*out`.
 //
@@ -606,21 +679,75 @@ const char *carp_strerror(int code);
 // host's counters stay above those it sent before, and randomness in the
 // rest. Returns 0 or `CARP_EFAULT`. The host takes about 450 KiB of heap,
 // each parent about 300 KiB more (255 vhids); building it uses up to that
-// much stack.
+// much stack. Hosted build only (the freestanding one has
+// `carp_host_init`).
 //
 // # Safety
 // `out` is NULL or valid for a write.
 int carp_host_new(uint64_t counter_seed, struct carp_host **out);
+#endif
 
+#if defined(CARP_HOSTED)
 // Frees a host, its parents and carp interfaces. Vhids are not bowed out:
 // destroy them first (`carp_host_ifconfig(host, now, "carp0", "destroy",
 // ..)`, or `"vhid N destroy"` on a parent) and poll, for a graceful exit.
-// NULL is ignored.
+// NULL is ignored. Hosted build only (the freestanding one has
+// `carp_host_fini`).
 //
 // # Safety
 // `host` is NULL or from `carp_host_new`, not yet freed, not used
 // afterwards, and not in a call (do not free it from a callback).
 void carp_host_free(struct carp_host *host);
+#endif
+
+#if !defined(CARP_HOSTED)
+// Bytes of memory a host needs (`carp_host_init`): every parent, carp
+// interface and vhid up to the capacities `CARP_MAX_PARENTS`,
+// `CARP_MAX_VHIDS` and `CARP_MAX_ITEMS`, fixed when the library was
+// built. Freestanding build only.
+size_t carp_host_size(void);
+#endif
+
+#if !defined(CARP_HOSTED)
+// The alignment, in bytes (a power of two), that the memory given to
+// `carp_host_init` must have. Freestanding build only.
+size_t carp_host_align(void);
+#endif
+
+#if !defined(CARP_HOSTED)
+// Creates a host in the caller's memory `mem` of `size` bytes, as
+// `carp_host_new` does on the heap, and stores the handle in `*out` (it
+// points into `mem`). `mem` needs at least `carp_host_size()` bytes,
+// aligned to `carp_host_align()`; it need not be zeroed, and a static
+// buffer (`.bss`) suits: the host is too large for a small stack. From
+// then on the memory belongs to the host until `carp_host_fini`: do not
+// read, write or move it. Nothing else is allocated, ever: parents and
+// vhids take room inside it, up to the capacities (`CARP_ENOSPC`
+// beyond).
+//
+// Returns 0, `CARP_EFAULT` (`mem` or `out` NULL), `CARP_EMSGSIZE`
+// (`size` too small) or `CARP_EINVAL` (`mem` misaligned); on an error
+// `mem` is untouched. Freestanding build only.
+//
+// # Safety
+// `mem` is NULL or valid for `size` bytes of reads and writes, not used
+// by anything else until `carp_host_fini`; `out` is NULL or valid for a
+// write.
+int carp_host_init(void *mem, size_t size, uint64_t counter_seed, struct carp_host **out);
+#endif
+
+#if !defined(CARP_HOSTED)
+// Ends a host made by `carp_host_init`: its parents and carp interfaces
+// are gone and its memory is the caller's again (to reuse, or to give to
+// `carp_host_init` anew). As with `carp_host_free`, vhids are not bowed
+// out: destroy them first and poll. NULL is ignored. Freestanding build
+// only.
+//
+// # Safety
+// `host` is NULL or from `carp_host_init`, not yet ended, not used
+// afterwards, and not in a call (do not end it from a callback).
+void carp_host_fini(struct carp_host *host);
+#endif
 
 // Writes the message of the last error on `host` (e.g. `advskew (word 4)
 // 300: out of range 0..254`, `line 3: word 2 "bogus": unknown ...`),

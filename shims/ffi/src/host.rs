@@ -5,6 +5,10 @@
 //! One thread at a time per handle; callbacks must not call back into it
 //! (`CARP_EBUSY`). Nothing sleeps or reads a clock: times are the caller's,
 //! in microseconds.
+//!
+//! Its life: `carp_host_new` / `carp_host_free` on the heap (hosted
+//! build), or `carp_host_size` / `carp_host_align` / `carp_host_init` /
+//! `carp_host_fini` in memory the caller provides (freestanding build).
 
 use core::cell::{Cell, RefCell};
 use core::ffi::{c_char, c_int};
@@ -17,8 +21,8 @@ use carp_ifnet::carpif::IfError;
 use crate::boundary::{code, put, write_text};
 use crate::driver::CDriver;
 use crate::errno::{Error, CARP_OK};
-use crate::hosted::{self, guard, Drivers, HostEngine};
-use crate::types::carp_parent_id;
+use crate::platform::{self, guard, Drivers, HostEngine};
+use crate::types::{carp_parent_id, CARP_MAX_PARENTS};
 
 /// A host's carp (opaque): its parents, carp interfaces and sysctl tree.
 #[allow(non_camel_case_types)]
@@ -31,8 +35,23 @@ pub struct carp_host {
 
 /// What a call on a host works on.
 pub(crate) struct Inner {
-    pub(crate) engine: hosted::Boxed<HostEngine>,
+    pub(crate) engine: platform::Boxed<HostEngine>,
     pub(crate) drivers: Drivers,
+}
+
+impl carp_host {
+    /// A handle over a new `engine` (no parents), its counters seeded.
+    fn new(mut engine: platform::Boxed<HostEngine>, counter_seed: u64) -> carp_host {
+        engine.set_counter_seed(counter_seed);
+        carp_host {
+            inner: RefCell::new(Inner {
+                engine,
+                drivers: Drivers::default(),
+            }),
+            poisoned: Cell::new(false),
+            last_error: Cell::new(None),
+        }
+    }
 }
 
 impl Inner {
@@ -66,6 +85,11 @@ impl Inner {
     /// Adds a parent named `name` over `dev`, described and with its link
     /// as the callbacks say now.
     pub(crate) fn add_parent(&mut self, name: &str, dev: CDriver) -> Result<ParentId, Error> {
+        if self.drivers.is_full() {
+            return Err(Error::Ctl(CtlError::TooManyParents {
+                max: CARP_MAX_PARENTS,
+            }));
+        }
         let id = self
             .engine
             .add_parent(name, dev.parent_info(), dev.link_state())?;
@@ -144,26 +168,19 @@ pub(crate) fn instant(now_us: u64) -> Instant {
 /// host's counters stay above those it sent before, and randomness in the
 /// rest. Returns 0 or `CARP_EFAULT`. The host takes about 450 KiB of heap,
 /// each parent about 300 KiB more (255 vhids); building it uses up to that
-/// much stack.
+/// much stack. Hosted build only (the freestanding one has
+/// `carp_host_init`).
 ///
 /// # Safety
 /// `out` is NULL or valid for a write.
+#[cfg(feature = "hosted")]
 #[no_mangle]
 pub unsafe extern "C" fn carp_host_new(counter_seed: u64, out: *mut *mut carp_host) -> c_int {
     code(guard(|| {
         if out.is_null() {
             return Err(Error::Null("out"));
         }
-        let mut engine = hosted::new_engine();
-        engine.set_counter_seed(counter_seed);
-        let handle = hosted::into_raw(carp_host {
-            inner: RefCell::new(Inner {
-                engine,
-                drivers: Drivers::default(),
-            }),
-            poisoned: Cell::new(false),
-            last_error: Cell::new(None),
-        });
+        let handle = platform::into_raw(carp_host::new(platform::new_engine(), counter_seed));
         // SAFETY: checked not NULL above; valid for a write (caller).
         unsafe { put(out, handle, "out") }?;
         Ok(CARP_OK)
@@ -173,17 +190,116 @@ pub unsafe extern "C" fn carp_host_new(counter_seed: u64, out: *mut *mut carp_ho
 /// Frees a host, its parents and carp interfaces. Vhids are not bowed out:
 /// destroy them first (`carp_host_ifconfig(host, now, "carp0", "destroy",
 /// ..)`, or `"vhid N destroy"` on a parent) and poll, for a graceful exit.
-/// NULL is ignored.
+/// NULL is ignored. Hosted build only (the freestanding one has
+/// `carp_host_fini`).
 ///
 /// # Safety
 /// `host` is NULL or from `carp_host_new`, not yet freed, not used
 /// afterwards, and not in a call (do not free it from a callback).
+#[cfg(feature = "hosted")]
 #[no_mangle]
 pub unsafe extern "C" fn carp_host_free(host: *mut carp_host) {
     if !host.is_null() {
         // SAFETY: from hosted::into_raw in carp_host_new, freed once
         // (caller).
-        unsafe { hosted::drop_raw(host) };
+        unsafe { platform::drop_raw(host) };
+    }
+}
+
+/// Bytes of memory a host needs (`carp_host_init`): every parent, carp
+/// interface and vhid up to the capacities `CARP_MAX_PARENTS`,
+/// `CARP_MAX_VHIDS` and `CARP_MAX_ITEMS`, fixed when the library was
+/// built. Freestanding build only.
+#[cfg(not(feature = "hosted"))]
+#[no_mangle]
+pub extern "C" fn carp_host_size() -> usize {
+    core::mem::size_of::<carp_host>()
+}
+
+/// The alignment, in bytes (a power of two), that the memory given to
+/// `carp_host_init` must have. Freestanding build only.
+#[cfg(not(feature = "hosted"))]
+#[no_mangle]
+pub extern "C" fn carp_host_align() -> usize {
+    core::mem::align_of::<carp_host>()
+}
+
+/// Creates a host in the caller's memory `mem` of `size` bytes, as
+/// `carp_host_new` does on the heap, and stores the handle in `*out` (it
+/// points into `mem`). `mem` needs at least `carp_host_size()` bytes,
+/// aligned to `carp_host_align()`; it need not be zeroed, and a static
+/// buffer (`.bss`) suits: the host is too large for a small stack. From
+/// then on the memory belongs to the host until `carp_host_fini`: do not
+/// read, write or move it. Nothing else is allocated, ever: parents and
+/// vhids take room inside it, up to the capacities (`CARP_ENOSPC`
+/// beyond).
+///
+/// Returns 0, `CARP_EFAULT` (`mem` or `out` NULL), `CARP_EMSGSIZE`
+/// (`size` too small) or `CARP_EINVAL` (`mem` misaligned); on an error
+/// `mem` is untouched. Freestanding build only.
+///
+/// # Safety
+/// `mem` is NULL or valid for `size` bytes of reads and writes, not used
+/// by anything else until `carp_host_fini`; `out` is NULL or valid for a
+/// write.
+#[cfg(not(feature = "hosted"))]
+#[no_mangle]
+pub unsafe extern "C" fn carp_host_init(
+    mem: *mut core::ffi::c_void,
+    size: usize,
+    counter_seed: u64,
+    out: *mut *mut carp_host,
+) -> c_int {
+    code(guard(|| {
+        if mem.is_null() {
+            return Err(Error::Null("mem"));
+        }
+        if out.is_null() {
+            return Err(Error::Null("out"));
+        }
+        if size < carp_host_size() {
+            return Err(Error::Length {
+                what: "mem",
+                want: carp_host_size(),
+                got: size,
+            });
+        }
+        let misalign = (mem as usize) % carp_host_align();
+        if misalign != 0 {
+            return Err(Error::Invalid {
+                what: "mem alignment (address modulo carp_host_align())",
+                got: misalign as i64,
+            });
+        }
+        let slot = mem.cast::<carp_host>();
+        // SAFETY: `slot` is not NULL, aligned for a carp_host (checked
+        // above) and valid for size_of::<carp_host>() bytes of writes
+        // (size checked above, validity promised by the caller), and not
+        // used by anything else (caller); whatever it held is overwritten,
+        // not dropped.
+        unsafe { slot.write(carp_host::new(platform::new_engine(), counter_seed)) };
+        // SAFETY: checked not NULL above; valid for a write (caller).
+        unsafe { put(out, slot, "out") }?;
+        Ok(CARP_OK)
+    }))
+}
+
+/// Ends a host made by `carp_host_init`: its parents and carp interfaces
+/// are gone and its memory is the caller's again (to reuse, or to give to
+/// `carp_host_init` anew). As with `carp_host_free`, vhids are not bowed
+/// out: destroy them first and poll. NULL is ignored. Freestanding build
+/// only.
+///
+/// # Safety
+/// `host` is NULL or from `carp_host_init`, not yet ended, not used
+/// afterwards, and not in a call (do not end it from a callback).
+#[cfg(not(feature = "hosted"))]
+#[no_mangle]
+pub unsafe extern "C" fn carp_host_fini(host: *mut carp_host) {
+    if !host.is_null() {
+        // SAFETY: a live carp_host written by carp_host_init, ended once
+        // and not in use (caller).
+        unsafe { core::ptr::drop_in_place(host) };
     }
 }
 
@@ -217,7 +333,7 @@ pub unsafe extern "C" fn carp_host_last_error(
     }))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "hosted"))]
 #[allow(clippy::panic, clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;

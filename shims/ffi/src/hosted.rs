@@ -2,10 +2,10 @@
 //! parents and their drivers live there) and unwinding (a panic is caught
 //! at the boundary instead of crossing into C).
 //!
-//! The rest of the crate uses only `core`. A freestanding build (no libc,
-//! no allocator, `panic = "abort"`) replaces this one module: storage the
-//! caller provides instead of `Box`/`Vec`, and a [`guard`] that simply runs
-//! its body.
+//! The rest of the crate uses only `core`. The freestanding build (no
+//! libc, no allocator, `panic = "abort"`) replaces this one module with
+//! `freestanding.rs`: storage the caller provides instead of `Box`/`Vec`,
+//! and a `guard` that simply runs its body.
 
 use core::ffi::c_int;
 use std::boxed::Box;
@@ -39,6 +39,11 @@ pub(crate) fn new_engine() -> Boxed<HostEngine> {
 pub(crate) struct Drivers(Vec<(ParentId, CDriver)>);
 
 impl Drivers {
+    /// True when no other parent's driver fits (never: the heap grows).
+    pub(crate) fn is_full(&self) -> bool {
+        false
+    }
+
     /// Adds the driver of a new parent.
     pub(crate) fn push(&mut self, id: ParentId, dev: CDriver) {
         self.0.push((id, dev));

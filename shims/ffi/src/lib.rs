@@ -30,8 +30,9 @@
 //! * **One thread at a time per handle**, and driver callbacks must not
 //!   call back into the host they are called from (such a call returns
 //!   `CARP_EBUSY`). Different hosts are independent.
-//! * Nothing unwinds into C: a panic returns `CARP_ENOTRECOVERABLE` and
-//!   poisons the handle.
+//! * Nothing unwinds into C: in the hosted build a panic returns
+//!   `CARP_ENOTRECOVERABLE` and poisons the handle; the freestanding
+//!   build aborts into the caller's `carp_panic`.
 //! * Every required pointer is checked for NULL (`CARP_EFAULT`). Names
 //!   (interfaces, sysctl nodes) are NUL-terminated; text (words, lines,
 //!   files) and buffers come with an explicit length.
@@ -43,11 +44,30 @@
 //!
 //! Modules: [`host`] (the handle), [`parent`] (parents), [`control`] and
 //! [`sysctl`] (requests), [`datapath`] (frames, time, events), [`driver`]
-//! and [`types`] (the C structs), [`errno`]. Everything that needs `std`
-//! (the heap, unwinding) is in one private module, `hosted`.
+//! and [`types`] (the C structs), [`errno`].
 //!
-//! The crate is built with unwinding (the default `panic = "unwind"`);
-//! under `panic = "abort"` a panic aborts instead of returning a code.
+//! # Two builds
+//!
+//! * **Hosted** (the default `hosted` feature): `carp_host_new` puts the
+//!   host on the heap (255 vhids per parent, any number of parents) and
+//!   `carp_host_free` frees it; a panic is caught at the boundary and
+//!   returns `CARP_ENOTRECOVERABLE`. Link with `-lpthread -ldl -lm`.
+//!   Everything that needs `std` is in one private module, `hosted`.
+//! * **Freestanding** (`--no-default-features`, for `x86_64-unknown-none`
+//!   or `thumbv7em-none-eabihf`, profile `freestanding`): `#![no_std]`, no
+//!   allocator, no libc, `panic = "abort"`. The caller asks
+//!   `carp_host_size()` and `carp_host_align()`, hands that memory to
+//!   `carp_host_init` and takes it back after `carp_host_fini`; the
+//!   capacities are fixed at compile time ([`types::CARP_MAX_PARENTS`],
+//!   [`types::CARP_MAX_VHIDS`], [`types::CARP_MAX_ITEMS`]); the caller
+//!   defines `carp_panic`, called on an internal error. Every other entry
+//!   point is the same, with the same semantics. See the private module
+//!   `freestanding`.
+//!
+//! The header serves both: C code for the freestanding library defines
+//! `CARP_FREESTANDING` before including it, which hides the hosted-only
+//! declarations and shows the freestanding ones.
+#![cfg_attr(not(any(feature = "hosted", test)), no_std)]
 #![warn(missing_docs)]
 
 mod boundary;
@@ -55,11 +75,21 @@ pub mod control;
 pub mod datapath;
 pub mod driver;
 pub mod errno;
+#[cfg(not(feature = "hosted"))]
+mod freestanding;
 pub mod host;
+#[cfg(feature = "hosted")]
 mod hosted;
 pub mod parent;
 pub mod sysctl;
 pub mod types;
+
+/// What the build provides the handle with: the heap and unwinding
+/// (hosted), or the caller's memory (freestanding).
+#[cfg(not(feature = "hosted"))]
+use freestanding as platform;
+#[cfg(feature = "hosted")]
+use hosted as platform;
 
 pub use control::*;
 pub use datapath::*;
@@ -68,7 +98,11 @@ pub use driver::{
     CARP_LINK_TOKEN_RING,
 };
 pub use errno::*;
-pub use host::{carp_host, carp_host_free, carp_host_last_error, carp_host_new};
+pub use host::{carp_host, carp_host_last_error};
+#[cfg(not(feature = "hosted"))]
+pub use host::{carp_host_align, carp_host_fini, carp_host_init, carp_host_size};
+#[cfg(feature = "hosted")]
+pub use host::{carp_host_free, carp_host_new};
 pub use parent::*;
 pub use sysctl::*;
 pub use types::*;

@@ -16,11 +16,27 @@ pub const CARP_KEY_LEN: usize = 20;
 pub const CARP_IFNAMSIZ: usize = 16;
 /// Virtual addresses one vhid holds.
 pub const CARP_MAX_ADDRS: usize = 8;
-/// Vhids one parent holds: all of them (BSD allows 255).
+/// Vhids one parent holds: all of them (BSD allows 255). Hosted build.
+#[cfg(feature = "hosted")]
 pub const CARP_MAX_VHIDS: usize = 255;
 /// Carp interfaces and vhids one host describes at once (four parents
-/// full of vhids).
+/// full of vhids). Hosted build.
+#[cfg(feature = "hosted")]
 pub const CARP_MAX_ITEMS: usize = 1024;
+/// Parents one host holds (parent ids are 16-bit). Hosted build.
+#[cfg(feature = "hosted")]
+pub const CARP_MAX_PARENTS: usize = 65535;
+/// Vhids one parent holds (any numbers from 1 to 255). Freestanding
+/// build: fixed when the library is built, inside `carp_host_size()`.
+#[cfg(not(feature = "hosted"))]
+pub const CARP_MAX_VHIDS: usize = 16;
+/// Carp interfaces and vhids one host describes at once: every vhid of
+/// every parent. Freestanding build.
+#[cfg(not(feature = "hosted"))]
+pub const CARP_MAX_ITEMS: usize = 64;
+/// Parents one host holds. Freestanding build.
+#[cfg(not(feature = "hosted"))]
+pub const CARP_MAX_PARENTS: usize = 4;
 /// Size of a `carp_req` in bytes: the `len` argument of the carpreq calls.
 pub const CARP_CARPREQ_LEN: usize = 216;
 

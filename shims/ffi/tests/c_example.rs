@@ -19,6 +19,7 @@
     clippy::indexing_slicing
 )]
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -45,10 +46,36 @@ carp0: flags=41<UP,RUNNING> mtu 1500
 B bowed out: advert vhid 1 advskew 255
 ";
 
-/// The `libcarp_ffi.a` of this build: `cargo test` leaves it in
+/// True when the archive's symbol index (its first member, `/`, in the
+/// GNU and System V format) names `symbol`.
+fn archive_defines(archive: &Path, symbol: &str) -> bool {
+    let Ok(mut file) = std::fs::File::open(archive) else {
+        return false;
+    };
+    // "!<arch>\n", then a 60-byte member header: name (16), date (12),
+    // uid (6), gid (6), mode (8), size (10, decimal), "`\n".
+    let mut head = [0u8; 68];
+    if file.read_exact(&mut head).is_err() || &head[..8] != b"!<arch>\n" || head[8] != b'/' {
+        return false;
+    }
+    let size: u64 = std::str::from_utf8(&head[56..66])
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    let mut index = Vec::new();
+    if file.take(size).read_to_end(&mut index).is_err() {
+        return false;
+    }
+    let name = format!("{symbol}\0");
+    index.windows(name.len()).any(|w| w == name.as_bytes())
+}
+
+/// The hosted `libcarp_ffi.a` of this build: `cargo test` leaves it in
 /// `<target>/<profile>/deps/libcarp_ffi-<hash>.a` (a `cargo build` also
 /// copies one to `<profile>/`). The test binary lives in that `deps/`;
-/// the newest candidate is the one compiled from the current source.
+/// the newest candidate that has `carp_host_new` (a build without the
+/// `hosted` feature for this target has not) is the one compiled from the
+/// current source.
 fn staticlib() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let deps = exe.parent().expect("test binary sits in <profile>/deps");
@@ -65,6 +92,7 @@ fn staticlib() -> PathBuf {
     candidates.push(profile.join("libcarp_ffi.a"));
     candidates
         .into_iter()
+        .filter(|p| archive_defines(p, "carp_host_new"))
         .filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p)))
         .max()
         .map(|(_, p)| p)
