@@ -243,6 +243,10 @@ impl World {
     /// A frame nobody should act on (or a replay): if refused, nothing moved.
     fn deliver_suspect(&mut self, to: usize, frame: &[u8], must_refuse: bool) {
         let now = self.now;
+        let h = &mut self.hosts[to];
+        // Whatever was owed before the frame goes out first, so that only
+        // the frame's effect is compared.
+        h.poll(now);
         let before_states = states(self);
         let h = &mut self.hosts[to];
         let deadline = h.cif.poll_timeout();
@@ -543,6 +547,9 @@ fuzz_target!(|s: Scenario| {
             Op::Demote { host, delta } => {
                 let i = w.host(host);
                 let _ = w.hosts[i].sysctl.set("demotion", i64::from(delta));
+                // As every front end does after a sysctl write: the change
+                // is acted on (an advert at once) at the next poll.
+                w.hosts[i].poll(now);
             }
             Op::SendFail { host, fail } => {
                 let i = w.host(host);
