@@ -177,3 +177,49 @@ fn a_fixed_fate_replays_one_lost_advert_exactly() {
     );
     assert_eq!(t.len(), 5);
 }
+
+#[test]
+fn three_equal_hosts_one_demoted_settle_on_one_master() {
+    // The fuzzer's livelock (fuzz/README.md, event_sequence): three hosts
+    // with equal advskew, the master (192.0.2.10, elected by address)
+    // demoted. Its advert makes both healthy backups take over at the same
+    // instant (a peer with a higher demote byte); their adverts cross. With
+    // BSD's equal-masters-both-yield rule and no jitter that replayed for
+    // ever with no master; with the tie broken by address (rule 1 of
+    // docs/protocol-notes.md, ucarp's direction) the lower address,
+    // 192.0.2.11, keeps it.
+    let delay = 100;
+    let lan = equal_hosts(
+        3,
+        100,
+        delay,
+        "[[event]]\nat = \"10s\"\naction = \"sysctl\"\nhost = \"h0\"\n\
+         name = \"net.inet.carp.demotion\"\nvalue = 1\n",
+    );
+    let demoted = 10 * SEC;
+    assert_eq!(masters_at(&lan, demoted - 1), [0]);
+    let after: Vec<_> = transitions(&lan)
+        .into_iter()
+        .filter(|t| t.0 >= demoted)
+        .collect();
+    // h0's advert at 10 s reaches both one delay later: both take over;
+    // their crossing adverts arrive one more delay later: h2 yields to the
+    // lower address, h0 (demoted) hears a master and goes backup.
+    assert_eq!(
+        after.iter().filter(|t| t.0 == demoted + delay).count(),
+        2,
+        "{after:?}"
+    );
+    assert!(after
+        .iter()
+        .filter(|t| t.0 == demoted + delay)
+        .all(|t| t.2 == State::Master && t.3 == "peer-demoted" && t.1 != 0));
+    assert!(after.contains(&(demoted + 2 * delay, 2, State::Backup, "tie-lost")));
+    // Exactly one master from then to the end of the 60 s run, and it is h1.
+    assert_eq!(masters_at(&lan, demoted + 2 * delay), [1]);
+    assert_eq!(lan.masters(1), [1]);
+    assert!(
+        after.iter().all(|t| t.0 <= demoted + 2 * delay),
+        "no transition after the election: {after:?}"
+    );
+}
