@@ -9,6 +9,7 @@
 //! | `bench/failover.txt` | `scripts/failover.sh` |
 //! | `bench/baremetal-sizes.txt` | `SIZE_LOG=bench/baremetal-sizes.txt shims/baremetal/size.sh` |
 //! | `bench/fuzz.txt` | `FUZZ_LOG=bench/fuzz.txt bash fuzz/smoke.sh SECONDS` |
+//! | `bench/model.txt` | `scripts/model.sh` |
 //!
 //! Checked: each log starts with a stamp; every bench summary line, every
 //! callgrind line and every failover line the docs show (indented code
@@ -190,4 +191,9 @@ fn executions_print_with_three_digits() {
     assert_eq!(executions(6_271_000), "6.27 M");
     assert_eq!(executions(653_400), "653 k");
     assert_eq!(executions(52_512), "52.5 k");
+}
+
+#[test]
+fn model_check_lines_are_those_of_model_sh() {
+    assert_quoted_lines_are_logged(&["model: "], "bench/model.txt");
 }
