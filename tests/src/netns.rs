@@ -2,9 +2,11 @@
 //!
 //! A [`Lab`] is one isolated LAN: a bridge `br0` that lives *inside* its own
 //! namespace (never on the host), and any number of host namespaces, each
-//! joined to the bridge by a veth pair whose host end is `eth0`. Addresses
-//! come only from the documentation ranges 192.0.2.0/24 and 2001:db8::/32,
-//! so nothing can leak onto a real network. Names are `carpt-<pid>-<lab>-*`,
+//! joined to the bridge by a veth pair whose host end is `eth0`. More LANs
+//! (bridges in the same namespace, [`Lab::add_bridge`]) and more ports per
+//! host ([`Lab::add_port`]) make hosts with several parents. Addresses
+//! come only from the documentation ranges 192.0.2.0/24, 198.51.100.0/24
+//! and 2001:db8::/32, so nothing can leak onto a real network. Names are `carpt-<pid>-<lab>-*`,
 //! unique per test process; dropping the lab (also while a test panics)
 //! kills whatever still runs in its namespaces and deletes them, and
 //! [`Lab::new`] first removes namespaces left by processes that died.
@@ -205,6 +207,8 @@ pub struct Lab {
     prefix: String,
     bridge: Netns,
     hosts: Vec<Netns>,
+    /// Ports added with [`Lab::add_port`] (their MACs count them).
+    ports: u8,
     /// One lab at a time per test process: interop tests measure timing
     /// and a 2-core machine running several at once would skew them.
     /// Released after `Drop` has cleaned up.
@@ -234,6 +238,7 @@ impl Lab {
             prefix,
             bridge,
             hosts: Vec::new(),
+            ports: 0,
             _turn: turn,
         };
         let br = lab.bridge.name();
@@ -269,12 +274,7 @@ impl Lab {
     /// [`io::ErrorKind::InvalidInput`] for a bad name or an address outside
     /// 192.0.2.0/24 and 2001:db8::/32; otherwise the failing `ip` command.
     pub fn add_host(&mut self, name: &str, addrs: &[&str]) -> io::Result<Host> {
-        let valid_name = !name.is_empty()
-            && name.len() <= 10
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !valid_name || name == "br" {
+        if !short_name(name, 10) || name == "br" {
             return Err(invalid(format!("bad host name {name:?}")));
         }
         let parsed = addrs
@@ -290,11 +290,7 @@ impl Lab {
         self.hosts.push(ns.clone());
         let (br, h) = (self.bridge.name(), ns.name());
         let port = format!("v-{name}");
-        let mac_text = mac
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":");
+        let mac_text = mac_text(mac);
         ip(&[
             "-n", br, "link", "add", &port, "type", "veth", "peer", "name", HOST_IF, "netns", h,
         ])?;
@@ -314,6 +310,112 @@ impl Lab {
             mac,
             addrs: parsed,
         })
+    }
+
+    /// Adds another LAN: a bridge `name` (lowercase letters and digits, at
+    /// most 8) in the bridge namespace, set up as `br0` is.
+    ///
+    /// # Errors
+    /// A bad name, or the failing `ip` command.
+    pub fn add_bridge(&mut self, name: &str) -> io::Result<()> {
+        if !short_name(name, 8) || name == BRIDGE {
+            return Err(invalid(format!("bad bridge name {name:?}")));
+        }
+        let br = self.bridge.name();
+        ip(&[
+            "-n",
+            br,
+            "link",
+            "add",
+            name,
+            "type",
+            "bridge",
+            "stp_state",
+            "0",
+            "mcast_snooping",
+            "0",
+        ])?;
+        ip(&["-n", br, "link", "set", name, "up"]).map(drop)
+    }
+
+    /// Joins `host` to `bridge` by one more veth pair, whose host end is
+    /// `ifname` (MAC `02:00:5e:20:<bridge port n>:<host n>`) with `addrs`
+    /// in CIDR form. The bridge end is `<bridge>-<host name>`, unique per
+    /// host and bridge (at most 15 bytes: keep host names short).
+    ///
+    /// # Errors
+    /// A bad name or address, or the failing `ip` command.
+    pub fn add_port(
+        &mut self,
+        host: &Host,
+        bridge: &str,
+        ifname: &str,
+        addrs: &[&str],
+    ) -> io::Result<Host> {
+        for a in addrs {
+            parse_documentation_cidr(a)?;
+        }
+        let hostname = host
+            .ns
+            .name()
+            .strip_prefix(&self.prefix)
+            .ok_or_else(|| invalid("not this lab's host"))?;
+        let port = format!("{bridge}-{hostname}");
+        if port.len() > 15 || !short_name(ifname.replace(['.', '_'], "").as_str(), 15) {
+            return Err(invalid(format!("names too long: {port}, {ifname}")));
+        }
+        self.ports += 1;
+        let n = self.hosts.iter().position(|h| *h == host.ns).unwrap_or(0) + 1;
+        let mac = [
+            0x02,
+            0x00,
+            0x5e,
+            0x20,
+            self.ports,
+            u8::try_from(n).unwrap_or(0),
+        ];
+        let (br, h) = (self.bridge.name(), host.ns.name());
+        ip(&[
+            "-n", br, "link", "add", &port, "type", "veth", "peer", "name", ifname, "netns", h,
+        ])?;
+        ip(&["-n", br, "link", "set", &port, "master", bridge, "up"])?;
+        ip(&[
+            "-n",
+            h,
+            "link",
+            "set",
+            ifname,
+            "address",
+            &mac_text(mac),
+            "up",
+        ])?;
+        for cidr in addrs {
+            let mut args = vec!["-n", h, "addr", "add", cidr, "dev", ifname];
+            if cidr.contains(':') {
+                args.push("nodad");
+            }
+            ip(&args)?;
+        }
+        Ok(Host {
+            ns: host.ns.clone(),
+            ifname: ifname.to_owned(),
+            mac,
+            addrs: addrs
+                .iter()
+                .map(|a| parse_documentation_cidr(a))
+                .collect::<io::Result<Vec<IpAddr>>>()?,
+        })
+    }
+
+    /// Runs `ip ARGS` in the bridge namespace (a port down is a carrier
+    /// loss on the host's end).
+    ///
+    /// # Errors
+    /// The failing `ip` command.
+    pub fn bridge_ip(&self, args: &[&str]) -> io::Result<String> {
+        let mut all = vec!["-n", self.bridge.name()];
+        all.extend_from_slice(args);
+        ip(&all)
     }
 
     /// Adds a tap `t-<name>` in the bridge namespace, enslaved to the
@@ -383,12 +485,28 @@ impl Drop for Lab {
     }
 }
 
+fn short_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+fn mac_text(mac: [u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 fn invalid(msg: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg.into())
 }
 
-/// Parses `addr/len` and accepts it only inside 192.0.2.0/24 or
-/// 2001:db8::/32 (TEST-NET-1 and the IPv6 documentation prefix).
+/// Parses `addr/len` and accepts it only inside 192.0.2.0/24,
+/// 198.51.100.0/24 or 2001:db8::/32 (TEST-NET-1, TEST-NET-2 and the IPv6
+/// documentation prefix).
 fn parse_documentation_cidr(cidr: &str) -> io::Result<IpAddr> {
     let (addr, len) = cidr
         .split_once('/')
@@ -400,12 +518,15 @@ fn parse_documentation_cidr(cidr: &str) -> io::Result<IpAddr> {
         .parse()
         .map_err(|_| invalid(format!("{cidr}: bad prefix length")))?;
     let allowed = match addr {
-        IpAddr::V4(a) => a.octets()[..3] == [192, 0, 2] && (24..=32).contains(&len),
+        IpAddr::V4(a) => {
+            (a.octets()[..3] == [192, 0, 2] || a.octets()[..3] == [198, 51, 100])
+                && (24..=32).contains(&len)
+        }
         IpAddr::V6(a) => a.segments()[..2] == [0x2001, 0x0db8] && (32..=128).contains(&len),
     };
     if !allowed {
         return Err(invalid(format!(
-            "{cidr}: outside 192.0.2.0/24 and 2001:db8::/32"
+            "{cidr}: outside 192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32"
         )));
     }
     Ok(addr)
@@ -440,9 +561,11 @@ mod tests {
     fn accepts_only_documentation_addresses() {
         assert!(parse_documentation_cidr("192.0.2.11/24").is_ok());
         assert!(parse_documentation_cidr("2001:db8::11/64").is_ok());
+        assert!(parse_documentation_cidr("198.51.100.7/24").is_ok());
         for bad in [
             "10.0.0.1/24",
             "192.0.3.1/24",
+            "198.51.101.1/24",
             "192.0.2.1/16",
             "2001:db9::1/64",
             "192.0.2.1",
