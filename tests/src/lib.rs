@@ -15,6 +15,7 @@
 //! * [`flood`]: the flood bench's frames and paced sender.
 //! * [`cpu`]: CPU time of a namespace's processes and of kernel threads.
 //! * [`keepalived`]: a keepalived VRRP instance in a lab host.
+//! * [`stream`]: a TCP stream of numbered lines and its gap report.
 
 pub mod carpd;
 pub mod cpu;
@@ -34,4 +35,5 @@ pub mod require;
 /// listed [`require::Prerequisite`] is missing, or fails it where interop is
 /// required (see [`mod@require`]).
 pub use carp_require::require;
+pub mod stream;
 pub mod tshark;
