@@ -171,11 +171,9 @@ impl Background {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let group = format!("kill -TERM -- -{} 2>/dev/null", child.id());
-        let _ = output_within(Command::new("sh").args(["-c", &group]), DEFAULT_TIMEOUT);
+        signal_group(child.id(), "TERM");
         if !matches!(wait_within(&mut child, grace), Ok(Some(_))) {
-            let group = format!("kill -KILL -- -{} 2>/dev/null", child.id());
-            let _ = output_within(Command::new("sh").args(["-c", &group]), DEFAULT_TIMEOUT);
+            signal_group(child.id(), "KILL");
             let _ = child.kill();
             let _ = wait_within(&mut child, DEFAULT_TIMEOUT);
         }
@@ -186,6 +184,16 @@ impl Drop for Background {
     fn drop(&mut self) {
         self.terminate(Duration::from_millis(500));
     }
+}
+
+/// Sends `signal` (a name: TERM, KILL) to process group `pgid` with
+/// procps' `kill`: dash, Debian's `/bin/sh`, rejects `kill -TERM -- -PGID`
+/// ("Illegal number"), so the group form must not go through `sh -c`.
+pub fn signal_group(pgid: u32, signal: &str) {
+    let _ = output_within(
+        Command::new("kill").args([&format!("-{signal}"), "--", &format!("-{pgid}")]),
+        DEFAULT_TIMEOUT,
+    );
 }
 
 /// A host namespace on the lab's bridge.
