@@ -162,6 +162,23 @@ fn number(line: &str, key: &str) -> Result<u64, String> {
         .map_err(|_| format!("{key}= is not a number in {line:?}"))
 }
 
+/// The `gap` lines of a client's output so far (a run still going has no
+/// summary yet).
+///
+/// # Errors
+/// A malformed gap line.
+pub fn parse_gaps(text: &str) -> Result<Vec<Gap>, String> {
+    text.lines()
+        .filter(|l| l.starts_with("gap "))
+        .map(|l| {
+            Ok(Gap {
+                from_ms: number(l, "from")?,
+                to_ms: number(l, "to")?,
+            })
+        })
+        .collect()
+}
+
 impl Report {
     /// Parses a client's stdout.
     ///
@@ -169,15 +186,10 @@ impl Report {
     /// A missing `connected` or `summary` line, or a malformed field (named).
     pub fn parse(text: &str) -> Result<Report, String> {
         let mut connected_ms = None;
-        let mut gaps = Vec::new();
         let mut summary = None;
         for line in text.lines() {
             match line.split_whitespace().next() {
                 Some("connected") => connected_ms = Some(number(line, "at")?),
-                Some("gap") => gaps.push(Gap {
-                    from_ms: number(line, "from")?,
-                    to_ms: number(line, "to")?,
-                }),
                 Some("summary") => {
                     summary = Some(Summary {
                         sent: number(line, "sent")?,
@@ -197,7 +209,7 @@ impl Report {
         }
         Ok(Report {
             connected_ms: connected_ms.ok_or("no connected line")?,
-            gaps,
+            gaps: parse_gaps(text)?,
             summary: summary.ok_or("no summary line")?,
         })
     }
