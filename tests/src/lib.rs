@@ -16,11 +16,13 @@
 //! * [`cpu`]: CPU time of a namespace's processes and of kernel threads.
 //! * [`keepalived`]: a keepalived VRRP instance in a lab host.
 //! * [`stream`]: a TCP stream of numbered lines and its gap report.
+//! * [`firewall`]: the firewall pair of examples/firewall-pair in namespaces.
 
 pub mod carpd;
 pub mod cpu;
 pub mod driver;
 pub mod echo;
+pub mod firewall;
 pub mod fixtures;
 pub mod flood;
 pub mod keepalived;
