@@ -119,6 +119,19 @@ fn describe(times: &[(Side, f64)]) -> String {
         .join(", ")
 }
 
+/// The pair started (with conntrackd when `sync`), fw1 master, the server
+/// up, and a client streaming through fw1 for `duration`; with the
+/// connection's RTO (ms).
+fn streaming_pair(tag: &str, sync: bool, duration: Duration) -> (Pair, Stream, f64) {
+    let bin = Path::new(STREAM_BIN);
+    let mut pair = Pair::build(tag, sync).unwrap();
+    pair.start().unwrap();
+    pair.start_server(bin, Duration::from_secs(120)).unwrap();
+    let stream = pair.stream(bin, duration, STALL).unwrap();
+    let rto = pair.rto_ms().unwrap();
+    (pair, stream, rto)
+}
+
 /// Waits until the stream printed a gap spanning `at_ms`: one that ended,
 /// so acknowledgements flow again.
 fn wait_resumed(stream: &Stream, at_ms: u64, timeout: Duration) -> bool {
@@ -131,12 +144,7 @@ fn wait_resumed(stream: &Stream, at_ms: u64, timeout: Duration) -> bool {
 #[ignore = "firewall pair in namespaces (~50 s): run by .ci/run's firewall-pair step"]
 fn a_crash_keeps_the_connection_and_preemption_brings_it_back() {
     require!(Root, Netns, Ucarp, Nft, Conntrackd);
-    let bin = Path::new(STREAM_BIN);
-    let mut pair = Pair::build("fwcrash", true).unwrap();
-    pair.start().unwrap();
-    pair.start_server(bin, Duration::from_secs(120)).unwrap();
-    let stream = pair.stream(bin, Duration::from_secs(28), STALL).unwrap();
-    let rto = pair.rto_ms().unwrap();
+    let (mut pair, stream, rto) = streaming_pair("fwcrash", true, Duration::from_secs(28));
     let (bound, min) = (gap_bound(rto), takeover_min());
 
     // Crash fw1.
@@ -169,8 +177,9 @@ fn a_crash_keeps_the_connection_and_preemption_brings_it_back() {
     let preempt_gap = report
         .largest_gap_within(back, s.stop_ms)
         .map_or(0, |g| g.ms());
+    let sequence = pair.fw[1].master_sequence_ms(crash).unwrap_or(0);
     println!(
-        "firewall-pair crash: fw2 took over {} (formula {:.3} s after the last advert; bound from the crash {:.3} s); stream gap {crash_gap} ms (bound {:.0} ms from rto {rto:.0} ms), end {}, fw2 forwarded {established2} packets as established and dropped {invalid2} as invalid",
+        "firewall-pair crash: fw2 took over {} (formula {:.3} s after the last advert; bound from the crash {:.3} s), its hook's conntrackd sequence took {sequence} ms; stream gap {crash_gap} ms (bound {:.0} ms from rto {rto:.0} ms), end {}, fw2 forwarded {established2} packets as established and dropped {invalid2} as invalid",
         describe(&took),
         master_down(),
         takeover_bound(),
@@ -221,12 +230,7 @@ fn a_crash_keeps_the_connection_and_preemption_brings_it_back() {
 #[ignore = "firewall pair in namespaces (~40 s): run by .ci/run's firewall-pair step"]
 fn control_without_state_sync_the_backup_drops_the_connection() {
     require!(Root, Netns, Ucarp, Nft, Conntrackd);
-    let bin = Path::new(STREAM_BIN);
-    let mut pair = Pair::build("fwcontrol", false).unwrap();
-    pair.start().unwrap();
-    pair.start_server(bin, Duration::from_secs(120)).unwrap();
-    let stream = pair.stream(bin, Duration::from_secs(40), STALL).unwrap();
-    let rto = pair.rto_ms().unwrap();
+    let (mut pair, stream, rto) = streaming_pair("fwcontrol", false, Duration::from_secs(40));
     assert!(
         STALL.as_secs_f64() > gap_bound(rto),
         "the stall timeout must exceed the synced case's gap bound"
@@ -259,12 +263,7 @@ fn control_without_state_sync_the_backup_drops_the_connection() {
 #[ignore = "firewall pair in namespaces (~40 s): run by .ci/run's firewall-pair step"]
 fn graceful_stop_of_ucarp_moves_the_connection_without_a_bow_out() {
     require!(Root, Netns, Ucarp, Nft, Conntrackd);
-    let bin = Path::new(STREAM_BIN);
-    let mut pair = Pair::build("fwstop", true).unwrap();
-    pair.start().unwrap();
-    pair.start_server(bin, Duration::from_secs(120)).unwrap();
-    let stream = pair.stream(bin, Duration::from_secs(15), STALL).unwrap();
-    let rto = pair.rto_ms().unwrap();
+    let (mut pair, stream, rto) = streaming_pair("fwstop", true, Duration::from_secs(15));
 
     let stop = unix_ms();
     pair.fw[0].stop_ucarp(Duration::from_secs(10));
