@@ -147,7 +147,11 @@ impl Firewall {
     /// virtual addresses ucarp's scripts added, the neighbour and
     /// connection tables, the hook's state on /run, conntrackd's socket and
     /// lock file.
-    pub fn crash(&mut self) {
+    ///
+    /// # Errors
+    /// `conntrack -F` failed: the box would come back with the states it
+    /// had, and a preemption would prove nothing about the sync.
+    pub fn crash(&mut self) -> io::Result<()> {
         for proc in self.ucarp.drain(..).chain(self.conntrackd.take()) {
             if let Some(pid) = proc.id() {
                 // Its process group: ucarp and a hook it may be running.
@@ -163,11 +167,11 @@ impl Firewall {
             let _ = ip_in(self.ns(), &["addr", "del", &vip, "dev", side.ifname]);
         }
         let _ = ip_in(self.ns(), &["neigh", "flush", "all"]);
-        let _ = self.ns().exec(&["conntrack", "-F"]);
         let _ = std::fs::remove_dir_all(self.dir.join("hook"));
         for file in ["conntrackd.lock", "conntrackd.ctl"] {
             let _ = std::fs::remove_file(self.dir.join(file));
         }
+        self.ns().run(&["conntrack", "-F"]).map(drop)
     }
 
     /// The box boots again: links up, conntrackd (when `sync`) and ucarp
