@@ -90,7 +90,9 @@ fn refuses_addresses_outside_the_documentation_ranges() {
     let mut lab = Lab::new().unwrap();
     let err = lab.add_host("x", &["10.1.2.3/24"]).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-    assert!(lab.add_host("y", &["198.51.100.1/24"]).is_err());
+    assert!(lab.add_host("y", &["203.0.113.1/24"]).is_err());
+    // TEST-NET-2 is a documentation range too.
+    assert!(lab.add_host("z", &["198.51.100.1/24"]).is_ok());
 }
 
 #[test]
