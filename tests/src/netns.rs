@@ -171,9 +171,11 @@ impl Background {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        signal_group(child.id(), "TERM");
+        let group = format!("kill -TERM -- -{} 2>/dev/null", child.id());
+        let _ = output_within(Command::new("sh").args(["-c", &group]), DEFAULT_TIMEOUT);
         if !matches!(wait_within(&mut child, grace), Ok(Some(_))) {
-            signal_group(child.id(), "KILL");
+            let group = format!("kill -KILL -- -{} 2>/dev/null", child.id());
+            let _ = output_within(Command::new("sh").args(["-c", &group]), DEFAULT_TIMEOUT);
             let _ = child.kill();
             let _ = wait_within(&mut child, DEFAULT_TIMEOUT);
         }
@@ -187,8 +189,10 @@ impl Drop for Background {
 }
 
 /// Sends `signal` (a name: TERM, KILL) to process group `pgid` with
-/// procps' `kill`: dash, Debian's `/bin/sh`, rejects `kill -TERM -- -PGID`
-/// ("Illegal number"), so the group form must not go through `sh -c`.
+/// procps' `kill`. Dash, Debian's `/bin/sh`, rejects `kill -TERM -- -PGID`
+/// ("Illegal number"), so [`Background`]'s own teardown never reaches the
+/// group and its processes get only the final SIGKILL; call this while the
+/// group's leader has not been reaped (its pid then cannot be reused).
 pub fn signal_group(pgid: u32, signal: &str) {
     let _ = output_within(
         Command::new("kill").args([&format!("-{signal}"), "--", &format!("-{pgid}")]),

@@ -193,8 +193,11 @@ impl Firewall {
     /// exits (ucarp 1.5.2 sends no bow-out advertisement: UCarp src/carp.c,
     /// `docarp()`, signal case 15). Waits up to `grace` for each.
     pub fn stop_ucarp(&mut self, grace: Duration) {
-        for proc in self.ucarp.drain(..) {
-            proc.stop(grace);
+        for mut proc in self.ucarp.drain(..) {
+            if let Some(pid) = proc.id() {
+                signal_group(pid, "TERM");
+            }
+            wait_until(grace, || !proc.is_running());
         }
     }
 
