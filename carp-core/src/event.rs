@@ -5,6 +5,7 @@ use core::net::IpAddr;
 use crate::demotion::DemoteReason;
 use crate::state::{Reason, State};
 use crate::time::Instant;
+use crate::vhost::CounterKind;
 
 /// One entry of a virtual host's ordered event stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,15 @@ pub enum EventKind {
         last: u64,
         /// True if it was dropped (`enforce`), false if accepted (`log`).
         dropped: bool,
+    },
+    /// A sender's counters were classified (once per sender, after its
+    /// first adverts): only an [`CounterKind::Incrementing`] sender's
+    /// replays can be detected.
+    Counters {
+        /// The sender.
+        src: IpAddr,
+        /// How its counters behave.
+        kind: CounterKind,
     },
     /// Change the host's demotion by `delta` for `reason` (send-error
     /// hysteresis); the embedder applies it to its demotion counters.

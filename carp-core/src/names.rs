@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | [`State`] | `INIT`, `BACKUP`, `MASTER` | BSD `CARP_STATES` (OpenBSD `ip_carp.h` rev 1.7), as `ifconfig` prints them; the `state` word takes them in any case (`strcasecmp`) |
 //! | [`Reason`] | `admin-up`, `admin-down`, `link-up`, `link-down`, `master-down`, `preempt`, `peer-demoted`, `peer-too-slow`, `bow-out`, `better-master`, `forced`, `reconfigured` | ours (the BSDs log sentences, not words) |
+//! | [`CounterKind`] | `incrementing`, `constant`, `random` | ours |
 //! | [`DemoteReason`] | `global`, `link-down`, `send-errors`, `admin`, `boot-not-ready` | ours |
 //! | [`Counter`](crate::Counter) | `ipackets` ... `preempt` then ours | BSD `struct carpstats` field names without `carps_` (same header); the table is beside the counters in [`crate::stats`] |
 //!
@@ -19,6 +20,7 @@ use core::ffi::CStr;
 
 use crate::demotion::DemoteReason;
 use crate::state::{Reason, State};
+use crate::vhost::CounterKind;
 
 /// `text` (which ends in its one NUL) as a C string; "" if it is not one.
 /// Only ever called on `concat!(literal, "\0")`.
@@ -89,6 +91,12 @@ spellings!(Reason {
     Reconfigured => "reconfigured",
     TieLost => "tie-lost",
     TieDisputed => "tie-disputed",
+});
+
+spellings!(CounterKind {
+    Incrementing => "incrementing",
+    Constant => "constant",
+    Random => "random",
 });
 
 spellings!(DemoteReason {

@@ -39,7 +39,9 @@ impl LogEvent {
             LogEvent::Dropped(_) => Some(log::Level::Debug),
             LogEvent::Filter { .. } => Some(log::Level::Warn),
             LogEvent::Vhost(e) => match e.kind {
-                EventKind::StateChange { .. } | EventKind::Demote { .. } => Some(log::Level::Info),
+                EventKind::StateChange { .. }
+                | EventKind::Demote { .. }
+                | EventKind::Counters { .. } => Some(log::Level::Info),
                 EventKind::Replay { .. } => Some(log::Level::Debug),
                 _ => None,
             },
@@ -86,6 +88,15 @@ impl fmt::Display for LogEvent {
                 EventKind::Announce { repeat } => {
                     write!(f, "vhid {}: announce (repeat {repeat})", e.vhid)
                 }
+                EventKind::Counters { src, kind } => write!(
+                    f,
+                    "vhid {}: {src} sends {kind} counters{}",
+                    e.vhid,
+                    match kind {
+                        carp_core::CounterKind::Incrementing => ": replays from it are detected",
+                        _ => ": replays from it cannot be detected",
+                    }
+                ),
                 _ => write!(f, "vhid {}: event", e.vhid),
             },
         }

@@ -11,7 +11,7 @@ pub mod tie;
 
 pub use crate::state::{Reason, State};
 pub use config::{unusable_address, AdvSkew, ConfigError, Field, Vhid, VhostConfig, MAX_ADDRS};
-pub use replay::{Freshness, REPLAY_SENDERS};
+pub use replay::{CounterKind, Freshness, LEARN_STEPS, REPLAY_SENDERS};
 pub use tie::{Origin, TIE_YIELD_MARGIN};
 
 use election::{decide, effective_advskew, is_tie, Local, Verdict};
@@ -27,7 +27,8 @@ use crate::timer::{Timer, TimerTable};
 use crate::wire::{Advert, Packet, BOW_OUT, HEADER_LEN};
 
 /// Events a virtual host queues before the oldest is dropped (and counted).
-/// One call yields at most three (replay, state change, announcement), and
+/// One call yields at most three (replay or a sender's counter class,
+/// state change, announcement), and
 /// an embedder drains after every call, as `CarpIf` does; kept small because
 /// a parent may hold 255 vhids.
 pub const EVENT_CAPACITY: usize = 4;
@@ -244,6 +245,8 @@ impl VirtualHost {
             return Err(self.reject(Reject::BadVhid(advert.vhid)));
         }
         if policy.replay != ReplayPolicy::Off {
+            // Only an incrementing sender's counters say anything (see
+            // the replay module).
             if let Freshness::Replayed { last } = self.replay.check(src, advert.counter) {
                 let dropped = policy.replay == ReplayPolicy::Enforce;
                 self.push_event(
@@ -263,7 +266,9 @@ impl VirtualHost {
                 }
                 self.stats.bump(Counter::ReplayLogged);
             }
-            self.replay.accept(src, advert.counter);
+            if let Some(kind) = self.replay.accept(src, advert.counter) {
+                self.push_event(now, EventKind::Counters { src, kind });
+            }
         }
         // As the BSDs, continue the sender's sequence; unlike them never go
         // backwards, so a counter we send is never one we sent before.
