@@ -167,15 +167,19 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
     /// Removes a parent (the interface went away). Its vhids stop; a named
     /// carp interface on it keeps its configuration, detached, until
     /// `carpdev` attaches it again (BSD `carpdetach`); vhids configured on
-    /// the parent itself go with it. Nothing is sent: the link is gone.
+    /// the parent itself go with it. The host demotion its link held is
+    /// given back ([`CarpIf::detach`](carp_ifnet::carpif::CarpIf::detach)):
+    /// poll the other parents, whose masters owe an advert. Nothing is
+    /// sent on the removed parent: the link is gone.
     ///
     /// # Errors
     /// [`CtlError::UnknownParentId`].
     pub fn remove_parent(&mut self, id: ParentId) -> Result<(), CtlError> {
         let at = self.index_of(id)?;
-        let Some(parent) = self.parents.remove(at) else {
+        let Some(mut parent) = self.parents.remove(at) else {
             return Err(no_parent());
         };
+        parent.cif.detach(&self.sysctl);
         for entry in self.names.iter_mut() {
             if let Slot::Attached { parent: p, vhid } = entry.slot {
                 if p == id {

@@ -366,6 +366,18 @@ impl<const N: usize> CarpIf<N> {
         self.refresh_next_deadline();
     }
 
+    /// The parent is going away (BSD `carpdetach`, which undoes the
+    /// interface's demotion): the demotion this parent holds for its link
+    /// being down is given back, so the host's other parents are not left
+    /// demoted for an interface that no longer exists. Nothing is sent.
+    pub fn detach(&mut self, sysctl: &Sysctl) {
+        if self.link_demoted {
+            self.link_demoted = false;
+            let factor = i32::from(sysctl.ifdown_demotion_factor());
+            sysctl.demote(DemoteReason::LinkDown, -factor);
+        }
+    }
+
     /// The parent's addresses, MAC, MTU or router flag changed.
     pub fn set_parent(&mut self, parent: ParentInfo) {
         self.parent = parent;

@@ -397,6 +397,30 @@ fn a_link_lost_on_one_parent_demotes_the_vhids_of_the_others() {
 }
 
 #[test]
+fn a_parent_removed_while_down_gives_its_demotion_back() {
+    let (mut e, em0) = engine();
+    let em1 = e.add_parent("em1", info(12), LinkState::Up).unwrap();
+    e.ifconfig(t(0), "em0", "vhid 1 pass x alias 192.0.2.1/32")
+        .unwrap();
+    e.ifconfig(t(0), "em1", "vhid 2 pass x alias 192.0.2.2/32")
+        .unwrap();
+    // The interface is deleted: Linux reports it down, then gone.
+    e.set_link(t(1), em0, false);
+    assert_eq!(e.sysctl().demotion().effective(), 240);
+    e.remove_parent(em0).unwrap();
+    // As OpenBSD's carpdetach: em1's vhid is no longer demoted for it.
+    assert_eq!(e.sysctl().demotion().effective(), 0);
+    let em0 = e.add_parent("em0", info(11), LinkState::Up).unwrap();
+    e.set_link(t(2), em0, true);
+    assert_eq!(
+        e.sysctl().demotion().effective(),
+        0,
+        "nothing to undo twice"
+    );
+    assert!(e.parent(em1).unwrap().carpif().vhost(2).is_some());
+}
+
+#[test]
 fn a_removed_parent_keeps_named_configs_detached_and_drops_its_own_vhids() {
     let (mut e, em0) = engine();
     e.ifconfig(t(0), "carp0", "create vhid 1 pass x 192.0.2.100/24")
