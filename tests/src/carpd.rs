@@ -219,6 +219,26 @@ impl Carpd {
     }
 }
 
+/// The interface index of `ifname` in `host`'s namespace.
+///
+/// # Panics
+/// When the interface does not exist.
+pub fn ifindex(host: &Host, ifname: &str) -> u32 {
+    let path = format!("/sys/class/net/{ifname}/ifindex");
+    host.ns
+        .run(&["cat", &path])
+        .expect("ifindex")
+        .trim()
+        .parse()
+        .expect("ifindex is a number")
+}
+
+/// The name of the macvlan carpd gives `vhid` on `host`'s `parent`
+/// (`carp<vhid>-<parent ifindex>`, carpd's `vmac` module).
+pub fn vmac_name(host: &Host, parent: &str, vhid: u8) -> String {
+    format!("carp{vhid}-{}", ifindex(host, parent))
+}
+
 /// The value of a counter line (`<n> <text>`) in netstat-style output.
 pub fn counter(report: &str, text: &str) -> Option<u64> {
     report

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use carp_tests::carpd::{signal, wait_reachable, Carpd, Scratch, BACKUP, MASTER};
+use carp_tests::carpd::{signal, vmac_name, wait_reachable, Carpd, Scratch, BACKUP, MASTER};
 use carp_tests::netns::{Host, Lab};
 use carp_tests::process::wait_until;
 use carp_tests::require;
@@ -52,8 +52,9 @@ fn two_carpd_elect_the_smaller_skew_and_fail_over_on_a_crash() {
     assert!(wait_reachable(&h[2], "192.0.2.100", Duration::from_secs(5)));
     // The master holds the address on its macvlan; the backup does not.
     let on = |host: &Host| host.ns.run(&["ip", "-o", "addr"]).unwrap();
+    let vmac = vmac_name(&h[0], "eth0", 1);
     assert!(
-        on(&h[0]).contains("carp1-eth0    inet 192.0.2.100/24"),
+        on(&h[0]).contains(&format!("{vmac}    inet 192.0.2.100/24")),
         "{}",
         on(&h[0])
     );
@@ -134,7 +135,7 @@ fn a_master_stopped_with_sigterm_bows_out_and_the_backup_takes_over_at_once() {
     // a left cleanly: INIT reported, macvlan and address gone.
     assert_eq!(a.state().as_deref(), Some("INIT"), "{:?}", a.event_lines());
     let links = h[0].ns.run(&["ip", "-o", "link"]).unwrap();
-    assert!(!links.contains("carp1-eth0"), "{links}");
+    assert!(!links.contains(&vmac_name(&h[0], "eth0", 1)), "{links}");
 }
 
 #[test]

@@ -7,29 +7,42 @@ use clap::Parser;
 
 /// carpd: CARP (Common Address Redundancy Protocol) on a Linux interface.
 ///
-/// Runs one or more virtual hosts (vhids) on the parent interface given
-/// with -i: sends and receives CARP adverts (IPv4 to 224.0.0.18, IPv6 to
-/// ff02::12) from the virtual MAC `00:00:5e:00:01:<vhid>`, answers ARP and
-/// neighbour solicitations for the virtual addresses while MASTER, and puts
-/// the virtual addresses on a macvlan `carp<vhid>-<if>` (owning the virtual
-/// MAC) while MASTER. Interoperates with ucarp and the BSD carp(4).
+/// Runs virtual hosts (vhids) on one or more parent interfaces (-i,
+/// repeatable, and every `carpdev` of --config), as one host: one set of
+/// net.inet.carp knobs and one demotion, so when a parent's link goes down
+/// the vhids on the other parents fail over too, as in a BSD kernel. Sends
+/// and receives CARP adverts (IPv4 to 224.0.0.18, IPv6 to ff02::12) from
+/// the virtual MAC `00:00:5e:00:01:<vhid>`, answers ARP and neighbour
+/// solicitations for the virtual addresses while MASTER, and puts the
+/// virtual addresses on a macvlan `carp<vhid>-<ifindex>` (owning the
+/// virtual MAC) while MASTER. Interoperates with ucarp and the BSD carp(4).
 ///
-/// A vhid comes from the ucarp-style flags (-v, -p, -a, -b, -k, ...), from
-/// ifconfig words after `--`, or from the lines of --config. Examples:
+/// A vhid comes from the ucarp-style flags (-v, -p, -a, -b, -k, ...: a vhid
+/// on the first -i), from ifconfig words after `--` (on the first -i), or
+/// from the lines of --config. Examples:
 ///
 ///   carpd -i eth0 -s 192.0.2.11 -v 1 -p secret -a 192.0.2.100 -k 10
 ///
 ///   carpd -i eth0 -- vhid 1 advskew 100 pass secret 192.0.2.100/24
 ///
-///   carpd -i eth0 --config /etc/carpd.conf
+///   carpd -i eth0 -i eth1 --config /etc/carpd.conf
 ///
-/// Config file: one vhid per line in ifconfig words (`vhid 1 advskew 100
-/// pass x 192.0.2.100/24`), also as `ifconfig carp0 vhid 1 ...`, OpenBSD
-/// hostname.carpN lines (`inet 192.0.2.100 255.255.255.0 NONE vhid 1 pass
-/// x`) or FreeBSD rc.conf lines (`ifconfig_eth0_alias0="inet vhid 1 pass x
-/// alias 192.0.2.100/32"`); sysctl lines (`net.inet.carp.preempt=1`) set the
-/// host-wide knobs; `#` starts a comment. Several lines may name the same
-/// vhid: later words change earlier ones, as repeated ifconfig commands do.
+/// Config file: ifconfig lines in any BSD shape: `ifconfig carp0 create
+/// vhid 1 carpdev eth1 pass x 192.0.2.100/24`, `ifconfig eth0 vhid 2
+/// advskew 100 pass x 198.51.100.1/24` (a vhid on a parent, FreeBSD), bare
+/// words for the first -i (`vhid 1 advskew 100 pass x 192.0.2.100/24`),
+/// OpenBSD hostname.carpN lines (`inet 192.0.2.100 255.255.255.0 NONE vhid
+/// 1 pass x`) or FreeBSD rc.conf lines (`ifconfig_eth0_alias0="inet vhid 1
+/// pass x alias 192.0.2.100/32"`); sysctl lines (`net.inet.carp.preempt=1`)
+/// set the host-wide knobs; `#` starts a comment. The file is declarative:
+/// applying it again (SIGHUP) changes only what differs, a vhid it no
+/// longer names is removed and a knob it no longer sets returns to its
+/// default.
+///
+/// Host settings: carpd sets arp_ignore=1 and arp_announce=2 on each
+/// parent and arp_ignore=8 on its macvlans so that only the virtual MAC
+/// answers ARP for a virtual address, and puts the parent's values back
+/// when the last carpd using it leaves (README, "carpd").
 ///
 /// Events: every state change, announcement, replay and demotion is
 /// written as one JSON line, in order and never dropped, to stdout or to
@@ -41,17 +54,28 @@ use clap::Parser;
 /// SIGUSR1 prints each vhid's state and the counters (netstat -s -p carp
 /// style) to stderr; SIGHUP re-reads --config, all or nothing (a bad file
 /// keeps the running configuration).
+///
+/// Faults: a parent going down (admin or carrier) puts its vhids in INIT
+/// and demotes the host until it is back; a parent removed and re-created
+/// (new ifindex) or renamed is followed; a parent down at start waits in
+/// INIT. A second carpd for the same parent and vhid refuses to start (lock
+/// files in --run-dir); what a killed carpd left (macvlans, host settings)
+/// is removed when the next one starts.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "carpd", version, verbatim_doc_comment)]
 pub struct Cli {
-    /// Parent interface to run on (ucarp --interface).
+    /// Parent interface to run on (ucarp --interface). Repeat for more
+    /// parents; the first is where the ucarp flags, the words after `--`
+    /// and the config file's bare lines put their vhid.
     #[arg(short = 'i', long = "interface", value_name = "IF")]
-    pub interface: String,
+    pub interfaces: Vec<String>,
 
-    /// This host's own IPv4 address on IF, the source of IPv4 adverts
-    /// (ucarp --srcip). Default: the first IPv4 address of IF.
-    #[arg(short = 's', long = "srcip", value_name = "IP")]
-    pub srcip: Option<std::net::Ipv4Addr>,
+    /// Source of IPv4 adverts on a parent (ucarp --srcip), `IP` for the
+    /// first -i or `IF=IP`; repeatable. Default: the parent's first IPv4
+    /// address; a parent without one sends from 0.0.0.0, as NetBSD does,
+    /// and `0.0.0.0` asks for that explicitly.
+    #[arg(short = 's', long = "srcip", value_name = "[IF=]IP")]
+    pub srcip: Vec<String>,
 
     /// Virtual host id, 1-255 (ucarp --vhid).
     #[arg(short = 'v', long = "vhid", value_name = "ID")]
@@ -154,11 +178,23 @@ pub struct Cli {
     #[arg(long = "sysctl", value_name = "NAME=VALUE")]
     pub sysctl: Vec<String>,
 
-    /// Do not manage addresses (no macvlan, no netlink changes): only the
-    /// protocol, the events and the scripts, as ucarp with scripts that add
-    /// the address.
+    /// Do not add or remove the virtual addresses: the up/down scripts do,
+    /// as with ucarp. The macvlan owning the virtual MAC is still brought
+    /// up while MASTER, so clients that send to the virtual MAC keep
+    /// reaching this host, whatever interface the scripts put the address
+    /// on.
     #[arg(long = "no-addresses")]
     pub no_addresses: bool,
+
+    /// Directory of the lock files (one per parent and vhid: a second
+    /// carpd for the same vhid refuses to start) and of the saved host
+    /// settings.
+    #[arg(long = "run-dir", value_name = "DIR", default_value = "/run/carpd")]
+    pub run_dir: PathBuf,
+
+    /// Write carpd's pid to FILE (removed on exit).
+    #[arg(long = "pidfile", value_name = "FILE")]
+    pub pidfile: Option<PathBuf>,
 
     /// ifconfig words for one more vhid, after `--`:
     /// `vhid 1 advbase 1 advskew 100 pass x 192.0.2.100/24 [state master]`.

@@ -1,20 +1,23 @@
 //! The event loop: one thread, sleeping in `ppoll` until the next carp
-//! deadline, a frame, a signal or a link change.
+//! deadline, a frame on any parent, a signal or a link change.
 //!
 //! The deadline is a `timerfd` armed at the absolute CLOCK_MONOTONIC
 //! instant, not a `ppoll` timeout: Linux lets a poll timeout expire up to
 //! 0.1 % late (`select_estimate_accuracy`: 3.2 ms on a 3.2 s master-down),
 //! while a timerfd keeps the task's 50 µs timer slack.
+//!
+//! Every change, whatever its source (a frame, a timer, netlink, SIGHUP),
+//! goes into the one engine; after it the daemon drains the events
+//! ([`crate::events`]) and brings the host to the engine's state
+//! ([`Daemon::settle`]): locks and macvlans for the vhids that exist, up
+//! and carrying their addresses for those that are MASTER.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Read};
-use std::net::IpAddr;
+use std::io;
 use std::os::fd::AsFd;
 
-use carp_core::{Event, EventKind, Instant, State};
-use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::lladdr::LinkType;
-use carp_sysctl::{NetstatExt, Sysctl};
+use carp_core::{Instant, State};
+use carp_ctl::ParentId;
+use carp_sysctl::NetstatExt;
 use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
@@ -22,81 +25,43 @@ use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{
     ClockId as TimerClock, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags,
 };
-use nix::time::{clock_gettime, ClockId};
 
+use crate::addresses;
 use crate::cli::Cli;
-use crate::config::{Desired, VhostSpec};
-use crate::driver::LinuxDriver;
+use crate::config::{parents_named, Sources};
+use crate::engine::{new_engine, now, HostEngine};
+use crate::events::{Reporter, Scripts};
 use crate::filter::FilterSpec;
-use crate::hooks::{event_json, event_writer, script_args, script_runner, ScriptRun, Worker};
-use crate::netlink::{parse_monitor, pick_sources, LinkInfoSnapshot, Netlink};
-use crate::packet::PacketSocket;
-
-/// Vhids one carpd can run on its interface.
-pub const MAX_VHIDS: usize = carp_ifnet::carpif::MAX_VHIDS;
-
-/// Now on CLOCK_MONOTONIC, in µs: the clock every carp deadline uses.
-pub fn now() -> Instant {
-    let t = clock_gettime(ClockId::CLOCK_MONOTONIC).unwrap_or_else(|_| TimeSpec::new(0, 0));
-    let secs = u64::try_from(t.tv_sec()).unwrap_or(0);
-    let nanos = u64::try_from(t.tv_nsec()).unwrap_or(0);
-    Instant::from_micros(secs * 1_000_000 + nanos / 1_000)
-}
-
-fn random_u64() -> u64 {
-    let mut bytes = [0u8; 8];
-    if std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .is_ok()
-    {
-        return u64::from_ne_bytes(bytes);
-    }
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(now().micros());
-    h.finish()
-}
-
-/// The macvlan that owns `vhid`'s virtual MAC on `parent`.
-pub fn macvlan_name(vhid: u8, parent: &str) -> String {
-    let mut name = format!("carp{vhid}-{parent}");
-    while name.len() > 15 {
-        name.pop();
-    }
-    name
-}
+use crate::hooks::{event_writer, script_runner};
+use crate::links::{parse_sources, Change, Links};
+use crate::lock::{netns_id, PidFile};
+use crate::netlink::{parse_monitor, Netlink};
+use crate::vmac::{remove_stale, Vmacs};
 
 /// A running carpd.
 pub struct Daemon {
-    cli: Cli,
-    carpif: Box<CarpIf<MAX_VHIDS>>,
-    nic: LinuxDriver,
-    sysctl: Sysctl,
+    engine: Box<HostEngine>,
+    sources: Sources,
+    links: Links,
+    vmacs: Vmacs,
     netlink: Netlink,
     monitor: netlink_sys::Socket,
-    parent: LinkInfoSnapshot,
-    specs: Vec<VhostSpec>,
-    /// vhid → macvlan index.
-    macvlans: BTreeMap<u8, u32>,
-    /// vhids whose addresses are on their macvlan now.
-    installed: BTreeSet<u8>,
-    /// vhids that reached BACKUP or MASTER once (for --neutral).
-    started: BTreeSet<u8>,
-    events: Worker<String>,
-    scripts: Worker<ScriptRun>,
+    reporter: Reporter,
     signals: SignalFd,
     /// Fires at carp's next deadline.
     timer: TimerFd,
     /// The deadline `timer` is armed for (`None`: disarmed, or fired and
     /// to be re-armed, which clears its readiness).
     armed: Option<Instant>,
-    shutting_down: bool,
+    no_addresses: bool,
+    debug: bool,
+    _pidfile: Option<PidFile>,
 }
 
 impl std::fmt::Debug for Daemon {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Daemon")
-            .field("interface", &self.cli.interface)
+            .field("engine", &self.engine)
             .finish_non_exhaustive()
     }
 }
@@ -106,10 +71,13 @@ fn err(msg: String) -> io::Error {
 }
 
 impl Daemon {
-    /// Sets everything up: signals, sockets, the configuration.
+    /// Sets everything up: signals, parents, the configuration, locks.
+    /// Nothing is sent and no macvlan made before the configuration is
+    /// whole and every vhid's lock is held.
     ///
     /// # Errors
-    /// A bad configuration, a missing interface, or a socket failure.
+    /// A bad configuration, a missing interface, a vhid another carpd
+    /// runs, or a socket failure.
     pub fn start(cli: Cli) -> io::Result<Daemon> {
         // Block the signals before any thread exists, so they all inherit
         // the mask and only the signalfd sees them (scripts get a clean
@@ -132,99 +100,144 @@ impl Daemon {
         )
         .map_err(io::Error::from)?;
 
-        let mut desired = Desired::from_cli(&cli).map_err(|e| err(e.to_string()))?;
-        if let Some(path) = &cli.config {
-            let file = Desired::from_file(&cli.interface, path).map_err(|e| err(e.to_string()))?;
-            desired = desired.merged(file);
+        let mut sources = Sources::from_cli(&cli).map_err(|e| err(e.to_string()))?;
+        let file_text = sources.read_file().map_err(|e| err(e.to_string()))?;
+        let srcips = parse_sources(&cli.srcip, sources.first()).map_err(err)?;
+        // The monitor first: no change between reading a link and
+        // subscribing can be missed.
+        let monitor = Netlink::monitor()?;
+        let mut netlink = Netlink::open()?;
+        let netns = netns_id()?;
+        let mut engine = new_engine();
+        let mut links = Links::new(srcips, &cli.run_dir, netns, true);
+        let mut parents = cli.interfaces.clone();
+        if let Some(text) = &file_text {
+            for name in parents_named(text, |n| netlink.link_by_name(n).is_ok()) {
+                if !parents.contains(&name) {
+                    parents.push(name);
+                }
+            }
         }
-        if desired.vhosts.is_empty() {
+        if parents.is_empty() {
             return Err(err(
-                "no vhid configured: give --vhid, words after --, or --config".into(),
+                "no parent interface: give -i, or carpdev in --config".into()
             ));
         }
-        let sysctl = Sysctl::new();
-        for line in &desired.sysctl_lines {
-            sysctl
-                .set_line(line)
-                .map_err(|e| err(format!("{line}: {e}")))?;
+        for name in &parents {
+            links
+                .open(&mut netlink, &mut engine, name)
+                .map_err(|e| err(format!("{name}: {e}")))?;
         }
+        sources
+            .start(&mut engine, now(), file_text.as_deref())
+            .map_err(|e| err(e.to_string()))?;
 
-        let mut netlink = Netlink::open()?;
-        let monitor = Netlink::monitor()?;
-        let parent = netlink
-            .link_by_name(&cli.interface)
-            .map_err(|e| err(format!("{}: {e}", cli.interface)))?;
-        let (v4, v6) = pick_sources(&netlink.addresses(parent.index)?);
-        let driver = LinuxDriver {
-            socket: PacketSocket::open(parent.index, parent.mtu)?,
-            mac: parent.mac,
-            mtu: parent.mtu,
-            link_up: parent.running,
-            ipv4: cli.srcip.or(v4),
-            ipv6_link_local: v6,
-            frames_sent: 0,
+        let mut vmacs = Vmacs::new(cli.run_dir.clone(), netns);
+        for name in remove_stale(&mut netlink, &cli.run_dir, netns) {
+            eprintln!("carpd: removed {name}, left by a carpd that died");
+        }
+        for p in engine.parents() {
+            let link = links.get(p.id()).ok_or_else(|| err("parent lost".into()))?;
+            for h in p.carpif().vhosts() {
+                let vhid = h.vhid().get();
+                vmacs
+                    .claim(p.id(), link.index, &link.name, vhid)
+                    .map_err(|e| err(format!("{} vhid {vhid}: {e}", link.name)))?;
+            }
+        }
+        links.claim_settings();
+        let pidfile = match &cli.pidfile {
+            Some(p) => Some(PidFile::create(p).map_err(|e| err(format!("{}: {e}", p.display())))?),
+            None => None,
         };
-        let carpif = Box::new(CarpIf::new(driver.parent_info(), driver.link_state()));
+        let scripts = Scripts {
+            up: cli.upscript.clone(),
+            down: cli.downscript.clone(),
+            xparam: cli.xparam.clone(),
+            neutral: cli.neutral,
+            at_exit: cli.shutdown,
+        };
+        let reporter = Reporter::new(
+            event_writer(cli.events.clone())?,
+            script_runner()?,
+            scripts,
+            cli.debug,
+        );
         let mut daemon = Daemon {
-            events: event_writer(cli.events.clone())?,
-            scripts: script_runner()?,
-            cli,
-            carpif,
-            nic: driver,
-            sysctl,
+            engine,
+            sources,
+            links,
+            vmacs,
             netlink,
             monitor,
-            parent,
-            specs: Vec::new(),
-            macvlans: BTreeMap::new(),
-            installed: BTreeSet::new(),
-            started: BTreeSet::new(),
+            reporter,
             signals,
             timer,
             armed: None,
-            shutting_down: false,
+            no_addresses: cli.no_addresses,
+            debug: cli.debug,
+            _pidfile: pidfile,
         };
-        daemon.apply(desired.vhosts)?;
+        daemon.after_control(now());
         Ok(daemon)
     }
 
     /// Runs until SIGTERM or SIGINT, then leaves gracefully.
     ///
     /// # Errors
-    /// A failing poll or socket.
+    /// A failing poll.
     pub fn run(&mut self) -> io::Result<()> {
         let mut buf = vec![0u8; 65536];
         loop {
             let t = now();
-            self.carpif.poll(t, &mut self.nic, &self.sysctl);
-            self.drain_events();
+            self.poll_due(t);
+            self.settle(false);
             self.arm_timer()?;
-            // Under a flood the ring is read once per packet::MODERATION.
-            let hold = self.nic.socket.hold_off(std::time::Instant::now());
-            let ring = hold.map_or(PollFlags::POLLIN, |_| PollFlags::empty());
-            let (frames, signals, monitor, fired) = {
-                let mut fds = [
-                    PollFd::new(self.nic.socket.as_fd(), ring),
+            // Under a flood each ring is read once per packet::MODERATION.
+            let wall = std::time::Instant::now();
+            let holds: Vec<Option<std::time::Duration>> = self
+                .links
+                .iter()
+                .map(|l| l.driver.socket.hold_off(wall))
+                .collect();
+            let wait = holds.iter().flatten().min().copied();
+            let (frames, signals, monitor) = {
+                let mut fds = vec![
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.monitor.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.timer.as_fd(), PollFlags::POLLIN),
                 ];
-                match ppoll(&mut fds, hold.map(TimeSpec::from_duration), None) {
+                fds.extend(self.links.iter().zip(&holds).map(|(l, hold)| {
+                    let wanted = hold.map_or(PollFlags::POLLIN, |_| PollFlags::empty());
+                    PollFd::new(l.driver.socket.as_fd(), wanted)
+                }));
+                match ppoll(&mut fds, wait.map(TimeSpec::from_duration), None) {
                     Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(e) => return Err(e.into()),
                 }
-                let ready = |i: usize| {
-                    fds.get(i)
-                        .and_then(PollFd::revents)
-                        .is_some_and(|r| !r.is_empty())
-                };
-                (ready(0), ready(1), ready(2), ready(3))
+                let ready: Vec<bool> = fds
+                    .iter()
+                    .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+                    .collect();
+                if ready.get(2).copied().unwrap_or(false) {
+                    self.armed = None;
+                }
+                // A held ring is read when its wait ends, readable or not.
+                let frames: Vec<ParentId> = self
+                    .links
+                    .iter()
+                    .zip(ready.iter().skip(3).zip(&holds))
+                    .filter(|(_, (r, hold))| **r || hold.is_some())
+                    .map(|(l, _)| l.id)
+                    .collect();
+                (
+                    frames,
+                    ready.first().copied().unwrap_or(false),
+                    ready.get(1).copied().unwrap_or(false),
+                )
             };
-            if fired {
-                self.armed = None;
-            }
-            if frames || hold.is_some() {
-                self.read_frames(&mut buf)?;
+            for id in frames {
+                self.read_frames(id, &mut buf);
             }
             if monitor {
                 self.read_monitor(&mut buf);
@@ -246,11 +259,135 @@ impl Daemon {
         }
     }
 
+    /// Polls every parent whose deadline has come.
+    fn poll_due(&mut self, t: Instant) {
+        for link in self.links.iter_mut() {
+            if self
+                .engine
+                .parent_poll_timeout(link.id)
+                .is_some_and(|d| d <= t)
+            {
+                self.engine.poll(t, link.id, &mut link.driver);
+            }
+        }
+    }
+
+    /// Polls every parent (after a control request: what it owes goes out
+    /// now, on every parent, as demotion changes are host-wide).
+    fn poll_all(&mut self, t: Instant) {
+        for link in self.links.iter_mut() {
+            self.engine.poll(t, link.id, &mut link.driver);
+        }
+    }
+
+    /// After any control request: send what is owed, then settle.
+    fn after_control(&mut self, t: Instant) {
+        self.poll_all(t);
+        self.settle(true);
+    }
+
+    /// Drains the events, then (when a state changed, or `full`) brings
+    /// locks, macvlans and addresses to the engine's state.
+    fn settle(&mut self, full: bool) {
+        let seen = self.reporter.drain(&mut self.engine, &self.links);
+        if seen.events == 0 && !full {
+            return;
+        }
+        if seen.state_changed || full {
+            self.reconcile();
+        }
+        if full {
+            self.sync_filters();
+        }
+        self.reporter.remember(&self.engine, &self.links);
+    }
+
+    /// Locks and macvlans for exactly the vhids the engine has; each up
+    /// with its addresses while MASTER. A vhid another carpd holds is set
+    /// down (reported), never run twice.
+    fn reconcile(&mut self) {
+        let mut present = Vec::new();
+        let mut refused = Vec::new();
+        for p in self.engine.parents() {
+            let Some(link) = self.links.get(p.id()) else {
+                continue;
+            };
+            for h in p.carpif().vhosts() {
+                let vhid = h.vhid().get();
+                if let Err(e) = self.vmacs.claim(p.id(), link.index, &link.name, vhid) {
+                    if h.is_admin_up() {
+                        eprintln!("carpd: {} vhid {vhid}: {e}: set down", link.name);
+                        refused.push((p.id(), vhid));
+                    }
+                    continue;
+                }
+                present.push((p.id(), vhid, h.state()));
+            }
+        }
+        for key in self.vmacs.held() {
+            if !present.iter().any(|(p, v, _)| (*p, *v) == key) {
+                self.vmacs.release(&mut self.netlink, key.0, key.1);
+            }
+        }
+        for (parent, vhid, state) in present {
+            let Some(link) = self.links.get(parent) else {
+                continue;
+            };
+            let master = state == State::Master;
+            let addrs = match self.engine.parent(parent) {
+                Some(p) if master && !self.no_addresses => addresses::plan(p, vhid, &link.addrs),
+                _ => Vec::new(),
+            };
+            let name = link.name.clone();
+            self.vmacs
+                .sync(&mut self.netlink, (parent, vhid), &name, master, &addrs);
+        }
+        if !refused.is_empty() {
+            let t = now();
+            for (parent, vhid) in refused {
+                let target = self.target_of(parent, vhid);
+                let vhid = self.engine.name_of(parent, vhid).is_none().then_some(vhid);
+                let _ = self.engine.set_admin(t, &target, vhid, false);
+            }
+            self.poll_all(t);
+            self.reporter.drain(&mut self.engine, &self.links);
+        }
+    }
+
+    /// Each parent's kernel filter from its vhids and addresses now (only
+    /// a changed spec is re-attached).
+    fn sync_filters(&mut self) {
+        let allow = self.engine.sysctl().allow();
+        for link in self.links.iter_mut() {
+            let Some(p) = self.engine.parent(link.id) else {
+                continue;
+            };
+            let vhosts = p
+                .carpif()
+                .vhosts()
+                .map(|h| (h.vhid().get(), h.config().addresses()));
+            link.sync_filter(FilterSpec::from_vhosts(allow, vhosts));
+        }
+    }
+
+    /// The name a request about `vhid` on `parent` goes to: its carp
+    /// interface if a named one holds it, else the parent.
+    fn target_of(&self, parent: ParentId, vhid: u8) -> String {
+        match self.engine.name_of(parent, vhid) {
+            Some(n) => n.as_str().to_owned(),
+            None => self
+                .engine
+                .parent(parent)
+                .map(|p| p.name().as_str().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
     /// Arms the timerfd at carp's next deadline (re-arming also clears a
     /// past expiry), or disarms it when carp has none. A wake-up that left
     /// the deadline as it was (a frame, a signal) costs no system call.
     fn arm_timer(&mut self) -> io::Result<()> {
-        let next = self.carpif.poll_timeout();
+        let next = self.engine.poll_timeout();
         if next.is_some() && next == self.armed {
             return Ok(());
         }
@@ -275,344 +412,180 @@ impl Daemon {
         }
     }
 
-    fn read_frames(&mut self, buf: &mut [u8]) -> io::Result<()> {
+    /// Reads what one parent's socket holds. A socket error is a state of
+    /// the link (ENETDOWN when it goes down, ENODEV when it goes away),
+    /// which netlink reports in full: it is never fatal.
+    fn read_frames(&mut self, id: ParentId, buf: &mut [u8]) {
         // Bounded per wake-up so a flood cannot starve the timers.
         for _ in 0..256 {
-            let Some(len) = self.nic.socket.recv(buf)? else {
-                break;
+            let Some(link) = self.links.get_mut(id) else {
+                return;
+            };
+            let len = match link.driver.socket.recv(buf) {
+                Ok(Some(len)) => len,
+                Ok(None) => {
+                    // ENETDOWN when the link went down, ENODEV when it went
+                    // away: read (and so cleared), or poll would report it
+                    // forever.
+                    if let Some(e) = link.driver.socket.take_error() {
+                        if self.debug {
+                            eprintln!("carpd: {}: socket: {e}", link.name);
+                        }
+                    }
+                    break;
+                }
+                Err(e) => {
+                    if self.debug {
+                        eprintln!("carpd: {}: receive: {e}", link.name);
+                    }
+                    break;
+                }
             };
             let frame = buf.get(..len).unwrap_or(&[]);
             let t = now();
-            let result = self.carpif.input(t, frame, &self.sysctl);
+            let result = self.engine.input(t, id, frame);
             // An answer or a takeover advert goes out at once.
-            if self.carpif.has_pending_output() {
-                self.carpif.poll(t, &mut self.nic, &self.sysctl);
+            let owed = self
+                .engine
+                .parent(id)
+                .is_some_and(|p| p.carpif().has_pending_output());
+            if owed {
+                self.engine.poll(t, id, &mut link.driver);
             }
-            if self.cli.debug {
+            if self.debug {
                 if let Err(reject) = result {
                     eprintln!("carpd: dropped frame: {reject} ({})", reject.counter());
                 }
             }
-            self.drain_events();
+            self.settle(false);
         }
-        Ok(())
     }
 
     fn read_monitor(&mut self, buf: &mut [u8]) {
-        let mut link = None;
-        let mut addrs = false;
+        let mut notices = Vec::new();
+        let mut overrun = false;
         for _ in 0..64 {
             match self.monitor.recv(&mut &mut buf[..], libc::MSG_DONTWAIT) {
-                Ok(n) if n > 0 => {
-                    let (l, a) = parse_monitor(buf.get(..n).unwrap_or(&[]), self.parent.index);
-                    link = l.or(link);
-                    addrs |= a;
-                }
-                _ => break,
+                Ok(n) if n > 0 => notices.extend(parse_monitor(buf.get(..n).unwrap_or(&[]))),
+                Ok(_) => break,
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => overrun = true,
+                Err(_) => break,
             }
         }
-        if let Some(up) = link {
-            if up != self.carpif.is_link_up() {
-                self.nic.link_up = up;
-                self.carpif.set_link(now(), up, &self.sysctl);
-                self.drain_events();
-            }
-        }
-        if addrs {
-            if let Ok(list) = self.netlink.addresses(self.parent.index) {
-                let (v4, v6) = pick_sources(&list);
-                self.nic.ipv4 = self.cli.srcip.or(v4);
-                self.nic.ipv6_link_local = v6;
-                self.carpif.set_parent(self.nic.parent_info());
-            }
-        }
-    }
-
-    fn drain_events(&mut self) {
-        while let Some(event) = self.carpif.poll_event() {
-            let line = event_json(&self.cli.interface, &event);
-            if self.cli.debug {
-                eprintln!("carpd: {line}");
-            }
-            self.events.send(line);
-            self.on_event(&event);
-        }
-    }
-
-    fn on_event(&mut self, event: &Event) {
-        let EventKind::StateChange { from, to, .. } = event.kind else {
-            return;
-        };
-        let vhid = event.vhid;
-        if to == State::Master {
-            self.install(vhid);
-            self.run_scripts(vhid, true);
-        } else if from == State::Master {
-            self.uninstall(vhid);
-            if !self.shutting_down {
-                self.run_scripts(vhid, false);
-            }
-        } else if to == State::Backup && !self.started.contains(&vhid) && !self.cli.neutral {
-            self.run_scripts(vhid, false);
-        }
-        if to != State::Init {
-            self.started.insert(vhid);
-        }
-    }
-
-    fn spec(&self, vhid: u8) -> Option<&VhostSpec> {
-        self.specs.iter().find(|s| s.config.vhid.get() == vhid)
-    }
-
-    fn run_scripts(&self, vhid: u8, up: bool) {
-        let script = if up {
-            &self.cli.upscript
-        } else {
-            &self.cli.downscript
-        };
-        let (Some(program), Some(spec)) = (script, self.spec(vhid)) else {
-            return;
-        };
-        for addr in spec.config.addresses() {
-            self.scripts.send(ScriptRun {
-                program: program.clone(),
-                args: script_args(&self.cli.interface, *addr, self.cli.xparam.as_deref()),
-            });
-        }
-    }
-
-    fn install(&mut self, vhid: u8) {
-        if self.cli.no_addresses {
-            return;
-        }
-        let Some(&index) = self.macvlans.get(&vhid) else {
-            return;
-        };
-        let addrs: Vec<(IpAddr, u8)> = match self.spec(vhid) {
-            Some(s) => s
-                .config
-                .addresses()
-                .iter()
-                .map(|a| (*a, s.prefix_len(*a)))
-                .collect(),
-            None => return,
-        };
-        if let Err(e) = self.netlink.set_up(index, true) {
-            eprintln!("carpd: vhid {vhid}: macvlan up: {e}");
-        }
-        for (addr, len) in addrs {
-            if let Err(e) = self.netlink.add_address(index, addr, len) {
-                eprintln!("carpd: vhid {vhid}: add {addr}/{len}: {e}");
-            }
-        }
-        self.installed.insert(vhid);
-    }
-
-    fn uninstall(&mut self, vhid: u8) {
-        if !self.installed.remove(&vhid) {
-            return;
-        }
-        let Some(&index) = self.macvlans.get(&vhid) else {
-            return;
-        };
-        let addrs: Vec<(IpAddr, u8)> = self
-            .spec(vhid)
-            .map(|s| {
-                s.config
-                    .addresses()
-                    .iter()
-                    .map(|a| (*a, s.prefix_len(*a)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (addr, len) in addrs {
-            if let Err(e) = self.netlink.del_address(index, addr, len) {
-                eprintln!("carpd: vhid {vhid}: remove {addr}: {e}");
-            }
-        }
-        if let Err(e) = self.netlink.set_up(index, false) {
-            eprintln!("carpd: vhid {vhid}: macvlan down: {e}");
-        }
-    }
-
-    /// Makes the running vhids those of `wanted`: removes (a master bows
-    /// out), adds, reconfigures. `wanted` was validated whole beforehand.
-    fn apply(&mut self, wanted: Vec<VhostSpec>) -> io::Result<()> {
         let t = now();
-        let gone: Vec<VhostSpec> = self
-            .specs
-            .iter()
-            .filter(|s| !wanted.iter().any(|w| w.config.vhid == s.config.vhid))
-            .cloned()
-            .collect();
-        for spec in &gone {
-            let vhid = spec.config.vhid.get();
-            let _ = self.carpif.remove_vhost(t, vhid, &self.sysctl);
-            self.drain_events();
-            self.specs.retain(|s| s.config.vhid != spec.config.vhid);
-            if let Some(index) = self.macvlans.remove(&vhid) {
-                let _ = self.netlink.delete_link(index);
-            }
-        }
-        for spec in wanted {
-            let vhid = spec.config.vhid.get();
-            let old = self.spec(vhid).cloned();
-            match old {
-                Some(old) if old == spec => {}
-                Some(_) => {
-                    let was_installed = self.installed.contains(&vhid);
-                    if was_installed {
-                        self.uninstall(vhid);
-                    }
-                    self.specs.retain(|s| s.config.vhid.get() != vhid);
-                    self.specs.push(spec.clone());
-                    if let Err(e) = self
-                        .carpif
-                        .reconfigure(t, spec.config.clone(), &self.sysctl)
-                    {
-                        eprintln!("carpd: vhid {vhid}: {e}");
-                    }
-                    if was_installed {
-                        self.install(vhid);
-                    }
-                    self.drain_events();
+        let mut changes = Vec::new();
+        for notice in &notices {
+            if let crate::netlink::Notice::LinkGone(index) = notice {
+                if self.vmacs.is_macvlan(*index) {
+                    self.vmacs.link_gone(*index);
+                    continue;
                 }
-                None => {
-                    if !self.cli.no_addresses {
-                        let mac = LinkType::Ethernet.virtual_mac(vhid).octets();
-                        let name = macvlan_name(vhid, &self.cli.interface);
-                        let index = self
-                            .netlink
-                            .ensure_macvlan(self.parent.index, &name, mac)
-                            .map_err(|e| err(format!("macvlan {name}: {e}")))?;
-                        self.macvlans.insert(vhid, index);
+                // Its vhids leave MASTER as for a link down (events,
+                // scripts) before the parent goes.
+                let gone = self.links.iter().find(|l| l.index == *index).map(|l| l.id);
+                if let Some(id) = gone {
+                    self.engine.set_link(t, id, false);
+                    self.settle(false);
+                }
+            }
+            changes.extend(
+                self.links
+                    .handle(&mut self.netlink, &mut self.engine, t, notice),
+            );
+        }
+        if overrun {
+            eprintln!("carpd: netlink monitor overran: re-reading every parent");
+            changes.extend(self.links.resync(&mut self.netlink, &mut self.engine, t));
+        }
+        for change in changes {
+            match change {
+                Change::Removed(id) => self.vmacs.forget_parent(id),
+                Change::Returned(id) => {
+                    let name = self
+                        .links
+                        .get(id)
+                        .map(|l| l.name.clone())
+                        .unwrap_or_default();
+                    for problem in self.sources.reattach(&mut self.engine, t, &name) {
+                        eprintln!("carpd: {name}: {problem}");
                     }
-                    self.specs.push(spec.clone());
-                    self.carpif
-                        .add_vhost(t, spec.config.clone(), random_u64(), &self.sysctl)
-                        .map_err(|e| err(format!("vhid {vhid}: {e}")))?;
-                    self.drain_events();
-                    if spec.down {
-                        let _ = self.carpif.set_admin(t, vhid, false, &self.sysctl);
-                    } else if let Some(state) = spec.state {
-                        if let Err(e) = self.carpif.force_state(t, vhid, state, &self.sysctl) {
-                            eprintln!("carpd: vhid {vhid}: state {state}: {e}");
-                        }
-                    }
-                    self.drain_events();
+                    self.links.claim_settings();
                 }
             }
         }
-        self.specs.sort_by_key(|s| s.config.vhid);
-        let vhosts = self
-            .specs
-            .iter()
-            .map(|s| (s.config.vhid.get(), s.config.addresses()));
-        let spec = FilterSpec::from_vhosts(self.sysctl.allow(), vhosts);
-        if let Err(why) = self.nic.socket.set_filter(&spec) {
-            eprintln!("carpd: {}: kernel filter: {why}", self.cli.interface);
+        if !notices.is_empty() || overrun {
+            self.after_control(t);
         }
-        Ok(())
     }
 
     fn reload(&mut self) {
-        let Some(path) = self.cli.config.clone() else {
-            eprintln!("carpd: SIGHUP without --config: nothing to reload");
-            return;
-        };
-        let desired = match Desired::from_cli(&self.cli)
-            .and_then(|cli| Ok(cli.merged(Desired::from_file(&self.cli.interface, &path)?)))
-        {
-            Ok(d) => d,
+        let text = match self.sources.read_file() {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                eprintln!("carpd: SIGHUP without --config: nothing to reload");
+                return;
+            }
             Err(e) => {
                 eprintln!("carpd: reload refused, keeping the running configuration: {e}");
                 return;
             }
         };
-        // Validate the knobs before touching anything.
-        let scratch = Sysctl::new();
-        if let Some(bad) = desired
-            .sysctl_lines
-            .iter()
-            .find(|l| scratch.set_line(l).is_err())
-        {
-            eprintln!("carpd: reload refused: bad sysctl line {bad:?}");
-            return;
+        for name in parents_named(&text, |n| self.netlink.link_by_name(n).is_ok()) {
+            if !self.links.knows(&name) {
+                if let Err(e) = self.links.open(&mut self.netlink, &mut self.engine, &name) {
+                    eprintln!("carpd: {name}: {e}");
+                }
+            }
         }
-        if desired.vhosts.len() > MAX_VHIDS {
-            eprintln!("carpd: reload refused: more than {MAX_VHIDS} vhids");
-            return;
+        self.links.claim_settings();
+        let t = now();
+        match self.sources.reload(&mut self.engine, t, &text) {
+            Ok(r) => eprintln!(
+                "carpd: reloaded: {} added, {} changed, {} removed, {} unchanged, {} knobs",
+                r.added, r.changed, r.removed, r.unchanged, r.knobs
+            ),
+            Err(e) => eprintln!("carpd: reload refused, keeping the running configuration: {e}"),
         }
-        for line in &desired.sysctl_lines {
-            let _ = self.sysctl.set_line(line);
-        }
-        match self.apply(desired.vhosts) {
-            Ok(()) => eprintln!("carpd: reloaded {}", path.display()),
-            Err(e) => eprintln!("carpd: reload of {} failed part way: {e}", path.display()),
-        }
+        self.after_control(t);
     }
 
     fn print_status(&self) {
         let mut out = String::new();
-        for v in self.carpif.vhosts() {
-            let t = v.timing();
-            out.push_str(&format!(
-                "{}: carp: {} vhid {} advbase {} advskew {}\n",
-                self.cli.interface,
-                v.state(),
-                v.vhid(),
-                t.advbase,
-                t.advskew
-            ));
+        self.engine.status_all(&mut out);
+        // Frames the kernel filters dropped are counted as the library
+        // would have counted them.
+        let mut stats = self.engine.sysctl().stats();
+        let mut kernel = String::new();
+        for link in self.links.iter() {
+            let counts = link.driver.socket.kernel_counts();
+            stats.merge(&counts.carp);
+            kernel.push_str(&format!("{}: {counts}", link.name));
         }
-        // Frames the kernel filter dropped are counted as the library would.
-        let kernel = self.nic.socket.kernel_counts();
-        let mut stats = self.carpif.stats().clone();
-        stats.merge(&kernel.carp);
         out.push_str(&format!("{}{kernel}", stats.netstat()));
         eprint!("{out}");
     }
 
     /// Leaves: every vhid goes down (a master sends its bow-out advert),
-    /// addresses and macvlans are removed, scripts and events drain.
+    /// addresses, macvlans and locks go, the host settings are put back,
+    /// scripts and events drain.
     fn shutdown(&mut self) {
-        self.shutting_down = true;
+        self.reporter.leaving = true;
         let t = now();
-        let vhids: Vec<u8> = self.specs.iter().map(|s| s.config.vhid.get()).collect();
-        for vhid in &vhids {
-            let _ = self.carpif.remove_vhost(t, *vhid, &self.sysctl);
-            self.drain_events();
+        let all: Vec<(ParentId, u8)> = self
+            .engine
+            .parents()
+            .flat_map(|p| p.carpif().vhosts().map(move |h| (p.id(), h.vhid().get())))
+            .collect();
+        for (parent, vhid) in all {
+            let target = self.target_of(parent, vhid);
+            let vhid = self.engine.name_of(parent, vhid).is_none().then_some(vhid);
+            let _ = self.engine.set_admin(t, &target, vhid, false);
         }
         // The bow-out adverts go out now.
-        self.carpif.poll(t, &mut self.nic, &self.sysctl);
-        if self.cli.shutdown {
-            for vhid in &vhids {
-                self.run_scripts(*vhid, false);
-            }
-        }
-        for (_, index) in std::mem::take(&mut self.macvlans) {
-            let _ = self.netlink.delete_link(index);
-        }
-        self.events.finish();
-        self.scripts.finish();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn macvlan_names_fit_ifnamsiz() {
-        assert_eq!(macvlan_name(1, "eth0"), "carp1-eth0");
-        assert_eq!(macvlan_name(255, "enp0s31f6abc"), "carp255-enp0s31");
-    }
-
-    #[test]
-    fn the_clock_is_monotonic() {
-        let a = now();
-        let b = now();
-        assert!(b >= a);
-        assert!(a.micros() > 0);
+        self.poll_all(t);
+        self.reporter.drain(&mut self.engine, &self.links);
+        self.vmacs.release_all(&mut self.netlink);
+        self.links.release_settings();
+        self.reporter.finish();
     }
 }

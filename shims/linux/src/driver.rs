@@ -22,6 +22,8 @@ pub struct LinuxDriver {
     pub ipv4: Option<Ipv4Addr>,
     /// Source of IPv6 adverts (the parent's link-local address).
     pub ipv6_link_local: Option<Ipv6Addr>,
+    /// The host forwards IPv6 on this parent: NAs carry the router flag.
+    pub router: bool,
     /// Frames handed to the socket.
     pub frames_sent: u64,
 }
@@ -35,7 +37,7 @@ impl LinuxDriver {
             mtu: usize::try_from(self.mtu).unwrap_or(1500),
             ipv4: self.ipv4,
             ipv6_link_local: self.ipv6_link_local,
-            router: false,
+            router: self.router,
         }
     }
 

@@ -177,6 +177,9 @@ pub fn event_json(interface: &str, event: &Event) -> String {
                 "\"replay\",\"src\":\"{src}\",\"counter\":{counter},\"last\":{last},\"dropped\":{dropped}"
             );
         }
+        EventKind::Counters { src, kind } => {
+            let _ = write!(out, "\"counters\",\"src\":\"{src}\",\"kind\":\"{kind}\"");
+        }
         EventKind::Demote { reason, delta } => {
             let _ = write!(
                 out,
@@ -233,6 +236,24 @@ mod tests {
             event_json("eth0", &e),
             "{\"interface\":\"eth0\",\"vhid\":2,\"seq\":0,\"at_us\":0,\"event\":\"demote\",\
              \"reason\":\"send-errors\",\"delta\":1}"
+        );
+    }
+
+    #[test]
+    fn a_senders_counter_class_is_one_line() {
+        let e = Event {
+            seq: 4,
+            at: Instant::from_micros(7),
+            vhid: 1,
+            kind: EventKind::Counters {
+                src: "192.0.2.12".parse().unwrap(),
+                kind: carp_core::CounterKind::Random,
+            },
+        };
+        assert_eq!(
+            event_json("eth0", &e),
+            "{\"interface\":\"eth0\",\"vhid\":1,\"seq\":4,\"at_us\":7,\"event\":\"counters\",\
+             \"src\":\"192.0.2.12\",\"kind\":\"random\"}"
         );
     }
 

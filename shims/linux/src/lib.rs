@@ -1,24 +1,36 @@
-//! carpd: carp on a real Linux interface.
+//! carpd: carp on real Linux interfaces.
 //!
-//! The carp-ifnet [`CarpIf`](carp_ifnet::carpif::CarpIf) over an AF_PACKET
-//! socket on the parent interface ([`packet`], [`driver`]), driven by the
-//! CLOCK_MONOTONIC deadlines it asks for ([`daemon`]), with the virtual
-//! addresses put on a macvlan owning the virtual MAC through rtnetlink while
-//! MASTER ([`netlink`]). Configured by ucarp-compatible flags, ifconfig words
-//! or a file ([`cli`], [`config`]); reports every event as a JSON line and
-//! runs ucarp-style up/down scripts ([`hooks`]).
+//! One [`carp_ctl::Engine`] for the host ([`engine`]): its parents, each an
+//! AF_PACKET socket ([`packet`], [`driver`]) kept in step with the kernel
+//! through rtnetlink ([`links`], [`netlink`]), and one `net.inet.carp`
+//! tree, driven by the CLOCK_MONOTONIC deadlines it asks for ([`daemon`]).
+//! Every configuration source is a request to that engine ([`cli`],
+//! [`config`]). Per vhid, a macvlan owns the virtual MAC and carries the
+//! virtual addresses while MASTER ([`vmac`], [`addresses`]), under a lock
+//! file ([`lock`]); the parents' ARP settings are set so that only the
+//! virtual MAC answers ([`hostconf`]). Every event is a JSON line and
+//! ucarp-style up/down scripts run ([`events`], [`hooks`]). Each packet
+//! socket carries a kernel filter generated from its parent's vhids
+//! ([`filter`]); macvlans keep no broadcast queue ([`macvlan`]).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod addresses;
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod driver;
+pub mod engine;
+pub mod events;
 pub mod filter;
 pub mod hooks;
+pub mod hostconf;
+pub mod links;
+pub mod lock;
 pub mod macvlan;
 pub mod netlink;
 pub mod packet;
+pub mod vmac;
 
 use std::process::ExitCode;
 

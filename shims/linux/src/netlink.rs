@@ -1,13 +1,12 @@
 //! rtnetlink, synchronously: what carpd asks the kernel about links and
-//! addresses, and the changes it makes.
+//! addresses, and the changes it makes; and the monitor socket's
+//! notifications, parsed.
 //!
 //! Linux drops IP packets sent to a MAC address its interface does not own,
 //! so a master that answers ARP with the virtual MAC (as CARP does) must own
 //! that MAC somewhere. carpd gives each vhid a macvlan on the parent carrying
-//! the virtual MAC, brings it up and puts the virtual addresses on it while
-//! MASTER, and takes them off and brings it down when it leaves MASTER (the
-//! same shape as keepalived's `use_vmac`). The parent itself is never
-//! changed.
+//! the virtual MAC (see [`crate::vmac`] for names, ownership and life), the
+//! same shape as keepalived's `use_vmac`.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -18,30 +17,62 @@ use netlink_packet_core::{
 };
 use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoMacVlan, LinkAttribute, LinkFlags, LinkMessage,
-    MacVlanMode,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags,
+    LinkInfo, LinkMessage, MacVlanMode,
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 use crate::macvlan;
 
-/// rtnetlink multicast groups (`RTMGRP_*` bits) for the monitor socket.
+/// rtnetlink multicast groups (`RTMGRP_*` bits) for the monitor socket:
+/// links, addresses, and IPv6 devconf changes (`RTNLGRP_IPV6_NETCONF`, 25,
+/// for the forwarding setting behind the NA router flag).
 const RTMGRP_LINK: u32 = 0x1;
 const RTMGRP_IPV4_IFADDR: u32 = 0x10;
 const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+const RTMGRP_IPV6_NETCONF: u32 = 1 << (25 - 1);
 
-/// What carpd needs to know about its parent interface.
+/// Message types the monitor parses by hand (netlink-packet-route does not
+/// know `RTM_NEWNETCONF`).
+const RTM_NEWLINK: u16 = 16;
+const RTM_DELLINK: u16 = 17;
+const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
+const RTM_NEWNETCONF: u16 = 80;
+
+/// What carpd needs to know about a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkInfoSnapshot {
     /// Interface index.
     pub index: u32,
+    /// Interface name.
+    pub name: String,
     /// Hardware address.
     pub mac: [u8; 6],
     /// MTU.
     pub mtu: u32,
     /// Administratively up and carrier present (`IFF_UP` and `IFF_RUNNING`).
     pub running: bool,
+    /// A macvlan.
+    pub macvlan: bool,
+    /// The lower interface (`IFLA_LINK`), for a macvlan or VLAN.
+    pub lower: Option<u32>,
+    /// The link's alias (`IFLA_IFALIAS`, `ip link set dev X alias ...`).
+    pub alias: Option<String>,
+}
+
+/// One notification of the monitor socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A link appeared or changed (state, name, MAC, MTU).
+    Link(LinkInfoSnapshot),
+    /// The link with this index is gone.
+    LinkGone(u32),
+    /// An address was added to or removed from the link with this index.
+    Address(u32),
+    /// A device configuration (IPv6 forwarding) changed.
+    Netconf,
 }
 
 /// A synchronous rtnetlink request socket.
@@ -76,9 +107,12 @@ impl Netlink {
         let mut socket = Socket::new(NETLINK_ROUTE)?;
         socket.bind(&SocketAddr::new(
             0,
-            RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+            RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_NETCONF,
         ))?;
         socket.set_non_blocking(true)?;
+        // A burst (a bridge with many ports going down) must not overrun
+        // it; an overrun (ENOBUFS) is still handled by a full re-read.
+        let _ = socket.set_rx_buf_sz(1 << 20);
         Ok(socket)
     }
 
@@ -147,6 +181,24 @@ impl Netlink {
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no interface {name}")))
     }
 
+    /// Every link of the namespace.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn links(&mut self) -> io::Result<Vec<LinkInfoSnapshot>> {
+        let replies = self.request(
+            RouteNetlinkMessage::GetLink(LinkMessage::default()),
+            NLM_F_DUMP,
+        )?;
+        Ok(replies
+            .iter()
+            .filter_map(|m| match m {
+                RouteNetlinkMessage::NewLink(link) => Some(snapshot(link)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// Every address on interface `index`, with its prefix length.
     ///
     /// # Errors
@@ -181,14 +233,30 @@ impl Netlink {
         Ok(out)
     }
 
-    /// Adds `addr/prefix_len` to interface `index` without a prefix route
-    /// (the parent already has one) and, for IPv6, without DAD (the
-    /// election already decided who owns it). Already present is fine.
+    /// Adds `addr/prefix_len` to interface `index`, for IPv6 without DAD
+    /// (the election already decided who owns it). With `route_metric` the
+    /// kernel adds the prefix route with that metric (`IFA_RT_PRIORITY`);
+    /// without, no prefix route (the parent's serves). Already present is
+    /// fine.
     ///
     /// # Errors
     /// Netlink failure.
-    pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix_len: u8) -> io::Result<()> {
-        let msg = address_message(index, addr, prefix_len);
+    pub fn add_address(
+        &mut self,
+        index: u32,
+        addr: IpAddr,
+        prefix_len: u8,
+        route_metric: Option<u32>,
+    ) -> io::Result<()> {
+        let mut msg = address_message(index, addr, prefix_len);
+        if let Some(metric) = route_metric {
+            for attr in &mut msg.attributes {
+                if let AddressAttribute::Flags(flags) = attr {
+                    flags.remove(AddressFlags::Noprefixroute);
+                }
+            }
+            msg.attributes.push(AddressAttribute::RoutePriority(metric));
+        }
         match self.request(
             RouteNetlinkMessage::NewAddress(msg),
             NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
@@ -210,15 +278,33 @@ impl Netlink {
         }
     }
 
-    /// Creates (or finds) the macvlan `name` on `parent` with `mac`, left
-    /// down, with no IPv6 link-local address of its own. Returns its index.
+    /// Creates (or takes back) the macvlan `name` on `parent` with `mac`,
+    /// left down, with no IPv6 link-local address of its own and `alias`
+    /// recording who owns it. An existing link of that name is taken back
+    /// only when `ours` says its alias is ours; any other is left alone and
+    /// refused. Returns its index.
     ///
     /// # Errors
-    /// Netlink failure.
-    pub fn ensure_macvlan(&mut self, parent: u32, name: &str, mac: [u8; 6]) -> io::Result<u32> {
+    /// Netlink failure, or [`io::ErrorKind::AlreadyExists`] for a link of
+    /// that name carpd did not create.
+    pub fn ensure_macvlan(
+        &mut self,
+        parent: u32,
+        name: &str,
+        mac: [u8; 6],
+        alias: &str,
+        ours: impl Fn(&LinkInfoSnapshot) -> bool,
+    ) -> io::Result<u32> {
         if let Ok(existing) = self.link_by_name(name) {
-            if existing.mac == mac {
+            if !ours(&existing) {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{name} exists and is not carpd's: left alone"),
+                ));
+            }
+            if existing.mac == mac && existing.lower == Some(parent) {
                 self.set_up(existing.index, false)?;
+                self.set_alias(existing.index, alias)?;
                 self.quiet_broadcast_queue(existing.index, name);
                 return Ok(existing.index);
             }
@@ -226,6 +312,8 @@ impl Netlink {
         }
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.to_owned()));
+        msg.attributes
+            .push(LinkAttribute::IfAlias(alias.to_owned()));
         msg.attributes.push(LinkAttribute::Link(parent));
         msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
         msg.attributes
@@ -280,6 +368,19 @@ impl Netlink {
             eprintln!("carpd: {warning}");
         }
         queue
+    }
+
+    /// Sets the alias of interface `index`.
+    ///
+    /// # Errors
+    /// Netlink failure.
+    pub fn set_alias(&mut self, index: u32, alias: &str) -> io::Result<()> {
+        let mut msg = LinkMessage::default();
+        msg.header.index = index;
+        msg.attributes
+            .push(LinkAttribute::IfAlias(alias.to_owned()));
+        self.request(RouteNetlinkMessage::SetLink(msg), NLM_F_ACK)
+            .map(drop)
     }
 
     /// Brings interface `index` up or down.
@@ -344,53 +445,78 @@ fn broadcast(addr: Ipv4Addr, prefix_len: u8) -> Ipv4Addr {
 fn snapshot(link: &LinkMessage) -> LinkInfoSnapshot {
     let mut mac = [0u8; 6];
     let mut mtu = 1500;
+    let mut name = String::new();
+    let mut macvlan = false;
+    let mut lower = None;
+    let mut alias = None;
     for attr in &link.attributes {
         match attr {
             LinkAttribute::Address(a) if a.len() == 6 => mac.copy_from_slice(a),
             LinkAttribute::Mtu(m) => mtu = *m,
+            LinkAttribute::IfName(n) => name.clone_from(n),
+            LinkAttribute::Link(l) => lower = Some(*l),
+            LinkAttribute::IfAlias(a) => alias = Some(a.clone()),
+            LinkAttribute::LinkInfo(infos) => {
+                macvlan |= infos
+                    .iter()
+                    .any(|i| matches!(i, LinkInfo::Kind(InfoKind::MacVlan)));
+            }
             _ => {}
         }
     }
     let flags = link.header.flags;
     LinkInfoSnapshot {
         index: link.header.index,
+        name,
         mac,
         mtu,
         running: flags.contains(LinkFlags::Up) && flags.contains(LinkFlags::Running),
+        macvlan,
+        lower,
+        alias,
     }
 }
 
-/// Parses the messages of one monitor read: the link states reported for
-/// `index` (the last one wins) and whether any address changed on it.
-pub fn parse_monitor(bytes: &[u8], index: u32) -> (Option<bool>, bool) {
-    let mut running = None;
-    let mut addresses_changed = false;
+/// Parses the messages of one monitor read, in order. Messages it cannot
+/// parse are skipped by their length; a netconf message of any kind is
+/// reported as [`Notice::Netconf`].
+pub fn parse_monitor(bytes: &[u8]) -> Vec<Notice> {
+    let mut notices = Vec::new();
     let mut offset = 0;
-    while offset < bytes.len() {
-        let Some(rest) = bytes.get(offset..) else {
+    // nlmsghdr: u32 length, u16 type, u16 flags, u32 seq, u32 pid.
+    while let Some(header) = bytes.get(offset..offset + 16) {
+        let len = u32::from_ne_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let kind = u16::from_ne_bytes([header[4], header[5]]);
+        let Some(message) = bytes.get(offset..offset + len).filter(|_| len >= 16) else {
             break;
         };
-        let Ok(msg) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest) else {
-            break;
-        };
-        match &msg.payload {
-            NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l))
-                if l.header.index == index =>
-            {
-                running = Some(snapshot(l).running);
+        match kind {
+            RTM_NEWNETCONF => notices.push(Notice::Netconf),
+            RTM_NEWLINK | RTM_DELLINK | RTM_NEWADDR | RTM_DELADDR => {
+                if let Ok(msg) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(message) {
+                    notices.extend(notice(&msg.payload));
+                }
             }
-            NetlinkPayload::InnerMessage(
-                RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a),
-            ) if a.header.index == index => addresses_changed = true,
             _ => {}
         }
-        let len = msg.header.length as usize;
-        if len == 0 {
-            break;
-        }
-        offset += len;
+        // Messages are aligned to 4 bytes.
+        offset += (len + 3) & !3;
     }
-    (running, addresses_changed)
+    notices
+}
+
+fn notice(payload: &NetlinkPayload<RouteNetlinkMessage>) -> Option<Notice> {
+    let NetlinkPayload::InnerMessage(msg) = payload else {
+        return None;
+    };
+    Some(match msg {
+        RouteNetlinkMessage::NewLink(l) => Notice::Link(snapshot(l)),
+        RouteNetlinkMessage::DelLink(l) => Notice::LinkGone(l.header.index),
+        RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a) => {
+            Notice::Address(a.header.index)
+        }
+        _ => return None,
+    })
 }
 
 /// The first IPv4 address and the first IPv6 link-local address in `addrs`.

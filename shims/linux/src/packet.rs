@@ -381,6 +381,25 @@ impl PacketSocket {
         Ok(got)
     }
 
+    /// The socket's pending error, read and so cleared (`SO_ERROR`): a
+    /// packet socket is told ENETDOWN when its interface goes down and
+    /// ENODEV when it goes away, and with a ring no read ever clears it.
+    pub fn take_error(&self) -> Option<io::Error> {
+        let mut err: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `err` and `len` are valid for writes of their sizes.
+        let ret = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_ERROR,
+                std::ptr::from_mut(&mut err).cast::<libc::c_void>(),
+                &mut len,
+            )
+        };
+        (ret == 0 && err != 0).then(|| io::Error::from_raw_os_error(err))
+    }
+
     /// Call before each poll: `None` to poll the ring as usual, or how
     /// long to leave it out of the poll set (then read it with
     /// [`PacketSocket::recv`] when the wait ends, readable or not).

@@ -1,83 +1,35 @@
-//! From flags, words and files to the list of vhids carpd runs.
+//! Where carpd's configuration comes from, and how each source reaches the
+//! engine. carpd keeps no copy of the vhids: the engine is the one state.
 //!
-//! Everything is parsed and validated here, before any of it touches the
-//! running daemon, so a reload either applies a whole new configuration or
-//! nothing.
+//! | source | engine call |
+//! |---|---|
+//! | ucarp flags (`-v 1 -p x -a 192.0.2.100 -k 10 -r 4`) | [`Engine::set_carpreq`](carp_ctl::Engine::set_carpreq) on the first `-i`: a vhid on the parent (FreeBSD style), as a `SIOCSVH` would set it |
+//! | words after `--` | [`Engine::configure`](carp_ctl::Engine::configure) on the first `-i` |
+//! | `--sysctl`, `-P` | [`Engine::sysctl_line`](carp_ctl::Engine::sysctl_line) (interactive: BSD semantics) |
+//! | `--config` at start and on SIGHUP | [`Engine::apply_config`](carp_ctl::Engine::apply_config): declarative; bare lines go to the first `-i` |
+//!
+//! A refused request changes nothing (the engine is transactional): at
+//! start carpd exits, on SIGHUP it keeps what runs. When a parent comes
+//! back after it was deleted, the sources that configured it are applied
+//! again ([`Sources::reattach`]): the file declaratively, the flags and
+//! words if they name that parent.
 
 use std::fmt;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::PathBuf;
 
-use carp_core::{State, Vhid, VhostConfig};
-use carp_ctl::{parse_line, parse_word_iter, CarpdevChange, ConfigLine, IfconfigRequest};
-use carp_sysctl::Sysctl;
+use carp_core::{Instant, State, Vhid, VhostConfig};
+use carp_ctl::{
+    default_prefix_len, parse_line, parse_word_iter, ApplyReport, CarpReq, CarpdevChange,
+    ConfigLine, IfconfigRequest,
+};
 
 use crate::cli::Cli;
-
-/// One vhid to run, with what [`VhostConfig`] does not hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VhostSpec {
-    /// The protocol configuration.
-    pub config: VhostConfig,
-    /// Prefix length of each virtual address (for the kernel).
-    pub prefixes: Vec<(IpAddr, u8)>,
-    /// `state ...` asked for, applied after the vhid starts.
-    pub state: Option<State>,
-    /// `down` asked for: configured but administratively down.
-    pub down: bool,
-}
-
-impl VhostSpec {
-    fn new(config: VhostConfig) -> VhostSpec {
-        VhostSpec {
-            config,
-            prefixes: Vec::new(),
-            state: None,
-            down: false,
-        }
-    }
-
-    /// The prefix length for `addr`: as given, else /32 or /128.
-    pub fn prefix_len(&self, addr: IpAddr) -> u8 {
-        self.prefixes
-            .iter()
-            .find(|(a, _)| *a == addr)
-            .map_or(if addr.is_ipv4() { 32 } else { 128 }, |(_, l)| *l)
-    }
-
-    fn merge(&mut self, req: &IfconfigRequest) -> Result<(), ConfigErr> {
-        self.config = req.apply(&self.config).map_err(ConfigErr::words)?;
-        for spec in &req.addresses {
-            self.prefixes.retain(|(a, _)| *a != spec.addr);
-            if let Some(len) = spec.prefix_len {
-                self.prefixes.push((spec.addr, len));
-            }
-        }
-        self.prefixes
-            .retain(|(a, _)| self.config.addresses().contains(a));
-        if req.state.is_some() {
-            self.state = req.state;
-        }
-        if let Some(up) = req.up {
-            self.down = !up;
-        }
-        Ok(())
-    }
-}
+use crate::engine::HostEngine;
 
 /// A configuration problem, with where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigErr(pub String);
-
-impl ConfigErr {
-    fn words(e: impl fmt::Display) -> ConfigErr {
-        ConfigErr(e.to_string())
-    }
-
-    fn at(self, what: &str) -> ConfigErr {
-        ConfigErr(format!("{what}: {}", self.0))
-    }
-}
 
 impl fmt::Display for ConfigErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -87,172 +39,235 @@ impl fmt::Display for ConfigErr {
 
 impl std::error::Error for ConfigErr {}
 
-/// The vhids and knobs one source (command line or file) asks for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Desired {
-    /// The vhids, in vhid order, each once.
-    pub vhosts: Vec<VhostSpec>,
-    /// sysctl lines (`net.inet.carp.preempt=1`), validated.
-    pub sysctl_lines: Vec<String>,
+fn err(what: &str, e: impl fmt::Display) -> ConfigErr {
+    ConfigErr(format!("{what}: {e}"))
 }
 
-impl Desired {
-    fn spec_mut(&mut self, vhid: Vhid) -> &mut VhostSpec {
-        let at = match self.vhosts.binary_search_by_key(&vhid, |v| v.config.vhid) {
-            Ok(at) => at,
-            Err(at) => {
-                self.vhosts
-                    .insert(at, VhostSpec::new(VhostConfig::new(vhid)));
-                at
-            }
-        };
-        &mut self.vhosts[at]
-    }
+/// The dead ratio carp uses when none is given (carp(4)'s 3).
+const DEFAULT_DEAD_RATIO: u8 = 3;
 
-    /// Applies one ifconfig request; `name` is the interface the line names
-    /// (a `carpN` remembers its vhid for later lines without one).
-    fn apply_request(
-        &mut self,
-        parent: &str,
-        name: Option<&str>,
-        names: &mut Vec<(String, Vhid)>,
-        req: &IfconfigRequest,
-    ) -> Result<(), ConfigErr> {
-        if let Some(CarpdevChange::Set(dev)) = &req.carpdev {
-            if dev.as_str() != parent {
-                return Err(ConfigErr(format!(
-                    "carpdev {} is not this daemon's interface {parent}",
-                    dev.as_str()
-                )));
-            }
-        }
-        let by_name = name.filter(|n| *n != parent);
-        let vhid = match (req.vhid, by_name) {
-            (Some(v), Some(n)) => {
-                names.retain(|(k, _)| k != n);
-                names.push((n.to_owned(), v));
-                v
-            }
-            (Some(v), None) => v,
-            (None, Some(n)) => names
-                .iter()
-                .find(|(k, _)| k == n)
-                .map(|(_, v)| *v)
-                .ok_or_else(|| ConfigErr(format!("{n}: no vhid given")))?,
-            (None, None) => return Err(ConfigErr("no vhid given".into())),
-        };
-        self.spec_mut(vhid).merge(req)
-    }
+/// carpd's configuration sources, parsed.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// The first `-i`: where flags, words and bare lines go.
+    first: Option<String>,
+    /// The ucarp flags' vhid, as a `carpreq`.
+    flags: Option<CarpReq>,
+    /// The words after `--`, and `-r` for their vhid.
+    words: Option<(IfconfigRequest, u8)>,
+    /// `--sysctl` lines and `-P`.
+    sysctl: Vec<String>,
+    /// `--config`.
+    file: Option<PathBuf>,
+    /// The file's text as last applied.
+    applied: Option<String>,
+}
 
-    /// Parses a whole config file's text, all or nothing.
-    ///
-    /// # Errors
-    /// The first bad line, with its number.
-    pub fn from_file_text(parent: &str, text: &str) -> Result<Desired, ConfigErr> {
-        let mut desired = Desired::default();
-        let mut names = Vec::new();
-        let scratch = Sysctl::new();
-        for (n, line) in text.lines().enumerate() {
-            let at = |e: ConfigErr| e.at(&format!("line {}", n + 1));
-            match parse_line(line).map_err(|e| at(ConfigErr::words(e)))? {
-                ConfigLine::Blank | ConfigLine::Create { .. } | ConfigLine::Cloned { .. } => {}
-                ConfigLine::Destroy { .. } => {}
-                ConfigLine::Configure { ifname, request } => desired
-                    .apply_request(
-                        parent,
-                        ifname.as_ref().map(|i| i.as_str()),
-                        &mut names,
-                        &request,
-                    )
-                    .map_err(at)?,
-                ConfigLine::NotMine { line } => {
-                    scratch
-                        .set_line(line)
-                        .map_err(|e| at(ConfigErr::words(e)))?;
-                    desired.sysctl_lines.push(line.to_owned());
-                }
-            }
-        }
-        Ok(desired)
-    }
-
-    /// Reads and parses a config file.
-    ///
-    /// # Errors
-    /// Unreadable file or a bad line.
-    pub fn from_file(parent: &str, path: &Path) -> Result<Desired, ConfigErr> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigErr(format!("{}: {e}", path.display())))?;
-        Desired::from_file_text(parent, &text).map_err(|e| e.at(&path.display().to_string()))
-    }
-
-    /// The vhids and knobs of the command line: the ucarp flags (when
-    /// `--vhid` is given) and the words after `--`.
+impl Sources {
+    /// Parses the command line (the file is read by [`Sources::start`]).
     ///
     /// # Errors
     /// A bad flag value or word.
-    pub fn from_cli(cli: &Cli) -> Result<Desired, ConfigErr> {
-        let mut desired = Desired::default();
-        let scratch = Sysctl::new();
-        for line in &cli.sysctl {
-            scratch
-                .set_line(line)
-                .map_err(|e| ConfigErr(format!("--sysctl {line}: {e}")))?;
-            desired.sysctl_lines.push(line.clone());
-        }
-        if cli.preempt {
-            desired.sysctl_lines.push("net.inet.carp.preempt=1".into());
-        }
-        if let Some(vhid) = cli.vhid {
-            let spec = ucarp_spec(cli, vhid).map_err(|e| e.at("flags"))?;
-            let vhid = spec.config.vhid;
-            *desired.spec_mut(vhid) = spec;
-        } else if !cli.addr.is_empty() || cli.pass.is_some() {
-            return Err(ConfigErr("--addr and --pass need --vhid".into()));
-        }
-        if !cli.words.is_empty() {
-            let req = parse_word_iter(cli.words.iter().map(String::as_str))
-                .map_err(|e| ConfigErr::words(e).at("words"))?;
-            let mut names = Vec::new();
-            desired
-                .apply_request(&cli.interface, None, &mut names, &req)
-                .map_err(|e| e.at("words"))?;
-            if let Some(spec) = desired
-                .vhosts
-                .iter_mut()
-                .find(|v| Some(v.config.vhid) == req.vhid)
-            {
-                spec.config = spec
-                    .config
-                    .clone()
-                    .with_dead_ratio(cli.deadratio)
-                    .map_err(ConfigErr::words)?;
+    pub fn from_cli(cli: &Cli) -> Result<Sources, ConfigErr> {
+        let first = cli.interfaces.first().cloned();
+        let flags = match cli.vhid {
+            Some(vhid) => Some(ucarp_request(cli, vhid).map_err(|e| e.at("flags"))?),
+            None if !cli.addr.is_empty() || cli.pass.is_some() || cli.passfile.is_some() => {
+                return Err(ConfigErr("--addr and --pass need --vhid".into()));
             }
+            None => None,
+        };
+        let words = if cli.words.is_empty() {
+            None
+        } else {
+            let req = parse_word_iter(cli.words.iter().map(String::as_str))
+                .map_err(|e| err("words", e))?;
+            Some((req, cli.deadratio))
+        };
+        if (flags.is_some() || words.is_some()) && first.is_none() {
+            return Err(ConfigErr(
+                "the flags and words configure a vhid on the first -i: give one".into(),
+            ));
         }
-        Ok(desired)
+        let mut sysctl = cli.sysctl.clone();
+        if cli.preempt {
+            sysctl.push("net.inet.carp.preempt=1".into());
+        }
+        Ok(Sources {
+            first,
+            flags,
+            words,
+            sysctl,
+            file: cli.config.clone(),
+            applied: None,
+        })
     }
 
-    /// Command line and file together: the file's vhids replace the
-    /// command line's of the same number.
-    pub fn merged(mut self, file: Desired) -> Desired {
-        for spec in file.vhosts {
-            self.vhosts.retain(|v| v.config.vhid != spec.config.vhid);
-            self.vhosts.push(spec);
+    /// The config file's text, read now.
+    ///
+    /// # Errors
+    /// An unreadable file.
+    pub fn read_file(&self) -> Result<Option<String>, ConfigErr> {
+        match &self.file {
+            None => Ok(None),
+            Some(path) => std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|e| err(&path.display().to_string(), e)),
         }
-        self.vhosts.sort_by_key(|v| v.config.vhid);
-        self.sysctl_lines.extend(file.sysctl_lines);
-        self
+    }
+
+    /// Applies every source in order: knobs, flags, words, file.
+    ///
+    /// # Errors
+    /// The first refused request, naming its source.
+    pub fn start(
+        &mut self,
+        engine: &mut HostEngine,
+        now: Instant,
+        file_text: Option<&str>,
+    ) -> Result<(), ConfigErr> {
+        for line in &self.sysctl {
+            engine
+                .sysctl_line(now, line)
+                .map_err(|e| err(&format!("--sysctl {line}"), e))?;
+        }
+        self.apply_command_line(engine, now)?;
+        if let Some(text) = file_text {
+            self.apply_file(engine, now, text)?;
+        }
+        if engine.parents().all(|p| p.carpif().is_empty()) && engine.names().next().is_none() {
+            return Err(ConfigErr(
+                "no vhid configured: give --vhid, words after --, or --config".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn apply_command_line(&self, engine: &mut HostEngine, now: Instant) -> Result<(), ConfigErr> {
+        let Some(first) = &self.first else {
+            return Ok(());
+        };
+        if let Some(req) = &self.flags {
+            engine
+                .set_carpreq(now, first, req)
+                .map_err(|e| err("flags", e))?;
+        }
+        if let Some((req, dead_ratio)) = &self.words {
+            engine
+                .configure(now, first, req)
+                .map_err(|e| err("words", e))?;
+            // Words have no dead-ratio keyword: -r applies to their vhid
+            // through a carpreq read-modify-write.
+            if let (Some(vhid), true) = (req.vhid, *dead_ratio != DEFAULT_DEAD_RATIO) {
+                let mut get = engine
+                    .get_carpreq(first, Some(vhid.get()))
+                    .map_err(|e| err("-r", e))?;
+                get.dead_ratio = *dead_ratio;
+                get.state = carp_ctl::state_number(State::Init);
+                engine
+                    .set_carpreq(now, first, &get)
+                    .map_err(|e| err("-r", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_file(
+        &mut self,
+        engine: &mut HostEngine,
+        now: Instant,
+        text: &str,
+    ) -> Result<ApplyReport, ConfigErr> {
+        let name = self
+            .file
+            .as_ref()
+            .map_or_else(|| "config".to_owned(), |p| p.display().to_string());
+        let report = engine
+            .apply_config(now, text, self.first.as_deref())
+            .map_err(|e| err(&name, e))?;
+        self.applied = Some(text.to_owned());
+        Ok(report)
+    }
+
+    /// SIGHUP: applies the file as it is now, all or nothing.
+    ///
+    /// # Errors
+    /// No `--config`, an unreadable file or a refused line: the running
+    /// configuration stays.
+    pub fn reload(
+        &mut self,
+        engine: &mut HostEngine,
+        now: Instant,
+        text: &str,
+    ) -> Result<ApplyReport, ConfigErr> {
+        self.apply_file(engine, now, text)
+    }
+
+    /// A parent that had been deleted is back: what configured vhids on it
+    /// applies again. Problems are returned as lines to report.
+    pub fn reattach(&mut self, engine: &mut HostEngine, now: Instant, parent: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.first.as_deref() == Some(parent) {
+            if let Err(e) = self.apply_command_line(engine, now) {
+                problems.push(e.0);
+            }
+        }
+        if let Some(text) = self.applied.clone() {
+            if let Err(e) = self.apply_file(engine, now, &text) {
+                problems.push(e.0);
+            }
+        }
+        problems
+    }
+
+    /// The `-i` parents given.
+    pub fn first(&self) -> Option<&str> {
+        self.first.as_deref()
     }
 }
 
-/// The vhid the ucarp-style flags describe.
-fn ucarp_spec(cli: &Cli, vhid: u8) -> Result<VhostSpec, ConfigErr> {
-    let vhid = Vhid::new(vhid).map_err(ConfigErr::words)?;
+impl ConfigErr {
+    fn at(self, what: &str) -> ConfigErr {
+        ConfigErr(format!("{what}: {}", self.0))
+    }
+}
+
+/// The interfaces a configuration text names as parents: every `carpdev`,
+/// and every interface a line configures directly that `is_link` says is
+/// a link of this host (FreeBSD `ifconfig em0 vhid 1 ...` and rc.conf
+/// lines); carp interfaces (`carp0`) are no links. Lines that do not parse
+/// name nothing (the engine reports them).
+pub fn parents_named(text: &str, mut is_link: impl FnMut(&str) -> bool) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut push = |n: &str| {
+        if !names.iter().any(|m| m == n) {
+            names.push(n.to_owned());
+        }
+    };
+    for line in text.lines() {
+        let Ok(ConfigLine::Configure { ifname, request }) = parse_line(line) else {
+            continue;
+        };
+        if let Some(CarpdevChange::Set(dev)) = &request.carpdev {
+            push(dev.as_str());
+        }
+        if let Some(name) = ifname.filter(|n| is_link(n.as_str())) {
+            push(name.as_str());
+        }
+    }
+    names
+}
+
+/// The vhid the ucarp-style flags describe, as a `SIOCSVH` request:
+/// addresses without `/len` get ifconfig's default (the classful mask for
+/// IPv4, /64 for IPv6), as the same address in ifconfig words would.
+fn ucarp_request(cli: &Cli, vhid: u8) -> Result<CarpReq, ConfigErr> {
+    let vhid = Vhid::new(vhid).map_err(|e| err("--vhid", e))?;
     let pass = match (&cli.pass, &cli.passfile) {
         (Some(p), _) => Some(p.clone()),
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ConfigErr(format!("{}: {e}", path.display())))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| err(&path.display().to_string(), e))?;
             Some(text.lines().next().unwrap_or("").to_owned())
         }
         (None, None) => None,
@@ -260,28 +275,33 @@ fn ucarp_spec(cli: &Cli, vhid: u8) -> Result<VhostSpec, ConfigErr> {
     let mut config = VhostConfig::new(vhid)
         .with_advbase(cli.advbase)
         .with_advskew(cli.advskew)
-        .map_err(ConfigErr::words)?
+        .map_err(|e| err("--advskew", e))?
         .with_dead_ratio(cli.deadratio)
-        .map_err(ConfigErr::words)?;
+        .map_err(|e| err("--deadratio", e))?;
     if let Some(pass) = pass {
         config = config
             .with_passphrase(pass.as_bytes())
-            .map_err(ConfigErr::words)?;
+            .map_err(|e| err("--pass", e))?;
     }
-    let mut spec = VhostSpec::new(config);
+    let mut lens = Vec::new();
     for text in &cli.addr {
         let (addr, len) = parse_cidr(text)?;
-        spec.config.add_address(addr).map_err(ConfigErr::words)?;
-        if let Some(len) = len {
-            spec.prefixes.push((addr, len));
-        }
+        config
+            .add_address(addr)
+            .map_err(|e| err(&format!("--addr {text}"), e))?;
+        lens.push(len.unwrap_or_else(|| default_prefix_len(addr)));
     }
-    Ok(spec)
+    let mut req = CarpReq::from_config(&config, State::Init, None);
+    for (slot, len) in lens.into_iter().enumerate() {
+        req.set_prefix_len(slot, len)
+            .map_err(|e| err("--addr", e))?;
+    }
+    Ok(req)
 }
 
 /// `ADDR` or `ADDR/LEN`.
 fn parse_cidr(text: &str) -> Result<(IpAddr, Option<u8>), ConfigErr> {
-    let bad = || ConfigErr(format!("bad address {text:?}"));
+    let bad = || ConfigErr(format!("--addr {text:?}: not ADDR or ADDR/LEN"));
     let (addr, len) = match text.split_once('/') {
         Some((a, l)) => (a, Some(l.parse::<u8>().map_err(|_| bad())?)),
         None => (text, None),

@@ -1,0 +1,236 @@
+//! What the engine reports, told to the outside world: one JSON line per
+//! event ([`crate::hooks::event_json`]), the ucarp-style up/down scripts,
+//! and a line on stderr for what an operator must see (a sender's counter
+//! class, a parent that sends IPv4 adverts from 0.0.0.0).
+//!
+//! A control socket or a logger can take the same [`Reported`] items: the
+//! reporter only formats and queues, it never blocks the data path.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use carp_core::{CounterKind, Event, EventKind, State};
+use carp_ctl::ParentId;
+
+use crate::engine::HostEngine;
+use crate::hooks::{event_json, script_args, ScriptRun, Worker};
+use crate::links::Links;
+
+/// The scripts to run and how (ucarp's flags).
+#[derive(Debug, Clone, Default)]
+pub struct Scripts {
+    /// `-u`: run on becoming MASTER.
+    pub up: Option<PathBuf>,
+    /// `-d`: run on leaving MASTER (and at start in BACKUP unless
+    /// `neutral`).
+    pub down: Option<PathBuf>,
+    /// `-x`: appended to the arguments.
+    pub xparam: Option<String>,
+    /// `-n`: no down script when first entering BACKUP.
+    pub neutral: bool,
+    /// `-z`: the down script at exit.
+    pub at_exit: bool,
+}
+
+/// What one drain saw, for the daemon to act on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reported {
+    /// Events handled.
+    pub events: usize,
+    /// Some vhid changed state.
+    pub state_changed: bool,
+}
+
+/// Turns engine events into lines and script runs.
+#[derive(Debug)]
+pub struct Reporter {
+    events: Worker<String>,
+    scripts: Worker<ScriptRun>,
+    run: Scripts,
+    debug: bool,
+    /// Vhids that reached BACKUP or MASTER once (for `neutral`).
+    started: BTreeSet<(ParentId, u8)>,
+    /// The last known addresses of every vhid, for the down script of a
+    /// vhid that is already gone when its last event is read.
+    known: BTreeMap<(ParentId, u8), Vec<IpAddr>>,
+    /// The parents' names as last known.
+    names: BTreeMap<ParentId, String>,
+    /// Parents reported as sending IPv4 adverts from 0.0.0.0.
+    unspecified: BTreeSet<ParentId>,
+    /// True while leaving: no down script on the way out unless `at_exit`.
+    pub leaving: bool,
+}
+
+impl Reporter {
+    /// A reporter writing through `events` and running through `scripts`.
+    pub fn new(
+        events: Worker<String>,
+        scripts: Worker<ScriptRun>,
+        run: Scripts,
+        debug: bool,
+    ) -> Reporter {
+        Reporter {
+            events,
+            scripts,
+            run,
+            debug,
+            started: BTreeSet::new(),
+            known: BTreeMap::new(),
+            names: BTreeMap::new(),
+            unspecified: BTreeSet::new(),
+            leaving: false,
+        }
+    }
+
+    /// Handles every queued event of the engine, in order.
+    pub fn drain(&mut self, engine: &mut HostEngine, links: &Links) -> Reported {
+        let mut seen = Reported::default();
+        while let Some((parent, event)) = engine.poll_event() {
+            seen.events += 1;
+            let name = links
+                .get(parent)
+                .map(|l| l.name.clone())
+                .or_else(|| self.names.get(&parent).cloned())
+                .unwrap_or_default();
+            let line = event_json(&name, &event);
+            if self.debug {
+                eprintln!("carpd: {line}");
+            }
+            self.events.send(line);
+            match event.kind {
+                EventKind::StateChange { from, to, .. } => {
+                    seen.state_changed = true;
+                    self.state_changed(engine, parent, &name, &event, from, to);
+                }
+                EventKind::Counters { src, kind } => {
+                    eprintln!("carpd: {}", counters_line(&name, event.vhid, src, kind));
+                }
+                _ => {}
+            }
+        }
+        seen
+    }
+
+    fn state_changed(
+        &mut self,
+        engine: &HostEngine,
+        parent: ParentId,
+        name: &str,
+        event: &Event,
+        from: State,
+        to: State,
+    ) {
+        let key = (parent, event.vhid);
+        let addrs = engine
+            .parent(parent)
+            .and_then(|p| p.carpif().vhost(event.vhid))
+            .map(|h| h.config().addresses().to_vec())
+            .or_else(|| self.known.get(&key).cloned())
+            .unwrap_or_default();
+        if to == State::Master {
+            self.scripts_for(name, &addrs, true);
+        } else if from == State::Master {
+            if !self.leaving || self.run.at_exit {
+                self.scripts_for(name, &addrs, false);
+            }
+        } else if to == State::Backup && !self.started.contains(&key) && !self.run.neutral {
+            self.scripts_for(name, &addrs, false);
+        }
+        if to != State::Init {
+            self.started.insert(key);
+        }
+    }
+
+    /// Runs the up or down script once per address, in order.
+    pub fn scripts_for(&self, interface: &str, addrs: &[IpAddr], up: bool) {
+        let script = if up { &self.run.up } else { &self.run.down };
+        let Some(program) = script else {
+            return;
+        };
+        for addr in addrs {
+            self.scripts.send(ScriptRun {
+                program: program.clone(),
+                args: script_args(interface, *addr, self.run.xparam.as_deref()),
+            });
+        }
+    }
+
+    /// Remembers every vhid's addresses and every parent's name (call
+    /// after each drain), and reports each parent that starts or stops
+    /// sending IPv4 adverts from 0.0.0.0.
+    pub fn remember(&mut self, engine: &HostEngine, links: &Links) {
+        self.known.clear();
+        for p in engine.parents() {
+            for h in p.carpif().vhosts() {
+                self.known
+                    .insert((p.id(), h.vhid().get()), h.config().addresses().to_vec());
+            }
+            let v4_vhids = p
+                .carpif()
+                .vhosts()
+                .any(|h| h.config().addresses().iter().any(IpAddr::is_ipv4));
+            let from_zero = v4_vhids && p.carpif().parent().ipv4.is_none();
+            if from_zero && self.unspecified.insert(p.id()) {
+                eprintln!(
+                    "carpd: {}: no IPv4 address: IPv4 adverts go out from 0.0.0.0, as \
+                     NetBSD's; --srcip {}=ADDR chooses a source",
+                    p.name(),
+                    p.name()
+                );
+            } else if !from_zero && self.unspecified.remove(&p.id()) {
+                eprintln!(
+                    "carpd: {}: IPv4 adverts from {}",
+                    p.name(),
+                    p.carpif()
+                        .parent()
+                        .ipv4
+                        .map_or_else(|| "nowhere".to_owned(), |a| a.to_string())
+                );
+            }
+        }
+        for l in links.iter() {
+            self.names.insert(l.id, l.name.clone());
+        }
+    }
+
+    /// The addresses last known for `(parent, vhid)`.
+    pub fn known_addresses(&self, parent: ParentId, vhid: u8) -> Vec<IpAddr> {
+        self.known.get(&(parent, vhid)).cloned().unwrap_or_default()
+    }
+
+    /// Waits until every line is written and every script has run.
+    pub fn finish(&mut self) {
+        self.events.finish();
+        self.scripts.finish();
+    }
+}
+
+/// The stderr line for a sender's counter class.
+pub fn counters_line(parent: &str, vhid: u8, src: IpAddr, kind: CounterKind) -> String {
+    let what = match kind {
+        CounterKind::Incrementing => "incrementing counters: its replays are detected",
+        CounterKind::Constant => {
+            "a constant counter (as modern OpenBSD): its replays cannot be detected"
+        }
+        CounterKind::Random => "random counters (as ucarp alone): its replays cannot be detected",
+    };
+    format!("{parent} vhid {vhid}: {src} sends {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_classes_are_said_in_words() {
+        let src: IpAddr = "192.0.2.12".parse().unwrap();
+        assert_eq!(
+            counters_line("eth0", 1, src, CounterKind::Random),
+            "eth0 vhid 1: 192.0.2.12 sends random counters (as ucarp alone): its replays \
+             cannot be detected"
+        );
+        assert!(counters_line("eth0", 1, src, CounterKind::Constant).contains("OpenBSD"));
+        assert!(counters_line("eth0", 1, src, CounterKind::Incrementing).contains("are detected"));
+    }
+}
