@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::netns::{Background, Host};
+use crate::netns::{Background, Host, Netns};
 use crate::process::{output_within, wait_until};
 
 /// The carpd binary to run.
@@ -134,27 +134,64 @@ impl Carpd {
         args: &[&str],
         gate: Option<&Path>,
     ) -> Carpd {
+        let mut all = vec!["-i", host.ifname.as_str()];
+        all.extend_from_slice(args);
+        Carpd::spawn(&host.ns, dir, name, &all, gate)
+    }
+
+    /// Starts `carpd <args>` (the caller gives every `-i`) in namespace
+    /// `ns`, events and stderr in `dir` under `name`, lock files in
+    /// `dir/run` (every carpd of a test shares it; `--run-dir` in `args`
+    /// overrides it).
+    ///
+    /// # Panics
+    /// When it cannot be spawned.
+    pub fn start_args(ns: &Netns, dir: &Path, name: &str, args: &[&str]) -> Carpd {
+        Carpd::spawn(ns, dir, name, args, None)
+    }
+
+    fn spawn(ns: &Netns, dir: &Path, name: &str, args: &[&str], gate: Option<&Path>) -> Carpd {
         let events = dir.join(format!("{name}.events"));
         let stderr = dir.join(format!("{name}.stderr"));
         let wait = gate.map_or_else(String::new, |g| {
             format!("while [ ! -e '{}' ]; do :; done; ", g.display())
         });
         let mut line = format!(
-            "{wait}exec {} -i {} --events {}",
+            "{wait}exec {} --events {}",
             carpd_bin().display(),
-            host.ifname,
             events.display()
         );
+        if !args.contains(&"--run-dir") {
+            line.push_str(&format!(" --run-dir {}", dir.join("run").display()));
+        }
         for a in args {
             line.push_str(&format!(" '{a}'"));
         }
-        line.push_str(&format!(" 2>{}", stderr.display()));
-        let proc = host.ns.spawn(&["sh", "-c", &line]).expect("spawn carpd");
+        line.push_str(&format!(" 2>>{}", stderr.display()));
+        let proc = ns.spawn(&["sh", "-c", &line]).expect("spawn carpd");
         Carpd {
             proc: Some(proc),
             events,
             stderr,
         }
+    }
+
+    /// True while it runs.
+    pub fn is_running(&mut self) -> bool {
+        self.proc.as_mut().is_some_and(Background::is_running)
+    }
+
+    /// Its stderr so far.
+    pub fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// The JSON lines of `event` kind (`state`, `counters`, `replay`...).
+    pub fn events_of(&self, event: &str) -> Vec<String> {
+        self.event_lines()
+            .into_iter()
+            .filter(|l| json_field(l, "event").as_deref() == Some(event))
+            .collect()
     }
 
     /// Its pid (that of carpd itself: `ip netns exec` and `sh -c exec`

@@ -17,6 +17,7 @@
 //! * [`keepalived`]: a keepalived VRRP instance in a lab host.
 //! * [`stream`]: a TCP stream of numbered lines and its gap report.
 //! * [`firewall`]: the firewall pair of examples/firewall-pair in namespaces.
+//! * [`ping`]: what a client sees (ping every 10 ms, arping).
 
 pub mod carpd;
 pub mod cpu;
@@ -30,6 +31,7 @@ pub mod kernel;
 pub mod model;
 pub mod netns;
 pub mod pcapfile;
+pub mod ping;
 pub mod process;
 pub mod require;
 
