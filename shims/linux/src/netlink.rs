@@ -312,8 +312,6 @@ impl Netlink {
         }
         let mut msg = LinkMessage::default();
         msg.attributes.push(LinkAttribute::IfName(name.to_owned()));
-        msg.attributes
-            .push(LinkAttribute::IfAlias(alias.to_owned()));
         msg.attributes.push(LinkAttribute::Link(parent));
         msg.attributes.push(LinkAttribute::Address(mac.to_vec()));
         msg.attributes
@@ -325,6 +323,13 @@ impl Netlink {
             NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
         )?;
         let index = self.link_by_name(name)?.index;
+        // Linux ignores IFLA_IFALIAS in a creating RTM_NEWLINK: set it now.
+        // Until it is set the link is not marked ours; should that fail,
+        // carpd deletes it now rather than leave an unmarked macvlan.
+        if let Err(e) = self.set_alias(index, alias) {
+            let _ = self.delete_link(index);
+            return Err(e);
+        }
         self.quiet_broadcast_queue(index, name);
         // Without this the macvlan would grow the same fe80:: address on
         // every host of the vhid (it is derived from the shared MAC).
