@@ -83,6 +83,8 @@
     )
 )]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(test)]
 #[macro_use]
 extern crate std;

@@ -43,6 +43,7 @@
 //! table and the rest of the embedder's contract (clock, locking, seed).
 
 mod deadlines;
+mod events;
 mod input;
 mod neighbor;
 mod outbox;
@@ -50,6 +51,7 @@ mod output;
 mod policy_sync;
 mod slot;
 
+pub use events::EVENT_QUEUE;
 pub use input::Input;
 pub use neighbor::OwnedAddr;
 pub use outbox::REPLY_QUEUE;
@@ -62,6 +64,7 @@ use carp_core::{
 use carp_sysctl::Sysctl;
 use core::fmt;
 use deadlines::Deadlines;
+use events::EventQueue;
 use outbox::{BowOut, Leaving, Reply};
 use slot::Slot;
 
@@ -74,9 +77,6 @@ use crate::log_event::LogEvent;
 pub const DEFAULT_VHIDS: usize = 16;
 /// Every vhid a parent can carry (1..=255), as BSD allows.
 pub const MAX_VHIDS: usize = 255;
-/// Events queued for the embedder before the oldest is dropped (counted).
-pub const EVENT_QUEUE: usize = 64;
-
 fn encode_deadline(deadline: Option<Instant>) -> u64 {
     deadline.map_or(deadlines::NONE, Instant::micros)
 }
@@ -147,8 +147,7 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     /// The CARP groups (224.0.0.18, ff02::12) are joined at the driver.
     carp_groups: bool,
     stats: Stats,
-    events: heapless::Deque<Event, EVENT_QUEUE>,
-    events_dropped: u64,
+    events: EventQueue,
     link_demoted: bool,
     ip_ident: u16,
     next_deadline: Option<Instant>,
@@ -171,8 +170,7 @@ impl<const N: usize> CarpIf<N> {
             replies: heapless::Deque::new(),
             carp_groups: false,
             stats: Stats::new(),
-            events: heapless::Deque::new(),
-            events_dropped: 0,
+            events: EventQueue::new(),
             link_demoted: false,
             ip_ident: 0,
             next_deadline: None,
@@ -244,12 +242,7 @@ impl<const N: usize> CarpIf<N> {
                 ipv4: t.ipv4,
                 ipv6: t.ipv6,
             });
-        forward_events(
-            &mut slot,
-            &mut self.events,
-            &mut self.events_dropped,
-            sysctl,
-        );
+        forward_events(&mut slot, &mut self.events, sysctl);
         if slot.dirty {
             self.dirty.retain(|v| *v != vhid);
         }
@@ -429,7 +422,7 @@ impl<const N: usize> CarpIf<N> {
     /// The next event of any vhost (state changes, announcements, replays,
     /// demotions), in the order they happened.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     // ===== getters =====
@@ -490,7 +483,7 @@ impl<const N: usize> CarpIf<N> {
 
     /// Events dropped because the embedder did not drain them in time.
     pub const fn events_dropped(&self) -> u64 {
-        self.events_dropped
+        self.events.dropped()
     }
 
     // ===== internals =====
@@ -513,14 +506,13 @@ impl<const N: usize> CarpIf<N> {
             deadlines,
             dirty,
             events,
-            events_dropped,
             pending_since,
             ..
         } = self;
         let Some(slot) = slots.get_mut(at) else {
             return;
         };
-        forward_events(slot, events, events_dropped, sysctl);
+        forward_events(slot, events, sysctl);
         deadlines.set(at, encode_deadline(slot.host.poll_timeout()));
         if !slot.dirty && slot.owes_output() {
             slot.dirty = true;
@@ -552,12 +544,7 @@ impl<const N: usize> CarpIf<N> {
 
 /// Moves a vhost's events to the embedder's queue and acts on those with
 /// host-wide effects (demotion; the announcement is owed).
-fn forward_events(
-    slot: &mut Slot,
-    events: &mut heapless::Deque<Event, EVENT_QUEUE>,
-    dropped: &mut u64,
-    sysctl: &Sysctl,
-) {
+fn forward_events(slot: &mut Slot, events: &mut EventQueue, sysctl: &Sysctl) {
     while let Some(event) = slot.host.poll_event() {
         match event.kind {
             EventKind::Announce { .. } => slot.announce = true,
@@ -570,11 +557,7 @@ fn forward_events(
             _ => {}
         }
         LogEvent::Vhost(event).emit(sysctl.log_level());
-        if events.is_full() {
-            let _ = events.pop_front();
-            *dropped = dropped.saturating_add(1);
-        }
-        let _ = events.push_back(event);
+        events.push(event);
     }
 }
 

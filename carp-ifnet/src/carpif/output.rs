@@ -107,7 +107,6 @@ impl<const N: usize> CarpIf<N> {
             deadlines,
             stats,
             events,
-            events_dropped,
             ip_ident,
             ..
         } = self;
@@ -137,7 +136,7 @@ impl<const N: usize> CarpIf<N> {
             slot.host.handle_send_result(now, ok);
         }
         // Sending may have owed the delayed announcement, or a demotion.
-        forward_events(slot, events, events_dropped, sysctl);
+        forward_events(slot, events, sysctl);
         if slot.announce {
             slot.announce = false;
             out.announce(slot, mac);
