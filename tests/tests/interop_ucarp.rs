@@ -125,3 +125,50 @@ fn a_wrong_password_is_counted_as_bad_auth_and_never_makes_carpd_yield() {
     assert!(badauth >= 3, "badauth {badauth} in:\n{report}");
     assert!(report.contains("carp: MASTER vhid 7"), "{report}");
 }
+
+#[test]
+fn under_replay_enforce_a_live_ucarp_master_keeps_the_vhid_and_its_counters_are_named_once() {
+    // Issue 15: ucarp alone draws a random counter per advert; every second
+    // one was a "replay", and under enforce carpd took the vhid from a live
+    // ucarp master for 1.4 s.
+    require!(Root, Netns, UcarpTool);
+    let dir = Scratch::new("ucarp-replay");
+    let mut lab = Lab::new().unwrap();
+    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
+    let b = lab.add_host("b", &["192.0.2.12/24"]).unwrap();
+    let mut carpd_argv = carpd_args(50, PASS);
+    carpd_argv.extend(["--sysctl".to_owned(), "net.inet.carp.replay=2".to_owned()]);
+    let ucarp = Ucarp::start(&b, &dir.path, "ucarp", (7, PASS, VADDR, 10), &[]);
+    assert!(ucarp.wait_state(MASTER, ELECT));
+    let carpd = Carpd::start(&a, &dir.path, "carpd", &args(&carpd_argv));
+    assert!(carpd.wait_state(BACKUP, ELECT));
+    std::thread::sleep(Duration::from_secs(8));
+    let states: Vec<String> = carpd
+        .events_of("state")
+        .iter()
+        .filter_map(|l| carp_tests::carpd::json_field(l, "to"))
+        .collect();
+    assert_eq!(
+        states,
+        [BACKUP],
+        "carpd took over: {:?}",
+        carpd.event_lines()
+    );
+    assert!(
+        carpd.events_of("replay").is_empty(),
+        "{:?}",
+        carpd.event_lines()
+    );
+    let counters = carpd.events_of("counters");
+    assert_eq!(counters.len(), 1, "{counters:?}");
+    assert!(
+        counters[0].contains("\"src\":\"192.0.2.12\",\"kind\":\"random\""),
+        "{counters:?}"
+    );
+    let stderr = std::fs::read_to_string(&carpd.stderr).unwrap_or_default();
+    assert_eq!(
+        stderr.matches("192.0.2.12 sends random counters").count(),
+        1,
+        "{stderr}"
+    );
+}
