@@ -582,7 +582,9 @@ fn parent_link_down_demotes_by_ifdown_demotion_factor_and_fails_over_elsewhere()
 #[test]
 fn replay_enforce_drops_a_replayed_advert() {
     let mut w = Wire::pair(10, 100);
-    w.run_until(secs(3));
+    // A is master from 3.04 s; B has learned its counters (incrementing)
+    // after four adverts.
+    w.run_until(secs(8));
     let advert = w.last_advert_a().to_vec();
     for (policy, dropped) in [(1, false), (2, true)] {
         w.b.sysctl().set("replay", policy).unwrap();
