@@ -20,7 +20,13 @@
 //!   carp answers for it.
 //!
 //! The values are per interface (`/proc/sys/net/ipv4/conf/<if>/`), and
-//! Linux uses the larger of the interface's and `all`'s. Several carpd may
+//! Linux uses the larger of the interface's and `all`'s.
+//!
+//! Not changed: `rp_filter`. Clients' packets arrive on the macvlan while
+//! the replies route through the parent, which strict reverse-path
+//! filtering (`rp_filter=1`) refuses; Linux uses the larger of `all` and
+//! the interface's value, so carpd cannot loosen it for its macvlans
+//! alone. Hosts with strict filtering on `all` need 0 or 2 (loose). Several carpd may
 //! share a parent (different vhids), and a carpd may be killed, so the
 //! parent's original values are kept in a file in the run directory
 //! (`net<ns>-if<ifindex>.settings`) with the pids using it: the first carpd
