@@ -17,6 +17,15 @@ use carp_core::Event;
 /// `alloc` feature.
 pub const EVENT_QUEUE: usize = 64;
 
+/// Bytes the bounded queue takes inside a `CarpIf` (its events and the
+/// drop counter), the figure `docs/embedding.md` counts.
+pub const BOUNDED_QUEUE_BYTES: usize =
+    core::mem::size_of::<heapless::Deque<Event, EVENT_QUEUE>>() + core::mem::size_of::<u64>();
+
+/// Bytes the queue takes inside a `CarpIf` in this build: with `alloc`,
+/// a `VecDeque` (its events are on the heap).
+pub const QUEUE_BYTES: usize = core::mem::size_of::<EventQueue>();
+
 /// The events not yet read, oldest first.
 #[derive(Debug, Clone)]
 pub(crate) struct EventQueue {

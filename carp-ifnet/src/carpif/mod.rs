@@ -51,7 +51,7 @@ mod output;
 mod policy_sync;
 mod slot;
 
-pub use events::EVENT_QUEUE;
+pub use events::{BOUNDED_QUEUE_BYTES, EVENT_QUEUE, QUEUE_BYTES};
 pub use input::Input;
 pub use neighbor::OwnedAddr;
 pub use outbox::REPLY_QUEUE;
