@@ -117,8 +117,13 @@ fn the_arp_settings_carpd_changes_come_back_when_the_last_carpd_leaves() {
         ),
         (0, 0)
     );
-    let mut one = start(&a, &dir, "one", &vhid_args(1, "192.0.2.100/24", 20));
+    let pidfile = dir.path.join("one.pid");
+    let mut args = vhid_args(1, "192.0.2.100/24", 20);
+    args.extend(["--pidfile".to_owned(), pidfile.display().to_string()]);
+    let mut one = start(&a, &dir, "one", &args);
     assert!(one.wait_state(MASTER, ELECT));
+    let written = std::fs::read_to_string(&pidfile).unwrap();
+    assert_eq!(written.trim(), one.pid().to_string());
     assert_eq!(
         (
             knob(&a, "eth0", "arp_ignore"),
@@ -131,6 +136,7 @@ fn the_arp_settings_carpd_changes_come_back_when_the_last_carpd_leaves() {
     let mut two = start(&a, &dir, "two", &vhid_args(2, "192.0.2.102/24", 20));
     assert!(two.wait_state(MASTER, ELECT));
     one.terminate(Duration::from_secs(5));
+    assert!(!pidfile.exists(), "the pid file goes with carpd");
     assert_eq!(knob(&a, "eth0", "arp_ignore"), 1, "two still runs");
     two.terminate(Duration::from_secs(5));
     assert_eq!(
@@ -305,8 +311,12 @@ fn neighbour_advertisements_carry_the_router_flag_when_the_host_forwards() {
     );
     assert!(ca.wait_state(MASTER, ELECT));
     // Forwarding switched on while carpd runs, then a new takeover.
-    a.ns.run(&["sysctl", "-qw", "net.ipv6.conf.eth0.forwarding=1"])
-        .unwrap();
+    a.ns.run(&[
+        "sh",
+        "-c",
+        "echo 1 > /proc/sys/net/ipv6/conf/eth0/forwarding",
+    ])
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     a.ns.run(&["ip", "link", "set", "eth0", "down"]).unwrap();
     assert!(ca.wait_state("INIT", Duration::from_secs(2)));

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use carp_tests::carpd::{ifindex, vmac_name, wait_reachable, Carpd, Scratch, BACKUP, MASTER};
+use carp_tests::cpu::netns_cpu;
 use carp_tests::netns::{Host, Lab};
 use carp_tests::ping::{arp_replies, Pinger};
 use carp_tests::process::wait_until;
@@ -99,6 +100,15 @@ fn admin_down_on_the_master_fails_over_within_master_down_and_up_returns_as_back
     assert!(ca.wait_state("INIT", Duration::from_secs(2)));
     assert_eq!(ca.last_state().unwrap().1, "link-down");
     assert!(cb.wait_state(MASTER, ELECT), "{:?}", cb.event_lines());
+    // Down is a state: carpd idles (the socket's ENETDOWN is read once,
+    // not reported by every poll).
+    let cpu = netns_cpu(&a.ns);
+    std::thread::sleep(Duration::from_secs(1));
+    let spent = netns_cpu(&a.ns) - cpu;
+    assert!(
+        spent < Duration::from_millis(200),
+        "carpd spun: {spent:?} of 1 s"
+    );
     // a withdrew its address and its macvlan is down: nothing of it answers.
     assert!(!addrs(&a).contains(VADDR), "{}", addrs(&a));
     assert_gap(

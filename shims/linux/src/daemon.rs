@@ -559,7 +559,9 @@ impl Daemon {
         for link in self.links.iter() {
             let counts = link.driver.socket.kernel_counts();
             stats.merge(&counts.carp);
-            kernel.push_str(&format!("{}: {counts}", link.name));
+            for line in counts.to_string().lines() {
+                kernel.push_str(&format!("{}: {line}\n", link.name));
+            }
         }
         out.push_str(&format!("{}{kernel}", stats.netstat()));
         eprint!("{out}");

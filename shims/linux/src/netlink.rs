@@ -549,6 +549,54 @@ mod tests {
         assert_eq!(broadcast(a, 30), Ipv4Addr::new(192, 0, 2, 103));
     }
 
+    fn wire(msg: RouteNetlinkMessage) -> Vec<u8> {
+        let mut packet = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::from(msg));
+        packet.finalize();
+        let mut buf = vec![0; packet.buffer_len()];
+        packet.serialize(&mut buf);
+        buf
+    }
+
+    #[test]
+    fn monitor_notices_come_in_order_and_unknown_messages_are_skipped() {
+        let mut link = LinkMessage::default();
+        link.header.index = 7;
+        link.header.flags = LinkFlags::Up | LinkFlags::Running;
+        link.attributes.push(LinkAttribute::IfName("lan0".into()));
+        link.attributes.push(LinkAttribute::Mtu(9000));
+        let mut bytes = wire(RouteNetlinkMessage::NewLink(link));
+        // RTM_NEWNETCONF, which netlink-packet-route cannot parse: a
+        // header and an 8-byte body.
+        let mut netconf = vec![0u8; 24];
+        netconf[..4].copy_from_slice(&24u32.to_ne_bytes());
+        netconf[4..6].copy_from_slice(&RTM_NEWNETCONF.to_ne_bytes());
+        bytes.extend(netconf);
+        let mut gone = LinkMessage::default();
+        gone.header.index = 7;
+        bytes.extend(wire(RouteNetlinkMessage::DelLink(gone)));
+        let mut addr = AddressMessage::default();
+        addr.header.index = 3;
+        bytes.extend(wire(RouteNetlinkMessage::NewAddress(addr)));
+        let notices = parse_monitor(&bytes);
+        assert_eq!(notices.len(), 4, "{notices:?}");
+        match &notices[0] {
+            Notice::Link(s) => {
+                assert_eq!(
+                    (s.index, s.name.as_str(), s.mtu, s.running),
+                    (7, "lan0", 9000, true)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            notices[1..],
+            [Notice::Netconf, Notice::LinkGone(7), Notice::Address(3)]
+        );
+        // A truncated tail is ignored, never read past.
+        assert_eq!(parse_monitor(&bytes[..bytes.len() - 3]).len(), 3);
+        assert!(parse_monitor(&[0xff; 10]).is_empty());
+    }
+
     #[test]
     fn picks_the_first_ipv4_and_the_link_local_ipv6() {
         let addrs = [
