@@ -9,7 +9,7 @@
 //! Every change, whatever its source (a frame, a timer, netlink, SIGHUP),
 //! goes into the one engine; after it the daemon drains the events
 //! ([`crate::events`]) and brings the host to the engine's state
-//! ([`Daemon::settle`]): locks and macvlans for the vhids that exist, up
+//! (`Daemon::settle`): locks and macvlans for the vhids that exist, up
 //! and carrying their addresses for those that are MASTER.
 
 use std::io;
