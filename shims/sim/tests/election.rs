@@ -223,3 +223,30 @@ fn three_equal_hosts_one_demoted_settle_on_one_master() {
         "no transition after the election: {after:?}"
     );
 }
+
+#[test]
+fn setting_the_advskew_a_vhid_already_has_leaves_its_master_down_running() {
+    // Found by random_lans_converge_to_one_master_by_the_rules: the engine
+    // does not re-time a vhid a request leaves as it is, so the takeover
+    // is master-down after becoming BACKUP, not after the request.
+    let text = "duration = \"10s\"\nseed = 1\n\
+        [[host]]\nname = \"a\"\nmac = \"02:00:00:00:00:0a\"\nip = \"192.0.2.10\"\n\
+        [[host.vhost]]\nvhid = 1\npass = \"pw\"\nadvskew = 198\naddrs = [\"192.0.2.100\"]\n\
+        [[event]]\nat = \"3001ms\"\nhost = \"a\"\naction = \"set-advskew\"\nadvskew = 198\n";
+    let lan = Scenario::from_toml(text).unwrap().run(None).unwrap();
+    let takeover = lan
+        .records()
+        .iter()
+        .find_map(|r| match &r.kind {
+            RecordKind::Transition {
+                to: State::Master,
+                takeover: Some(t),
+                ..
+            } => Some((r.at, *t)),
+            _ => None,
+        })
+        .expect("a takeover");
+    assert_eq!(takeover.0, Instant::from_micros(master_down(198)));
+    assert_eq!(takeover.1.delay, takeover.1.expected);
+    assert_eq!(takeover.1.reference, Instant::ZERO);
+}

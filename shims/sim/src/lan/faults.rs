@@ -181,12 +181,13 @@ impl Lan {
                 }
                 self.on_live_host(i, |h| {
                     let req = CarpReq::from_config(&config, State::Init, None);
+                    let before = h.cif().vhost(vhid).map(|v| v.config().clone());
                     let result = h.engine.set_carpreq(now, PARENT, &req);
-                    if h.cif()
-                        .vhost(vhid)
-                        .is_some_and(|v| v.state() == State::Backup)
-                    {
-                        // reconfigure restarts master-down.
+                    let vhost = h.cif().vhost(vhid);
+                    let changed = vhost.map(|v| v.config().clone()) != before;
+                    if changed && vhost.is_some_and(|v| v.state() == State::Backup) {
+                        // reconfigure restarts master-down; the engine
+                        // leaves a vhid it would not change as it is.
                         h.backup_since.insert(vhid, (now, false));
                     }
                     result.err().map(|e| e.to_string()).into_iter().collect()
