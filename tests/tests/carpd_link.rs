@@ -19,9 +19,12 @@ const ELECT: Duration = Duration::from_secs(10);
 const VADDR: &str = "192.0.2.100";
 const VMAC: &str = "00:00:5e:00:01:01";
 /// advbase 0: the master advertises every 20/256 s, the backup's
-/// master-down is 3 x 60/256 s.
+/// master-down is 3 x 50/256 s. When the old master comes back as BACKUP,
+/// its own master-down (3 x 20/256 s) must exceed the new master's
+/// interval (50/256 s), or it takes the vhid back, as CARP says a host
+/// advertising more often does once it stops hearing the master in time.
 const MASTER_SKEW: u8 = 20;
-const BACKUP_SKEW: u8 = 60;
+const BACKUP_SKEW: u8 = 50;
 /// Scheduling, netlink and ping's own jitter on a loaded machine.
 const SLACK_MS: f64 = 250.0;
 
