@@ -6,6 +6,8 @@ mod replay;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_replay;
+#[cfg(test)]
 mod tests_tie;
 pub mod tie;
 

@@ -35,7 +35,8 @@ use crate::filter::FilterSpec;
 use crate::hooks::{event_writer, script_runner};
 use crate::links::{parse_sources, Change, Links};
 use crate::lock::{netns_id, PidFile};
-use crate::netlink::{parse_monitor, Netlink};
+use crate::monitor::{self, parse_monitor, Notice};
+use crate::netlink::Netlink;
 use crate::vmac::{remove_stale, Vmacs};
 
 /// A running carpd.
@@ -105,7 +106,7 @@ impl Daemon {
         let srcips = parse_sources(&cli.srcip, sources.first()).map_err(err)?;
         // The monitor first: no change between reading a link and
         // subscribing can be missed.
-        let monitor = Netlink::monitor()?;
+        let monitor = monitor::open()?;
         let mut netlink = Netlink::open()?;
         let netns = netns_id()?;
         let mut engine = new_engine();
@@ -475,7 +476,7 @@ impl Daemon {
         let t = now();
         let mut changes = Vec::new();
         for notice in &notices {
-            if let crate::netlink::Notice::LinkGone(index) = notice {
+            if let Notice::LinkGone(index) = notice {
                 if self.vmacs.is_macvlan(*index) {
                     self.vmacs.link_gone(*index);
                     continue;

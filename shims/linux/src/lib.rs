@@ -2,7 +2,7 @@
 //!
 //! One [`carp_ctl::Engine`] for the host ([`engine`]): its parents, each an
 //! AF_PACKET socket ([`packet`], [`driver`]) kept in step with the kernel
-//! through rtnetlink ([`links`], [`netlink`]), and one `net.inet.carp`
+//! through rtnetlink ([`links`], [`netlink`], [`monitor`]), and one `net.inet.carp`
 //! tree, driven by the CLOCK_MONOTONIC deadlines it asks for ([`daemon`]).
 //! Every configuration source is a request to that engine ([`cli`],
 //! [`config`]). Per vhid, a macvlan owns the virtual MAC and carries the
@@ -28,6 +28,7 @@ pub mod hostconf;
 pub mod links;
 pub mod lock;
 pub mod macvlan;
+pub mod monitor;
 pub mod netlink;
 pub mod packet;
 pub mod vmac;

@@ -31,7 +31,8 @@ use crate::driver::LinuxDriver;
 use crate::engine::HostEngine;
 use crate::filter::FilterSpec;
 use crate::hostconf::ParentSettings;
-use crate::netlink::{pick_sources, LinkInfoSnapshot, Netlink, Notice};
+use crate::monitor::Notice;
+use crate::netlink::{pick_sources, LinkInfoSnapshot, Netlink};
 use crate::packet::PacketSocket;
 
 /// How a parent's IPv4 advert source is chosen (`--srcip`).

@@ -1,6 +1,6 @@
 //! rtnetlink, synchronously: what carpd asks the kernel about links and
-//! addresses, and the changes it makes; and the monitor socket's
-//! notifications, parsed.
+//! addresses, and the changes it makes (the kernel's own notifications are
+//! [`crate::monitor`]'s).
 //!
 //! Linux drops IP packets sent to a MAC address its interface does not own,
 //! so a master that answers ARP with the virtual MAC (as CARP does) must own
@@ -25,22 +25,6 @@ use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
 use crate::macvlan;
 
-/// rtnetlink multicast groups (`RTMGRP_*` bits) for the monitor socket:
-/// links, addresses, and IPv6 devconf changes (`RTNLGRP_IPV6_NETCONF`, 25,
-/// for the forwarding setting behind the NA router flag).
-const RTMGRP_LINK: u32 = 0x1;
-const RTMGRP_IPV4_IFADDR: u32 = 0x10;
-const RTMGRP_IPV6_IFADDR: u32 = 0x100;
-const RTMGRP_IPV6_NETCONF: u32 = 1 << (25 - 1);
-
-/// Message types the monitor parses by hand (netlink-packet-route does not
-/// know `RTM_NEWNETCONF`).
-const RTM_NEWLINK: u16 = 16;
-const RTM_DELLINK: u16 = 17;
-const RTM_NEWADDR: u16 = 20;
-const RTM_DELADDR: u16 = 21;
-const RTM_NEWNETCONF: u16 = 80;
-
 /// What carpd needs to know about a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkInfoSnapshot {
@@ -60,19 +44,6 @@ pub struct LinkInfoSnapshot {
     pub lower: Option<u32>,
     /// The link's alias (`IFLA_IFALIAS`, `ip link set dev X alias ...`).
     pub alias: Option<String>,
-}
-
-/// One notification of the monitor socket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
-    /// A link appeared or changed (state, name, MAC, MTU).
-    Link(LinkInfoSnapshot),
-    /// The link with this index is gone.
-    LinkGone(u32),
-    /// An address was added to or removed from the link with this index.
-    Address(u32),
-    /// A device configuration (IPv6 forwarding) changed.
-    Netconf,
 }
 
 /// A synchronous rtnetlink request socket.
@@ -96,24 +67,6 @@ impl Netlink {
         socket.bind_auto()?;
         socket.connect(&SocketAddr::new(0, 0))?;
         Ok(Netlink { socket, seq: 0 })
-    }
-
-    /// Opens a socket subscribed to link and address changes (its fd goes
-    /// into carpd's poll set).
-    ///
-    /// # Errors
-    /// Socket creation or bind.
-    pub fn monitor() -> io::Result<Socket> {
-        let mut socket = Socket::new(NETLINK_ROUTE)?;
-        socket.bind(&SocketAddr::new(
-            0,
-            RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_NETCONF,
-        ))?;
-        socket.set_non_blocking(true)?;
-        // A burst (a bridge with many ports going down) must not overrun
-        // it; an overrun (ENOBUFS) is still handled by a full re-read.
-        let _ = socket.set_rx_buf_sz(1 << 20);
-        Ok(socket)
     }
 
     /// Sends `msg` with `flags` and collects the replies until the dump ends
@@ -447,7 +400,7 @@ fn broadcast(addr: Ipv4Addr, prefix_len: u8) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(addr) | mask)
 }
 
-fn snapshot(link: &LinkMessage) -> LinkInfoSnapshot {
+pub(crate) fn snapshot(link: &LinkMessage) -> LinkInfoSnapshot {
     let mut mac = [0u8; 6];
     let mut mtu = 1500;
     let mut name = String::new();
@@ -482,48 +435,6 @@ fn snapshot(link: &LinkMessage) -> LinkInfoSnapshot {
     }
 }
 
-/// Parses the messages of one monitor read, in order. Messages it cannot
-/// parse are skipped by their length; a netconf message of any kind is
-/// reported as [`Notice::Netconf`].
-pub fn parse_monitor(bytes: &[u8]) -> Vec<Notice> {
-    let mut notices = Vec::new();
-    let mut offset = 0;
-    // nlmsghdr: u32 length, u16 type, u16 flags, u32 seq, u32 pid.
-    while let Some(header) = bytes.get(offset..offset + 16) {
-        let len = u32::from_ne_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let kind = u16::from_ne_bytes([header[4], header[5]]);
-        let Some(message) = bytes.get(offset..offset + len).filter(|_| len >= 16) else {
-            break;
-        };
-        match kind {
-            RTM_NEWNETCONF => notices.push(Notice::Netconf),
-            RTM_NEWLINK | RTM_DELLINK | RTM_NEWADDR | RTM_DELADDR => {
-                if let Ok(msg) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(message) {
-                    notices.extend(notice(&msg.payload));
-                }
-            }
-            _ => {}
-        }
-        // Messages are aligned to 4 bytes.
-        offset += (len + 3) & !3;
-    }
-    notices
-}
-
-fn notice(payload: &NetlinkPayload<RouteNetlinkMessage>) -> Option<Notice> {
-    let NetlinkPayload::InnerMessage(msg) = payload else {
-        return None;
-    };
-    Some(match msg {
-        RouteNetlinkMessage::NewLink(l) => Notice::Link(snapshot(l)),
-        RouteNetlinkMessage::DelLink(l) => Notice::LinkGone(l.header.index),
-        RouteNetlinkMessage::NewAddress(a) | RouteNetlinkMessage::DelAddress(a) => {
-            Notice::Address(a.header.index)
-        }
-        _ => return None,
-    })
-}
-
 /// The first IPv4 address and the first IPv6 link-local address in `addrs`.
 pub fn pick_sources(addrs: &[(IpAddr, u8)]) -> (Option<Ipv4Addr>, Option<Ipv6Addr>) {
     let v4 = addrs.iter().find_map(|(a, _)| match a {
@@ -547,54 +458,6 @@ mod tests {
         assert_eq!(broadcast(a, 24), Ipv4Addr::new(192, 0, 2, 255));
         assert_eq!(broadcast(a, 32), a);
         assert_eq!(broadcast(a, 30), Ipv4Addr::new(192, 0, 2, 103));
-    }
-
-    fn wire(msg: RouteNetlinkMessage) -> Vec<u8> {
-        let mut packet = NetlinkMessage::new(NetlinkHeader::default(), NetlinkPayload::from(msg));
-        packet.finalize();
-        let mut buf = vec![0; packet.buffer_len()];
-        packet.serialize(&mut buf);
-        buf
-    }
-
-    #[test]
-    fn monitor_notices_come_in_order_and_unknown_messages_are_skipped() {
-        let mut link = LinkMessage::default();
-        link.header.index = 7;
-        link.header.flags = LinkFlags::Up | LinkFlags::Running;
-        link.attributes.push(LinkAttribute::IfName("lan0".into()));
-        link.attributes.push(LinkAttribute::Mtu(9000));
-        let mut bytes = wire(RouteNetlinkMessage::NewLink(link));
-        // RTM_NEWNETCONF, which netlink-packet-route cannot parse: a
-        // header and an 8-byte body.
-        let mut netconf = vec![0u8; 24];
-        netconf[..4].copy_from_slice(&24u32.to_ne_bytes());
-        netconf[4..6].copy_from_slice(&RTM_NEWNETCONF.to_ne_bytes());
-        bytes.extend(netconf);
-        let mut gone = LinkMessage::default();
-        gone.header.index = 7;
-        bytes.extend(wire(RouteNetlinkMessage::DelLink(gone)));
-        let mut addr = AddressMessage::default();
-        addr.header.index = 3;
-        bytes.extend(wire(RouteNetlinkMessage::NewAddress(addr)));
-        let notices = parse_monitor(&bytes);
-        assert_eq!(notices.len(), 4, "{notices:?}");
-        match &notices[0] {
-            Notice::Link(s) => {
-                assert_eq!(
-                    (s.index, s.name.as_str(), s.mtu, s.running),
-                    (7, "lan0", 9000, true)
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            notices[1..],
-            [Notice::Netconf, Notice::LinkGone(7), Notice::Address(3)]
-        );
-        // A truncated tail is ignored, never read past.
-        assert_eq!(parse_monitor(&bytes[..bytes.len() - 3]).len(), 3);
-        assert!(parse_monitor(&[0xff; 10]).is_empty());
     }
 
     #[test]
