@@ -13,7 +13,7 @@ use carp_tests::netns::{Host, Lab};
 use carp_tests::ping::{arp_replies, Pinger};
 use carp_tests::process::wait_until;
 use carp_tests::require;
-use carp_tests::require::Prerequisite::{Netns, Root, Tshark};
+use carp_tests::require::Prerequisite::{Arping, Netns, Root, Tshark};
 use carp_tests::tshark::decode_fields;
 
 const ELECT: Duration = Duration::from_secs(10);
@@ -76,7 +76,7 @@ fn two_vhids(host: &Host, dir: &Scratch, name: &str, skew: u8) -> Carpd {
 
 #[test]
 fn only_the_virtual_mac_answers_arp_before_and_after_a_takeover() {
-    require!(Root, Netns);
+    require!(Root, Netns, Arping);
     let dir = Scratch::new("arp");
     let (_lab, a, b, c) = lab3();
     let mut ca = two_vhids(&a, &dir, "a", 20);

@@ -13,7 +13,7 @@ use carp_tests::netns::{Host, Lab};
 use carp_tests::ping::{arp_replies, Pinger};
 use carp_tests::process::wait_until;
 use carp_tests::require;
-use carp_tests::require::Prerequisite::{Netns, Root};
+use carp_tests::require::Prerequisite::{Arping, Netns, Root};
 
 const ELECT: Duration = Duration::from_secs(10);
 const VADDR: &str = "192.0.2.100";
@@ -92,7 +92,7 @@ fn assert_gap(pinger: Pinger, bound_ms: f64, what: &str) -> f64 {
 
 #[test]
 fn admin_down_on_the_master_fails_over_within_master_down_and_up_returns_as_backup() {
-    require!(Root, Netns);
+    require!(Root, Netns, Arping);
     let dir = Scratch::new("admin-down");
     let (_lab, a, b, c) = lab();
     let (ca, cb) = elected(&a, &b, &c, &dir);
@@ -134,7 +134,7 @@ fn admin_down_on_the_master_fails_over_within_master_down_and_up_returns_as_back
 
 #[test]
 fn carrier_loss_on_the_master_fails_over_within_master_down() {
-    require!(Root, Netns);
+    require!(Root, Netns, Arping);
     let dir = Scratch::new("carrier");
     let (lab, a, b, c) = lab();
     let (ca, cb) = elected(&a, &b, &c, &dir);
