@@ -22,6 +22,8 @@
 //! * [`config_file`]: whole lines of shell, OpenBSD `hostname.if` and
 //!   FreeBSD `rc.conf` into a [`ConfigLine`].
 //! * [`status`]: the `ifconfig carp0` status in BSD shape.
+//! * [`event_line`]: one event as one JSON line, the schema carpd and
+//!   carp-sim share (`docs/events.md`).
 //!
 //! Every failure is a [`CtlError`] naming the keyword or field, the word
 //! and its position, the allowed range, or the interface, vhid or parent
@@ -90,6 +92,7 @@ extern crate std;
 pub mod config_file;
 pub mod engine;
 mod error;
+pub mod event_line;
 mod ifname;
 pub mod request;
 pub mod status;
@@ -101,6 +104,7 @@ mod tests;
 pub use config_file::{parse_line, ConfigLine, MAX_CLONED};
 pub use engine::{ApplyReport, Engine, FileError, Parent, ParentId, ParentStore};
 pub use error::{CtlError, Snippet};
+pub use event_line::{EventBody, EventLine};
 pub use ifname::{IfName, IFNAMSIZ, MAX_IFNAME_LEN};
 pub use request::{state_number, CarpReq, CarpReqAddr, CARPREQ_LEN};
 pub use status::{CarpLine, IfFlags, Status, StatusHeader};

@@ -58,7 +58,7 @@ pub use outbox::REPLY_QUEUE;
 
 use carp_core::wire::HEADER_LEN;
 use carp_core::{
-    ConfigError, DemoteReason, Event, EventKind, Instant, State, Stats, Vhid, VhostConfig,
+    ConfigError, Counter, DemoteReason, Event, EventKind, Instant, State, Stats, Vhid, VhostConfig,
     VirtualHost,
 };
 use carp_sysctl::Sysctl;
@@ -547,6 +547,19 @@ impl<const N: usize> CarpIf<N> {
 fn forward_events(slot: &mut Slot, events: &mut EventQueue, sysctl: &Sysctl) {
     while let Some(event) = slot.host.poll_event() {
         match event.kind {
+            // The host's statistics are BSD's global `carpstats`: what a
+            // vhost counts of its own (state updates, transitions to
+            // master, replays let through) is counted there as it happens,
+            // so it survives the vhost's removal and every reader (netstat,
+            // SIGUSR1, carpctl stats) sees one total.
+            EventKind::StateChange { to, .. } => {
+                if to == State::Master {
+                    sysctl.bump_all(&[Counter::Ostates, Counter::Preempt]);
+                } else {
+                    sysctl.bump(Counter::Ostates);
+                }
+            }
+            EventKind::Replay { dropped: false, .. } => sysctl.bump(Counter::ReplayLogged),
             EventKind::Announce { .. } => slot.announce = true,
             EventKind::Demote { reason, delta } => {
                 // The vhost counts in BSD units of one; the host demotes by

@@ -826,3 +826,25 @@ fn two_interfaces_on_a_wire_elect_and_fail_over() {
         .unwrap();
     assert_eq!(took.at, last + carp_core::Duration::from_micros(3_195_312));
 }
+
+#[test]
+fn host_statistics_count_state_updates_and_transitions_to_master() {
+    // BSD's carpstats are global: three vhids, each INIT -> BACKUP ->
+    // MASTER, is six state updates and three transitions to master in
+    // the host's tree, and they stay there when the vhids go.
+    let mut h = host(1, &[(1, 0), (2, 0), (3, 0)]);
+    for vhid in 1..=3 {
+        h.force(us(10), vhid, State::Master).unwrap();
+    }
+    h.poll(us(10));
+    let stats = h.s.stats();
+    assert_eq!(stats.get(Counter::Preempt), 3);
+    assert_eq!(stats.get(Counter::Ostates), 6);
+    for vhid in 1..=3 {
+        h.cif.remove_vhost(us(20), vhid, &h.s).unwrap();
+    }
+    let stats = h.s.stats();
+    assert_eq!(stats.get(Counter::Preempt), 3);
+    // Removal: MASTER -> INIT, three more updates.
+    assert_eq!(stats.get(Counter::Ostates), 9);
+}

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use carp_core::{Counter, Instant, State};
+use carp_ctl::{EventBody, EventLine};
 use serde_json::{json, Value};
 
 use crate::lan::{Lan, Record, RecordKind, Takeover};
@@ -256,53 +257,68 @@ impl<'a> Report<'a> {
         format!("{}\n{}", self.timeline(), self.summary())
     }
 
-    /// The same as JSON lines: one object per timeline entry, then one per
-    /// summary item (`master`, `takeover`, `frames`, `client`, `counters`).
+    /// The same as JSON lines: a `run` line, one event line per timeline
+    /// entry in the schema carpd writes (`docs/events.md`: `event` names
+    /// the kind, `at_us` the virtual clock, `host` the host), then one line
+    /// per summary item, its `type` naming it (`master`, `takeover`,
+    /// `frames`, `client`, `counters`).
     pub fn json_lines(&self) -> String {
         let lan = self.lan;
         let mut lines: Vec<Value> = Vec::new();
         let names: Vec<&str> = lan.hosts().iter().map(|h| h.name()).collect();
-        lines.push(json!({
+        let run = json!({
             "type": "run",
             "seed": self.seed,
             "end": secs(self.end.micros()),
             "end_us": self.end.micros(),
             "hosts": names,
             "frames": lan.captured().len(),
-        }));
+        });
+        let mut out = String::new();
+        let _ = writeln!(out, "{run}");
+        // Timeline entries are events: the schema carpd writes too
+        // (docs/events.md), through the one encoder.
         for r in self.shown() {
-            let mut v = match &r.kind {
+            let body = match &r.kind {
                 RecordKind::Transition {
-                    vhid,
-                    from,
-                    to,
+                    from, to, reason, ..
+                } => EventBody::State {
+                    from: *from,
+                    to: *to,
                     reason,
-                    ..
-                } => json!({"type": "transition", "vhid": vhid, "from": from.name(),
-                            "to": to.name(), "reason": reason}),
-                RecordKind::Fault(f) => json!({"type": "fault", "what": f}),
-                RecordKind::Refused(e) => json!({"type": "refused", "what": e}),
+                },
+                RecordKind::Fault(f) => EventBody::Fault { what: f },
+                RecordKind::Refused(e) => EventBody::Refused { what: e },
                 RecordKind::Replay {
-                    vhid,
                     src,
                     counter,
                     last,
                     dropped,
-                } => json!({"type": "replay", "vhid": vhid, "src": src.to_string(),
-                            "counter": counter, "last": last, "dropped": dropped}),
-                RecordKind::Demote {
-                    vhid,
-                    reason,
-                    delta,
-                } => {
-                    json!({"type": "demote", "vhid": vhid, "reason": reason.name(), "delta": delta})
-                }
+                    ..
+                } => EventBody::Replay {
+                    src: *src,
+                    counter: *counter,
+                    last: *last,
+                    dropped: *dropped,
+                },
+                RecordKind::Demote { reason, delta, .. } => EventBody::Demote {
+                    reason: *reason,
+                    delta: *delta,
+                },
                 _ => continue,
             };
-            v["at"] = json!(secs(r.at.micros()));
-            v["at_us"] = json!(r.at.micros());
-            v["host"] = json!(self.host_name(r.host));
-            lines.push(v);
+            let vhid = match r.kind {
+                RecordKind::Transition { vhid, .. }
+                | RecordKind::Replay { vhid, .. }
+                | RecordKind::Demote { vhid, .. } => Some(vhid),
+                _ => None,
+            };
+            let line = EventLine {
+                host: r.host.map(|h| self.host_name(Some(h))),
+                vhid,
+                ..EventLine::host_wide(r.at.micros(), body)
+            };
+            let _ = writeln!(out, "{line}");
         }
         for vhid in lan.vhids() {
             let masters: Vec<&str> = lan
@@ -357,7 +373,6 @@ impl<'a> Report<'a> {
                 .collect();
             lines.push(json!({"type": "counters", "host": h.name(), "counters": map}));
         }
-        let mut out = String::new();
         for l in lines {
             let _ = writeln!(out, "{l}");
         }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use carp_core::{Counter, Instant, State, Stats};
+use carp_core::{Instant, State, Stats};
 use carp_ctl::{Engine, Parent, ParentId};
 use carp_ifnet::carpif::{CarpIf, MAX_VHIDS};
 use carp_ifnet::driver::LinkState;
@@ -95,9 +95,9 @@ impl SimHost {
         }
         self.cif().vhost(vhid).map_or(State::Init, |v| v.state())
     }
-    /// Host-wide counters over all its lives: the sysctl statistics plus
-    /// the vhost-only ones (transitions to master, state changes, replays
-    /// logged).
+    /// Host-wide counters over all its lives: the sysctl statistics of
+    /// each (transitions to master, state updates and replays logged
+    /// included, as BSD's global `carpstats`).
     pub fn counters(&self) -> Stats {
         let mut s = self.retired.clone();
         s.merge(&self.current_counters());
@@ -110,13 +110,9 @@ impl SimHost {
     }
 
     pub(super) fn current_counters(&self) -> Stats {
-        let mut s = self.sysctl().stats();
-        for v in self.cif().vhosts() {
-            for c in [Counter::Preempt, Counter::Ostates, Counter::ReplayLogged] {
-                s.add(c, v.stats().get(c));
-            }
-        }
-        s
+        // The vhost-only counts (transitions to master, state updates,
+        // replays logged) reach the host's tree as they happen.
+        self.sysctl().stats()
     }
 }
 

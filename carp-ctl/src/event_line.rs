@@ -1,0 +1,453 @@
+//! One carp event as one line of JSON: the schema `docs/events.md`
+//! documents, written by carpd (`--events`) and by carp-sim (`--json`)
+//! through this one encoder, so the two can never drift apart.
+//!
+//! ```text
+//! {"event":"state","time":"2026-03-01T10:00:03.039062Z","at_us":3039062,"interface":"eth0","vhid":1,"seq":2,"from":"BACKUP","to":"MASTER","reason":"master-down"}
+//! ```
+//!
+//! Rules the encoder keeps (and the schema promises):
+//!
+//! * `event` comes first and names the kind; the other keys follow in a
+//!   fixed order, absent rather than `null` when they do not apply;
+//! * `at_us` is the monotonic clock in µs (CLOCK_MONOTONIC in carpd, the
+//!   virtual clock in carp-sim), `time` the wall clock as RFC 3339 in UTC
+//!   where there is one (the caller formats it; carp-sim has none);
+//! * every integer that can pass 2^53 − 1 (the largest a JSON reader
+//!   holding numbers as IEEE doubles keeps exactly: `jq`, JavaScript) is
+//!   written as a string of decimal digits: the 64-bit advert counters of
+//!   `replay` always, any other count only above that bound;
+//! * states, reasons, demotion reasons and counters are spelled as
+//!   [`carp_core::names`] spells them.
+//!
+//! No allocation: an [`EventLine`] displays into any [`core::fmt::Write`].
+
+use core::fmt::{self, Write};
+use core::net::IpAddr;
+
+use carp_core::{DemoteReason, Event, EventKind, State};
+
+/// The version of the schema written, `docs/events.md`'s.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The largest integer a JSON reader that holds numbers as IEEE doubles
+/// keeps exactly: 2^53 − 1.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// One event line: where and when, then what ([`EventBody`]). Its
+/// `Display` is the JSON object, without a newline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventLine<'a> {
+    /// Monotonic time in µs.
+    pub at_us: u64,
+    /// Wall-clock time, RFC 3339 in UTC (`2026-03-01T10:00:03.039062Z`),
+    /// when there is a wall clock.
+    pub time: Option<&'a str>,
+    /// The host (carp-sim's host name; carpd leaves it out).
+    pub host: Option<&'a str>,
+    /// The parent interface (`carpdev`).
+    pub interface: Option<&'a str>,
+    /// The carp interface owning the vhid, when it has a name (`carp0`).
+    pub carp: Option<&'a str>,
+    /// The vhid.
+    pub vhid: Option<u8>,
+    /// The vhid's event sequence number (from 0, per vhid).
+    pub seq: Option<u64>,
+    /// What happened.
+    pub body: EventBody<'a>,
+}
+
+/// What an [`EventLine`] reports; each variant's keys are in
+/// `docs/events.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventBody<'a> {
+    /// `state`: a vhid changed state; `reason` is a [`carp_core::Reason`]
+    /// name, or `crash` for a host carp-sim stopped.
+    State {
+        /// Before.
+        from: State,
+        /// After.
+        to: State,
+        /// Why.
+        reason: &'a str,
+    },
+    /// `announce`: the virtual addresses were announced (gratuitous ARP,
+    /// unsolicited NA); `repeat` for the delayed second one.
+    Announce {
+        /// The delayed repeat.
+        repeat: bool,
+    },
+    /// `replay`: an advert's counter was not above the sender's last.
+    Replay {
+        /// The sender.
+        src: IpAddr,
+        /// Counter received (a string: 64 bits).
+        counter: u64,
+        /// Last accepted from that sender (a string: 64 bits).
+        last: u64,
+        /// Dropped (`replay=enforce`) or accepted and logged.
+        dropped: bool,
+    },
+    /// `demote`: a vhid asked the host to change its demotion (send-error
+    /// hysteresis), in BSD units of one.
+    Demote {
+        /// Which contribution.
+        reason: DemoteReason,
+        /// Signed change.
+        delta: i32,
+    },
+    /// `demotion`: one contribution to the host's demotion changed,
+    /// whatever changed it (an administrator, a link, send errors, a
+    /// file); `effective` is the demote count adverts carry now.
+    Demotion {
+        /// Which contribution.
+        reason: DemoteReason,
+        /// Its value before.
+        from: i32,
+        /// Its value after.
+        to: i32,
+        /// The host's demote count after (0-255).
+        effective: u8,
+        /// The operator's words, when given (`carpctl demote +50 "patching"`).
+        note: Option<&'a str>,
+    },
+    /// `fault`: carp-sim applied a scheduled fault or command.
+    Fault {
+        /// What.
+        what: &'a str,
+    },
+    /// `refused`: a command or configuration was refused; nothing changed.
+    Refused {
+        /// Why, as the refusal says it.
+        what: &'a str,
+    },
+    /// `daemon`: carpd started, reloaded or is stopping (`what` is
+    /// `start`, `reload` or `stop`).
+    Daemon {
+        /// `start`, `reload`, `stop`.
+        what: &'a str,
+        /// What it ran, or what the reload changed.
+        detail: Option<&'a str>,
+    },
+    /// `dropped`: event lines lost because the reader did not keep up
+    /// (carpd's queue was full); written before the next line that fits.
+    Dropped {
+        /// Lines lost since the last `dropped` line.
+        count: u64,
+    },
+}
+
+impl<'a> EventBody<'a> {
+    /// The body of a vhost's [`Event`], with the reason names of
+    /// [`carp_core::names`]; `None` for kinds this schema version does not
+    /// know.
+    pub fn of_event(event: &Event) -> Option<EventBody<'static>> {
+        Some(match event.kind {
+            EventKind::StateChange { from, to, reason } => EventBody::State {
+                from,
+                to,
+                reason: reason.name(),
+            },
+            EventKind::Announce { repeat } => EventBody::Announce { repeat },
+            EventKind::Replay {
+                src,
+                counter,
+                last,
+                dropped,
+            } => EventBody::Replay {
+                src,
+                counter,
+                last,
+                dropped,
+            },
+            EventKind::Demote { reason, delta } => EventBody::Demote { reason, delta },
+            _ => return None,
+        })
+    }
+
+    /// The `event` key's value.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            EventBody::State { .. } => "state",
+            EventBody::Announce { .. } => "announce",
+            EventBody::Replay { .. } => "replay",
+            EventBody::Demote { .. } => "demote",
+            EventBody::Demotion { .. } => "demotion",
+            EventBody::Fault { .. } => "fault",
+            EventBody::Refused { .. } => "refused",
+            EventBody::Daemon { .. } => "daemon",
+            EventBody::Dropped { .. } => "dropped",
+        }
+    }
+}
+
+impl<'a> EventLine<'a> {
+    /// A line for a vhost's event on `interface` at its own instant and
+    /// sequence number; `None` for kinds the schema does not know.
+    pub fn of_event(interface: &'a str, event: &Event) -> Option<EventLine<'a>> {
+        Some(EventLine {
+            at_us: event.at.micros(),
+            time: None,
+            host: None,
+            interface: Some(interface),
+            carp: None,
+            vhid: Some(event.vhid),
+            seq: Some(event.seq),
+            body: EventBody::of_event(event)?,
+        })
+    }
+
+    /// A host-wide line (no interface, vhid or sequence number).
+    pub const fn host_wide(at_us: u64, body: EventBody<'a>) -> EventLine<'a> {
+        EventLine {
+            at_us,
+            time: None,
+            host: None,
+            interface: None,
+            carp: None,
+            vhid: None,
+            seq: None,
+            body,
+        }
+    }
+}
+
+/// Writes `s` as a JSON string: quotes, backslashes and control characters
+/// escaped (RFC 8259 section 7).
+///
+/// # Errors
+/// Those of `out`.
+pub fn write_json_str<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
+    out.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => out.write_str("\\\"")?,
+            '\\' => out.write_str("\\\\")?,
+            '\n' => out.write_str("\\n")?,
+            '\r' => out.write_str("\\r")?,
+            '\t' => out.write_str("\\t")?,
+            c if u32::from(c) < 0x20 || c == '\u{7f}' => write!(out, "\\u{:04x}", u32::from(c))?,
+            c => out.write_char(c)?,
+        }
+    }
+    out.write_char('"')
+}
+
+/// Writes a count: a JSON number up to [`MAX_SAFE_INTEGER`], above it a
+/// string of decimal digits, so no reader rounds it.
+///
+/// # Errors
+/// Those of `out`.
+pub fn write_json_count<W: Write + ?Sized>(out: &mut W, n: u64) -> fmt::Result {
+    if n <= MAX_SAFE_INTEGER {
+        write!(out, "{n}")
+    } else {
+        write!(out, "\"{n}\"")
+    }
+}
+
+/// `,"key":"value"` (escaped).
+fn str_field<W: Write + ?Sized>(out: &mut W, key: &str, value: &str) -> fmt::Result {
+    write!(out, ",\"{key}\":")?;
+    write_json_str(out, value)
+}
+
+impl fmt::Display for EventLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{\"event\":\"{}\"", self.body.name())?;
+        if let Some(t) = self.time {
+            str_field(f, "time", t)?;
+        }
+        f.write_str(",\"at_us\":")?;
+        write_json_count(f, self.at_us)?;
+        for (key, value) in [
+            ("host", self.host),
+            ("interface", self.interface),
+            ("carp", self.carp),
+        ] {
+            if let Some(v) = value {
+                str_field(f, key, v)?;
+            }
+        }
+        if let Some(v) = self.vhid {
+            write!(f, ",\"vhid\":{v}")?;
+        }
+        if let Some(s) = self.seq {
+            f.write_str(",\"seq\":")?;
+            write_json_count(f, s)?;
+        }
+        match self.body {
+            EventBody::State { from, to, reason } => {
+                write!(f, ",\"from\":\"{from}\",\"to\":\"{to}\"")?;
+                str_field(f, "reason", reason)?;
+            }
+            EventBody::Announce { repeat } => write!(f, ",\"repeat\":{repeat}")?,
+            EventBody::Replay {
+                src,
+                counter,
+                last,
+                dropped,
+            } => write!(
+                f,
+                ",\"src\":\"{src}\",\"counter\":\"{counter}\",\"last\":\"{last}\",\"dropped\":{dropped}"
+            )?,
+            EventBody::Demote { reason, delta } => {
+                write!(f, ",\"reason\":\"{reason}\",\"delta\":{delta}")?;
+            }
+            EventBody::Demotion {
+                reason,
+                from,
+                to,
+                effective,
+                note,
+            } => {
+                write!(
+                    f,
+                    ",\"reason\":\"{reason}\",\"from\":{from},\"to\":{to},\"delta\":{},\"effective\":{effective}",
+                    i64::from(to) - i64::from(from)
+                )?;
+                if let Some(n) = note {
+                    str_field(f, "note", n)?;
+                }
+            }
+            EventBody::Fault { what } | EventBody::Refused { what } => {
+                str_field(f, "what", what)?;
+            }
+            EventBody::Daemon { what, detail } => {
+                str_field(f, "what", what)?;
+                if let Some(d) = detail {
+                    str_field(f, "detail", d)?;
+                }
+            }
+            EventBody::Dropped { count } => {
+                f.write_str(",\"count\":")?;
+                write_json_count(f, count)?;
+            }
+        }
+        f.write_char('}')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use carp_core::{Instant, Reason};
+    use std::string::{String, ToString};
+
+    fn state_event() -> Event {
+        Event {
+            seq: 3,
+            at: Instant::from_micros(12_345),
+            vhid: 1,
+            kind: EventKind::StateChange {
+                from: State::Backup,
+                to: State::Master,
+                reason: Reason::MasterDown,
+            },
+        }
+    }
+
+    #[test]
+    fn a_state_change_is_one_line_with_both_clocks() {
+        let mut line = EventLine::of_event("eth0", &state_event()).unwrap();
+        line.time = Some("2026-03-01T10:00:03.039062Z");
+        line.carp = Some("carp0");
+        assert_eq!(
+            line.to_string(),
+            "{\"event\":\"state\",\"time\":\"2026-03-01T10:00:03.039062Z\",\"at_us\":12345,\
+             \"interface\":\"eth0\",\"carp\":\"carp0\",\"vhid\":1,\"seq\":3,\
+             \"from\":\"BACKUP\",\"to\":\"MASTER\",\"reason\":\"master-down\"}"
+        );
+    }
+
+    #[test]
+    fn advert_counters_are_strings_and_exact() {
+        // A counter with a boot epoch in its top 16 bits, as every carp
+        // host sends: far above 2^53, a double would round it.
+        let counter = 0x0001_0000_0000_0001_u64 << 8 | 0xff;
+        let e = Event {
+            seq: 0,
+            at: Instant::ZERO,
+            vhid: 2,
+            kind: EventKind::Replay {
+                src: "192.0.2.7".parse().unwrap(),
+                counter,
+                last: counter + 1,
+                dropped: true,
+            },
+        };
+        let text = EventLine::of_event("eth0", &e).unwrap().to_string();
+        assert!(
+            text.contains(&format!("\"counter\":\"{counter}\"")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("\"last\":\"{}\"", counter + 1)),
+            "{text}"
+        );
+        assert!(text.contains("\"src\":\"192.0.2.7\",\"counter\""), "{text}");
+    }
+
+    #[test]
+    fn counts_above_2_pow_53_become_strings() {
+        let mut s = String::new();
+        write_json_count(&mut s, MAX_SAFE_INTEGER).unwrap();
+        s.push(' ');
+        write_json_count(&mut s, MAX_SAFE_INTEGER + 1).unwrap();
+        assert_eq!(s, "9007199254740991 \"9007199254740992\"");
+    }
+
+    #[test]
+    fn strings_are_escaped_per_rfc_8259() {
+        let mut s = String::new();
+        write_json_str(&mut s, "a\"b\\c\nd\u{1}\u{7f}é").unwrap();
+        assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001\\u007fé\"");
+    }
+
+    #[test]
+    fn a_demotion_line_carries_the_change_and_the_note() {
+        let line = EventLine::host_wide(
+            7,
+            EventBody::Demotion {
+                reason: DemoteReason::Global,
+                from: 0,
+                to: 50,
+                effective: 50,
+                note: Some("patching \"db1\""),
+            },
+        );
+        assert_eq!(
+            line.to_string(),
+            "{\"event\":\"demotion\",\"at_us\":7,\"reason\":\"global\",\"from\":0,\"to\":50,\
+             \"delta\":50,\"effective\":50,\"note\":\"patching \\\"db1\\\"\"}"
+        );
+    }
+
+    #[test]
+    fn every_body_names_its_event() {
+        let bodies = [
+            EventBody::Fault { what: "crash" },
+            EventBody::Refused { what: "no" },
+            EventBody::Daemon {
+                what: "start",
+                detail: None,
+            },
+            EventBody::Dropped { count: 3 },
+            EventBody::Announce { repeat: false },
+        ];
+        let names: std::vec::Vec<String> = bodies
+            .iter()
+            .map(|b| EventLine::host_wide(0, *b).to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "{\"event\":\"fault\",\"at_us\":0,\"what\":\"crash\"}",
+                "{\"event\":\"refused\",\"at_us\":0,\"what\":\"no\"}",
+                "{\"event\":\"daemon\",\"at_us\":0,\"what\":\"start\"}",
+                "{\"event\":\"dropped\",\"at_us\":0,\"count\":3}",
+                "{\"event\":\"announce\",\"at_us\":0,\"repeat\":false}",
+            ]
+        );
+    }
+}
