@@ -18,6 +18,7 @@
 pub mod addresses;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod daemon;
 pub mod driver;
 pub mod engine;
