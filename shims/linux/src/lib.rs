@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod addresses;
+pub mod carpctl;
 pub mod cli;
 pub mod config;
 pub mod control;
@@ -28,10 +29,12 @@ pub mod hooks;
 pub mod hostconf;
 pub mod links;
 pub mod lock;
+pub mod logging;
 pub mod macvlan;
 pub mod monitor;
 pub mod netlink;
 pub mod packet;
+pub mod reject_log;
 pub mod vmac;
 
 use std::process::ExitCode;
