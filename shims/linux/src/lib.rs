@@ -21,8 +21,10 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod daemon;
+pub mod demotion_watch;
 pub mod driver;
 pub mod engine;
+pub mod event_sink;
 pub mod events;
 pub mod filter;
 pub mod hooks;
@@ -35,6 +37,7 @@ pub mod monitor;
 pub mod netlink;
 pub mod packet;
 pub mod reject_log;
+pub mod scripts;
 pub mod vmac;
 
 use std::process::ExitCode;
