@@ -192,7 +192,9 @@ pub fn log_outcome(run: &ScriptRun, outcome: &Outcome) {
 mod tests {
     use super::*;
 
-    fn collecting(timeout: Duration) -> (ScriptRunner, Arc<Mutex<Vec<(ScriptRun, Outcome)>>>) {
+    type Seen = Arc<Mutex<Vec<(ScriptRun, Outcome)>>>;
+
+    fn collecting(timeout: Duration) -> (ScriptRunner, Seen) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s2 = Arc::clone(&seen);
         let r = ScriptRunner::start(timeout, move |run, o| {
