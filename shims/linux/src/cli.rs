@@ -163,6 +163,51 @@ pub struct Cli {
     #[arg(short = 'D', long = "debug")]
     pub debug: bool,
 
+    /// Detach from the terminal and run in the background, logging to
+    /// syslog (ucarp --daemonize). Under systemd, leave it out.
+    #[arg(short = 'B', long = "daemonize")]
+    pub daemonize: bool,
+
+    /// Log to syslog with this facility (ucarp --facility; default daemon
+    /// with -B). Without -f or -B: the journal under systemd, else stderr.
+    #[arg(short = 'f', long = "facility", value_name = "FACILITY")]
+    pub facility: Option<String>,
+
+    /// Ignore the parent's carrier: a lost link is not a reason to leave
+    /// MASTER (ucarp --ignoreifstate, for crossover cables).
+    #[arg(short = 'S', long = "ignoreifstate")]
+    pub ignoreifstate: bool,
+
+    /// Broadcast adverts instead of multicast (ucarp --nomcast). Refused:
+    /// carp sends to 224.0.0.18 and ff02::12 as the BSDs do.
+    #[arg(short = 'M', long = "nomcast")]
+    pub nomcast: bool,
+
+    /// Multicast group of the adverts (ucarp --mcast). Only the CARP group
+    /// 224.0.0.18 is accepted.
+    #[arg(short = 'm', long = "mcast", value_name = "IP")]
+    pub mcast: Option<std::net::Ipv4Addr>,
+
+    /// The control socket carpctl talks to (root only).
+    #[arg(
+        long = "control",
+        value_name = "PATH",
+        default_value = "/run/carpd.sock"
+    )]
+    pub control: PathBuf,
+
+    /// Kill an up or down script still running after SECONDS.
+    #[arg(long = "script-timeout", value_name = "SECONDS", default_value_t = 30)]
+    pub script_timeout: u32,
+
+    /// On SIGTERM, wait at most SECONDS for scripts and event readers.
+    #[arg(
+        long = "shutdown-timeout",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub shutdown_timeout: u32,
+
     /// Read vhids (ifconfig-word lines) and sysctl lines from FILE;
     /// re-read on SIGHUP.
     #[arg(long = "config", value_name = "FILE")]

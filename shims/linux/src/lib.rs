@@ -38,26 +38,61 @@ pub mod netlink;
 pub mod packet;
 pub mod reject_log;
 pub mod scripts;
+pub mod ucarp;
 pub mod vmac;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-/// `carpd`'s `main`: parse the command line, run until told to leave.
+/// `carpd`'s `main`: parse the command line, refuse what carp cannot do,
+/// install the logger, detach with `-B`, start, tell systemd it is ready,
+/// run until told to leave.
 pub fn main_with_args() -> ExitCode {
     let cli = cli::Cli::parse();
-    let mut daemon = match daemon::Daemon::start(cli) {
-        Ok(d) => d,
+    let warnings = match ucarp::check(&cli) {
+        Ok(w) => w,
         Err(e) => {
             eprintln!("carpd: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match daemon.run() {
-        Ok(()) => ExitCode::SUCCESS,
+    let backend = match logging::Backend::choose(cli.facility.as_deref(), cli.daemonize) {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("carpd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if cli.daemonize {
+        // ucarp -B: detach before any thread exists.
+        if let Err(e) = nix::unistd::daemon(false, false) {
+            eprintln!("carpd: -B: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Err(e) = logging::install(backend, cli.debug) {
+        eprintln!("carpd: {e}");
+        return ExitCode::FAILURE;
+    }
+    for w in warnings {
+        log::warn!(target: "carpd", "{w}");
+    }
+    let mut daemon = match daemon::Daemon::start(cli) {
+        Ok(d) => d,
+        Err(e) => {
+            log::error!(target: "carpd", "{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // systemd's Type=notify: ready once the vhids run (a no-op elsewhere).
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    let result = daemon.run();
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!(target: "carpd", "{e}");
             ExitCode::FAILURE
         }
     }
