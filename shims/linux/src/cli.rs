@@ -192,7 +192,7 @@ pub struct Cli {
     #[arg(
         long = "control",
         value_name = "PATH",
-        default_value = "/run/carpd.sock"
+        default_value = crate::control::DEFAULT_SOCKET
     )]
     pub control: PathBuf,
 

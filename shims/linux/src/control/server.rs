@@ -13,7 +13,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -66,6 +66,18 @@ impl ControlServer {
     /// Another carpd answers on `path`; `path` is something other than a
     /// socket; the socket cannot be made.
     pub fn bind(path: &Path) -> io::Result<ControlServer> {
+        // Its directory (/run/carpd) is root's alone; systemd makes it
+        // (RuntimeDirectory=carpd), carpd run by hand makes it here.
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+        }
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if !meta.file_type().is_socket() {
                 return Err(io::Error::other(format!(
@@ -228,8 +240,8 @@ mod tests {
     fn scratch(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("carpd-ctl-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("carpd.sock")
+        // The directory is made by bind, root's alone.
+        dir.join("run").join("carpd.sock")
     }
 
     /// The daemon's side: wait for the wake byte, serve, until `n` served.
@@ -253,6 +265,8 @@ mod tests {
         let server = ControlServer::bind(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        let dir = std::fs::metadata(path.parent().unwrap()).unwrap();
+        assert_eq!(dir.permissions().mode() & 0o777, 0o700);
         let mut host = Empty(Box::new(HostEngine::new(Vec::new())), 0);
         let p = path.clone();
         let client = std::thread::spawn(move || {
