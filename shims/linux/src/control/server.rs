@@ -4,7 +4,7 @@
 //!
 //! The thread accepts a connection, checks the peer's credentials
 //! (`SO_PEERCRED`), reads one request line (at most
-//! [`MAX_REQUEST`](super::protocol::MAX_REQUEST) bytes, within
+//! [`MAX_REQUEST`] bytes, within
 //! [`CLIENT_TIMEOUT`]), and hands it to the daemon's thread through a
 //! queue, waking it with a byte on a socket pair the daemon polls
 //! ([`ControlServer::wake_fd`]). The daemon runs the request
