@@ -242,7 +242,7 @@ impl<const N: usize> CarpIf<N> {
                 ipv4: t.ipv4,
                 ipv6: t.ipv6,
             });
-        forward_events(&mut slot, &mut self.events, sysctl);
+        forward_events(&mut slot, &mut self.events, &mut self.stats, sysctl);
         if slot.dirty {
             self.dirty.retain(|v| *v != vhid);
         }
@@ -507,12 +507,13 @@ impl<const N: usize> CarpIf<N> {
             dirty,
             events,
             pending_since,
+            stats,
             ..
         } = self;
         let Some(slot) = slots.get_mut(at) else {
             return;
         };
-        forward_events(slot, events, sysctl);
+        forward_events(slot, events, stats, sysctl);
         deadlines.set(at, encode_deadline(slot.host.poll_timeout()));
         if !slot.dirty && slot.owes_output() {
             slot.dirty = true;
@@ -544,22 +545,24 @@ impl<const N: usize> CarpIf<N> {
 
 /// Moves a vhost's events to the embedder's queue and acts on those with
 /// host-wide effects (demotion; the announcement is owed).
-fn forward_events(slot: &mut Slot, events: &mut EventQueue, sysctl: &Sysctl) {
+fn forward_events(slot: &mut Slot, events: &mut EventQueue, stats: &mut Stats, sysctl: &Sysctl) {
     while let Some(event) = slot.host.poll_event() {
         match event.kind {
             // The host's statistics are BSD's global `carpstats`: what a
             // vhost counts of its own (state updates, transitions to
-            // master, replays let through) is counted there as it happens,
-            // so it survives the vhost's removal and every reader (netstat,
-            // SIGUSR1, carpctl stats) sees one total.
+            // master, replays let through) is counted there, and in the
+            // parent's, as it happens, so it survives the vhost's removal
+            // and every reader (netstat, SIGUSR1, carpctl stats) sees one
+            // total.
             EventKind::StateChange { to, .. } => {
+                output::count(stats, sysctl, Counter::Ostates);
                 if to == State::Master {
-                    sysctl.bump_all(&[Counter::Ostates, Counter::Preempt]);
-                } else {
-                    sysctl.bump(Counter::Ostates);
+                    output::count(stats, sysctl, Counter::Preempt);
                 }
             }
-            EventKind::Replay { dropped: false, .. } => sysctl.bump(Counter::ReplayLogged),
+            EventKind::Replay { dropped: false, .. } => {
+                output::count(stats, sysctl, Counter::ReplayLogged);
+            }
             EventKind::Announce { .. } => slot.announce = true,
             EventKind::Demote { reason, delta } => {
                 // The vhost counts in BSD units of one; the host demotes by

@@ -136,7 +136,7 @@ impl<const N: usize> CarpIf<N> {
             slot.host.handle_send_result(now, ok);
         }
         // Sending may have owed the delayed announcement, or a demotion.
-        forward_events(slot, events, sysctl);
+        forward_events(slot, events, out.stats, sysctl);
         if slot.announce {
             slot.announce = false;
             out.announce(slot, mac);
