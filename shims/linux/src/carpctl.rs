@@ -252,6 +252,9 @@ fn check(file: &std::path::Path, interface: Option<&str>) -> ExitCode {
                 report.knobs
             );
             print!("{status}");
+            for w in crate::advice::warnings(&engine) {
+                eprintln!("carpctl: warning: {w}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod addresses;
+pub mod advice;
 pub mod carpctl;
 pub mod cli;
 pub mod config;
