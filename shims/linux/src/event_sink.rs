@@ -247,7 +247,8 @@ mod tests {
         for n in 0..sent {
             sink.send(format!("{{\"n\":{n}}}"));
         }
-        assert!(sink.dropped() >= 1000, "dropped {}", sink.dropped());
+        // The writer may hold one line while it waits for a reader.
+        assert!(sink.dropped() >= 999, "dropped {}", sink.dropped());
         // A reader comes: the queued lines flow, after a `dropped` line.
         let reader = std::thread::spawn({
             let path = path.clone();
