@@ -111,6 +111,15 @@ pub enum EventBody<'a> {
         /// The operator's words, when given (`carpctl demote +50 "patching"`).
         note: Option<&'a str>,
     },
+    /// `counters`: how a sender's advert counters behave, said once per
+    /// sender (`incrementing`: its replays are detected; `constant`, as
+    /// modern OpenBSD, and `random`, as ucarp: they cannot be).
+    Counters {
+        /// The sender.
+        src: IpAddr,
+        /// `incrementing`, `constant` or `random`.
+        kind: &'a str,
+    },
     /// `fault`: carp-sim applied a scheduled fault or command.
     Fault {
         /// What.
@@ -161,6 +170,10 @@ impl<'a> EventBody<'a> {
                 dropped,
             },
             EventKind::Demote { reason, delta } => EventBody::Demote { reason, delta },
+            EventKind::Counters { src, kind } => EventBody::Counters {
+                src,
+                kind: kind.name(),
+            },
             _ => return None,
         })
     }
@@ -173,6 +186,7 @@ impl<'a> EventBody<'a> {
             EventBody::Replay { .. } => "replay",
             EventBody::Demote { .. } => "demote",
             EventBody::Demotion { .. } => "demotion",
+            EventBody::Counters { .. } => "counters",
             EventBody::Fault { .. } => "fault",
             EventBody::Refused { .. } => "refused",
             EventBody::Daemon { .. } => "daemon",
@@ -309,6 +323,10 @@ impl fmt::Display for EventLine<'_> {
                 if let Some(n) = note {
                     str_field(f, "note", n)?;
                 }
+            }
+            EventBody::Counters { src, kind } => {
+                write!(f, ",\"src\":\"{src}\"")?;
+                str_field(f, "kind", kind)?;
             }
             EventBody::Fault { what } | EventBody::Refused { what } => {
                 str_field(f, "what", what)?;

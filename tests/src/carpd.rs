@@ -39,7 +39,7 @@ pub fn carpd_bin() -> PathBuf {
         let cargo = option_env!("CARGO").unwrap_or("cargo");
         let out = output_within(
             Command::new(cargo)
-                .args(["build", "--quiet", "-p", "carpd", "--bin", "carpd"])
+                .args(["build", "--quiet", "-p", "carpd", "--bins"])
                 .arg("--manifest-path")
                 .arg(&manifest)
                 .arg("--target-dir")
@@ -55,6 +55,12 @@ pub fn carpd_bin() -> PathBuf {
         target.join("debug").join("carpd")
     })
     .clone()
+}
+
+/// The carpctl binary: beside [`carpd_bin`] (`cargo build -p carpd`
+/// builds both).
+pub fn carpctl_bin() -> PathBuf {
+    carpd_bin().with_file_name("carpctl")
 }
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -212,6 +218,10 @@ impl Carpd {
     /// The state of the last state change, with its reason.
     pub fn last_state(&self) -> Option<(String, String)> {
         self.event_lines().iter().rev().find_map(|l| {
+            // Only `state` lines: a `demotion` line has a `to` too.
+            if json_field(l, "event").as_deref() != Some("state") {
+                return None;
+            }
             let to = json_field(l, "to")?;
             Some((to, json_field(l, "reason").unwrap_or_default()))
         })

@@ -115,7 +115,7 @@ fn a_wrong_password_is_counted_as_bad_auth_and_never_makes_carpd_yield() {
     assert!(carpd.wait_state(MASTER, ELECT), "{:?}", carpd.event_lines());
     std::thread::sleep(Duration::from_secs(3));
     let states: Vec<String> = carpd
-        .event_lines()
+        .events_of("state")
         .iter()
         .filter_map(|l| carp_tests::carpd::json_field(l, "to"))
         .collect();

@@ -26,7 +26,7 @@ use crate::control::{DEFAULT_SOCKET, SOCKET_ENV};
 ///
 ///   carpctl status                     ifconfig-style status of every vhid
 ///   carpctl ifconfig carp0 advskew 200 change a vhid as ifconfig would
-///   carpctl state carp0 backup         step down (master) / take over
+///   carpctl state carp0 master         take over now (backup: leave)
 ///   carpctl demote +50 maintenance     make this host less preferred
 ///   carpctl sysctl preempt=1           set a net.inet.carp knob
 ///   carpctl stats --prometheus         counters for node_exporter
@@ -65,8 +65,8 @@ pub enum Command {
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
         words: Vec<String>,
     },
-    /// Force a vhid's state: `backup` steps a master down (ucarp's
-    /// SIGUSR2), `master` takes over.
+    /// Force a vhid's state (BSD ifconfig's `state`): `master` takes over
+    /// now, `backup` leaves master (a peer takes over at its master-down).
     State {
         /// A carp interface or a parent.
         target: String,

@@ -188,13 +188,10 @@ pub struct Cli {
     #[arg(short = 'm', long = "mcast", value_name = "IP")]
     pub mcast: Option<std::net::Ipv4Addr>,
 
-    /// The control socket carpctl talks to (root only).
-    #[arg(
-        long = "control",
-        value_name = "PATH",
-        default_value = crate::control::DEFAULT_SOCKET
-    )]
-    pub control: PathBuf,
+    /// The control socket carpctl talks to (root only). Default:
+    /// `carpd.sock` in --run-dir (/run/carpd/carpd.sock).
+    #[arg(long = "control", value_name = "PATH")]
+    pub control: Option<PathBuf>,
 
     /// Kill an up or down script still running after SECONDS.
     #[arg(long = "script-timeout", value_name = "SECONDS", default_value_t = 30)]
@@ -245,4 +242,13 @@ pub struct Cli {
     /// `vhid 1 advbase 1 advskew 100 pass x 192.0.2.100/24 [state master]`.
     #[arg(last = true, value_name = "WORDS")]
     pub words: Vec<String>,
+}
+
+impl Cli {
+    /// The control socket: `--control`, else `carpd.sock` in `--run-dir`.
+    pub fn control_socket(&self) -> PathBuf {
+        self.control
+            .clone()
+            .unwrap_or_else(|| self.run_dir.join("carpd.sock"))
+    }
 }

@@ -27,16 +27,21 @@ use nix::sys::timerfd::{
 };
 
 use crate::addresses;
+use crate::advice;
 use crate::cli::Cli;
 use crate::config::{parents_named, Sources};
+use crate::control::server::ControlServer;
+use crate::demotion_watch::DemotionWatch;
 use crate::engine::{new_engine, now, HostEngine};
+use crate::event_sink::{host_text, EventSink};
 use crate::events::{Reporter, Scripts};
 use crate::filter::FilterSpec;
-use crate::hooks::{event_writer, script_runner};
 use crate::links::{parse_sources, Change, Links};
 use crate::lock::{netns_id, PidFile};
 use crate::monitor::{self, parse_monitor, Notice};
 use crate::netlink::Netlink;
+use crate::reject_log::{source_of, RejectLog};
+use crate::scripts::{log_outcome, ScriptRunner};
 use crate::vmac::{remove_stale, Vmacs};
 
 /// A running carpd.
@@ -57,6 +62,18 @@ pub struct Daemon {
     no_addresses: bool,
     debug: bool,
     _pidfile: Option<PidFile>,
+    /// carpctl's socket (taken out while a request runs).
+    control: Option<ControlServer>,
+    /// The last demotion reported.
+    demotion: DemotionWatch,
+    /// The operator's words for the demotion change being applied.
+    note: Option<String>,
+    /// Misconfiguration drops, logged once a minute.
+    rejects: RejectLog,
+    /// How long SIGTERM may wait for scripts and the event reader.
+    shutdown_timeout: std::time::Duration,
+    /// Vhids SIGUSR2 stepped down, and when they come back up.
+    held: Vec<(ParentId, u8, Instant)>,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -89,6 +106,7 @@ impl Daemon {
             Signal::SIGINT,
             Signal::SIGHUP,
             Signal::SIGUSR1,
+            Signal::SIGUSR2,
         ] {
             mask.add(s);
         }
@@ -101,6 +119,9 @@ impl Daemon {
         )
         .map_err(io::Error::from)?;
 
+        // A path that cannot be written is refused now, not at the first
+        // event.
+        let sink = EventSink::open(cli.events.as_deref())?;
         let mut sources = Sources::from_cli(&cli).map_err(|e| err(e.to_string()))?;
         let file_text = sources.read_file().map_err(|e| err(e.to_string()))?;
         let srcips = parse_sources(&cli.srcip, sources.first()).map_err(err)?;
@@ -111,6 +132,7 @@ impl Daemon {
         let netns = netns_id()?;
         let mut engine = new_engine();
         let mut links = Links::new(srcips, &cli.run_dir, netns, true);
+        links.ignore_carrier(cli.ignoreifstate);
         let mut parents = cli.interfaces.clone();
         if let Some(text) = &file_text {
             for name in parents_named(text, |n| netlink.link_by_name(n).is_ok()) {
@@ -135,7 +157,7 @@ impl Daemon {
 
         let mut vmacs = Vmacs::new(cli.run_dir.clone(), netns);
         for name in remove_stale(&mut netlink, &cli.run_dir, netns) {
-            eprintln!("carpd: removed {name}, left by a carpd that died");
+            log::info!(target: "carpd", "removed {name}, left by a carpd that died");
         }
         for p in engine.parents() {
             let link = links.get(p.id()).ok_or_else(|| err("parent lost".into()))?;
@@ -158,12 +180,23 @@ impl Daemon {
             neutral: cli.neutral,
             at_exit: cli.shutdown,
         };
-        let reporter = Reporter::new(
-            event_writer(cli.events.clone())?,
-            script_runner()?,
-            scripts,
-            cli.debug,
-        );
+        let runner = ScriptRunner::start(
+            std::time::Duration::from_secs(u64::from(cli.script_timeout)),
+            log_outcome,
+        )?;
+        let reporter = Reporter::new(sink, runner, scripts, cli.debug);
+        // The default socket is one per run directory: a second carpd
+        // there (ucarp style, one per interface) runs without one and says
+        // so; a --control given must work.
+        let control = match ControlServer::bind(&cli.control_socket()) {
+            Ok(c) => Some(c),
+            Err(e) if cli.control.is_none() => {
+                log::warn!(target: "carpd", "{e}: carpctl cannot reach this carpd");
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let demotion = DemotionWatch::new(engine.sysctl().demotion());
         let mut daemon = Daemon {
             engine,
             sources,
@@ -178,8 +211,24 @@ impl Daemon {
             no_addresses: cli.no_addresses,
             debug: cli.debug,
             _pidfile: pidfile,
+            control,
+            demotion,
+            note: None,
+            rejects: RejectLog::new(),
+            shutdown_timeout: std::time::Duration::from_secs(u64::from(cli.shutdown_timeout)),
+            held: Vec::new(),
         };
         daemon.after_control(now());
+        for w in advice::warnings(&daemon.engine) {
+            log::warn!(target: "carpd", "{w}");
+        }
+        let parents: Vec<&str> = daemon.links.iter().map(|l| l.name.as_str()).collect();
+        let detail = format!(
+            "carpd {} on {}",
+            env!("CARGO_PKG_VERSION"),
+            parents.join(", ")
+        );
+        daemon.daemon_event("start", Some(&detail));
         Ok(daemon)
     }
 
@@ -191,6 +240,7 @@ impl Daemon {
         let mut buf = vec![0u8; 65536];
         loop {
             let t = now();
+            self.release_held(t);
             self.poll_due(t);
             self.settle(false);
             self.arm_timer()?;
@@ -202,7 +252,7 @@ impl Daemon {
                 .map(|l| l.driver.socket.hold_off(wall))
                 .collect();
             let wait = holds.iter().flatten().min().copied();
-            let (frames, signals, monitor) = {
+            let (frames, signals, monitor, control) = {
                 let mut fds = vec![
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.monitor.as_fd(), PollFlags::POLLIN),
@@ -212,6 +262,10 @@ impl Daemon {
                     let wanted = hold.map_or(PollFlags::POLLIN, |_| PollFlags::empty());
                     PollFd::new(l.driver.socket.as_fd(), wanted)
                 }));
+                // carpctl's requests, last (after the parents).
+                if let Some(c) = &self.control {
+                    fds.push(PollFd::new(c.wake_fd(), PollFlags::POLLIN));
+                }
                 match ppoll(&mut fds, wait.map(TimeSpec::from_duration), None) {
                     Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                     Err(e) => return Err(e.into()),
@@ -231,10 +285,12 @@ impl Daemon {
                     .filter(|(_, (r, hold))| **r || hold.is_some())
                     .map(|(l, _)| l.id)
                     .collect();
+                let control = self.control.is_some() && ready.last().copied().unwrap_or(false);
                 (
                     frames,
                     ready.first().copied().unwrap_or(false),
                     ready.get(1).copied().unwrap_or(false),
+                    control,
                 )
             };
             for id in frames {
@@ -242,6 +298,9 @@ impl Daemon {
             }
             if monitor {
                 self.read_monitor(&mut buf);
+            }
+            if control {
+                self.serve_control();
             }
             if signals {
                 while let Ok(Some(info)) = self.signals.read_signal() {
@@ -252,7 +311,10 @@ impl Daemon {
                             return Ok(());
                         }
                         Ok(Signal::SIGUSR1) => self.print_status(),
-                        Ok(Signal::SIGHUP) => self.reload(),
+                        Ok(Signal::SIGUSR2) => self.step_down(),
+                        Ok(Signal::SIGHUP) => {
+                            let _ = self.reload();
+                        }
                         _ => {}
                     }
                 }
@@ -291,6 +353,7 @@ impl Daemon {
     /// locks, macvlans and addresses to the engine's state.
     fn settle(&mut self, full: bool) {
         let seen = self.reporter.drain(&mut self.engine, &self.links);
+        self.report_demotion();
         if seen.events == 0 && !full {
             return;
         }
@@ -317,7 +380,7 @@ impl Daemon {
                 let vhid = h.vhid().get();
                 if let Err(e) = self.vmacs.claim(p.id(), link.index, &link.name, vhid) {
                     if h.is_admin_up() {
-                        eprintln!("carpd: {} vhid {vhid}: {e}: set down", link.name);
+                        log::warn!(target: "carpd", "{} vhid {vhid}: {e}: set down", link.name);
                         refused.push((p.id(), vhid));
                     }
                     continue;
@@ -388,7 +451,11 @@ impl Daemon {
     /// past expiry), or disarms it when carp has none. A wake-up that left
     /// the deadline as it was (a frame, a signal) costs no system call.
     fn arm_timer(&mut self) -> io::Result<()> {
-        let next = self.engine.poll_timeout();
+        let hold = self.held.iter().map(|h| h.2).min();
+        let next = match (self.engine.poll_timeout(), hold) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if next.is_some() && next == self.armed {
             return Ok(());
         }
@@ -430,14 +497,14 @@ impl Daemon {
                     // forever.
                     if let Some(e) = link.driver.socket.take_error() {
                         if self.debug {
-                            eprintln!("carpd: {}: socket: {e}", link.name);
+                            log::debug!(target: "carpd", "{}: socket: {e}", link.name);
                         }
                     }
                     break;
                 }
                 Err(e) => {
                     if self.debug {
-                        eprintln!("carpd: {}: receive: {e}", link.name);
+                        log::debug!(target: "carpd", "{}: receive: {e}", link.name);
                     }
                     break;
                 }
@@ -453,10 +520,11 @@ impl Daemon {
             if owed {
                 self.engine.poll(t, id, &mut link.driver);
             }
-            if self.debug {
-                if let Err(reject) = result {
-                    eprintln!("carpd: dropped frame: {reject} ({})", reject.counter());
-                }
+            if let Err(reject) = result {
+                let name = link.name.clone();
+                let src = source_of(carp_ifnet::lladdr::LinkType::Ethernet, frame);
+                self.rejects.note(t, &name, reject, src);
+                log::debug!(target: "carpd", "{name}: dropped frame: {reject} ({})", reject.counter());
             }
             self.settle(false);
         }
@@ -495,7 +563,7 @@ impl Daemon {
             );
         }
         if overrun {
-            eprintln!("carpd: netlink monitor overran: re-reading every parent");
+            log::warn!(target: "carpd", "netlink monitor overran: re-reading every parent");
             changes.extend(self.links.resync(&mut self.netlink, &mut self.engine, t));
         }
         for change in changes {
@@ -508,7 +576,7 @@ impl Daemon {
                         .map(|l| l.name.clone())
                         .unwrap_or_default();
                     for problem in self.sources.reattach(&mut self.engine, t, &name) {
-                        eprintln!("carpd: {name}: {problem}");
+                        log::warn!(target: "carpd", "{name}: {problem}");
                     }
                     self.links.claim_settings();
                 }
@@ -519,35 +587,54 @@ impl Daemon {
         }
     }
 
-    fn reload(&mut self) {
+    /// Re-reads the configuration file, all or nothing: what changed, or
+    /// why nothing did (logged, and a `daemon` or `refused` event).
+    fn reload(&mut self) -> Result<String, String> {
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Reloading]);
+        let result = self.reload_file();
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        match &result {
+            Ok(what) => {
+                log::info!(target: "carpd", "reloaded: {what}");
+                self.daemon_event("reload", Some(what));
+            }
+            Err(why) => {
+                log::warn!(target: "carpd", "reload refused, keeping the running configuration: {why}");
+                self.refused_event(why);
+            }
+        }
+        result
+    }
+
+    fn reload_file(&mut self) -> Result<String, String> {
         let text = match self.sources.read_file() {
             Ok(Some(text)) => text,
-            Ok(None) => {
-                eprintln!("carpd: SIGHUP without --config: nothing to reload");
-                return;
-            }
-            Err(e) => {
-                eprintln!("carpd: reload refused, keeping the running configuration: {e}");
-                return;
-            }
+            Ok(None) => return Err("no --config file to reload".into()),
+            Err(e) => return Err(e.to_string()),
         };
         for name in parents_named(&text, |n| self.netlink.link_by_name(n).is_ok()) {
             if !self.links.knows(&name) {
                 if let Err(e) = self.links.open(&mut self.netlink, &mut self.engine, &name) {
-                    eprintln!("carpd: {name}: {e}");
+                    log::warn!(target: "carpd", "{name}: {e}");
                 }
             }
         }
         self.links.claim_settings();
         let t = now();
-        match self.sources.reload(&mut self.engine, t, &text) {
-            Ok(r) => eprintln!(
-                "carpd: reloaded: {} added, {} changed, {} removed, {} unchanged, {} knobs",
-                r.added, r.changed, r.removed, r.unchanged, r.knobs
-            ),
-            Err(e) => eprintln!("carpd: reload refused, keeping the running configuration: {e}"),
-        }
+        let masters = self.masters_addresses();
+        // What changes state from here on is the reload's doing.
+        self.reporter.take_touched();
+        let result = self.sources.reload(&mut self.engine, t, &text);
         self.after_control(t);
+        let r = result.map_err(|e| e.to_string())?;
+        self.scripts_for_changed_addresses(&masters);
+        for w in advice::warnings(&self.engine) {
+            log::warn!(target: "carpd", "{w}");
+        }
+        Ok(format!(
+            "{} added, {} changed, {} removed, {} unchanged, {} knobs",
+            r.added, r.changed, r.removed, r.unchanged, r.knobs
+        ))
     }
 
     fn print_status(&self) {
@@ -589,6 +676,19 @@ impl Daemon {
         self.reporter.drain(&mut self.engine, &self.links);
         self.vmacs.release_all(&mut self.netlink);
         self.links.release_settings();
-        self.reporter.finish();
+        // carpctl can no longer reach a carpd that is leaving.
+        self.control = None;
+        self.daemon_event("stop", None);
+        let deadline = std::time::Instant::now() + self.shutdown_timeout;
+        if !self.reporter.finish(deadline) {
+            log::warn!(
+                target: "carpd",
+                "left with scripts or event lines pending after --shutdown-timeout {} s",
+                self.shutdown_timeout.as_secs()
+            );
+        }
     }
 }
+
+#[path = "daemon_ops.rs"]
+mod ops;

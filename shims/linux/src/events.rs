@@ -1,5 +1,6 @@
 //! What the engine reports, told to the outside world: one JSON line per
-//! event ([`crate::hooks::event_json`]), the ucarp-style up/down scripts,
+//! event (`docs/events.md`, through [`crate::event_sink`]), the
+//! ucarp-style up/down scripts ([`crate::scripts`]),
 //! and a line on stderr for what an operator must see (a sender's counter
 //! class, a parent that sends IPv4 adverts from 0.0.0.0).
 //!
@@ -10,12 +11,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use carp_core::{CounterKind, Event, EventKind, State};
+use carp_core::{Event, EventKind, State};
 use carp_ctl::ParentId;
 
 use crate::engine::HostEngine;
-use crate::hooks::{event_json, script_args, ScriptRun, Worker};
+use crate::event_sink::{event_text, EventSink};
 use crate::links::Links;
+use crate::scripts::{script_args, ScriptRun, ScriptRunner};
 
 /// The scripts to run and how (ucarp's flags).
 #[derive(Debug, Clone, Default)]
@@ -45,8 +47,8 @@ pub struct Reported {
 /// Turns engine events into lines and script runs.
 #[derive(Debug)]
 pub struct Reporter {
-    events: Worker<String>,
-    scripts: Worker<ScriptRun>,
+    events: EventSink,
+    scripts: ScriptRunner,
     run: Scripts,
     debug: bool,
     /// Vhids that reached BACKUP or MASTER once (for `neutral`).
@@ -60,16 +62,13 @@ pub struct Reporter {
     unspecified: BTreeSet<ParentId>,
     /// True while leaving: no down script on the way out unless `at_exit`.
     pub leaving: bool,
+    /// Vhids whose state changed since [`Reporter::take_touched`].
+    touched: BTreeSet<(ParentId, u8)>,
 }
 
 impl Reporter {
     /// A reporter writing through `events` and running through `scripts`.
-    pub fn new(
-        events: Worker<String>,
-        scripts: Worker<ScriptRun>,
-        run: Scripts,
-        debug: bool,
-    ) -> Reporter {
+    pub fn new(events: EventSink, scripts: ScriptRunner, run: Scripts, debug: bool) -> Reporter {
         Reporter {
             events,
             scripts,
@@ -80,6 +79,7 @@ impl Reporter {
             names: BTreeMap::new(),
             unspecified: BTreeSet::new(),
             leaving: false,
+            touched: BTreeSet::new(),
         }
     }
 
@@ -93,20 +93,21 @@ impl Reporter {
                 .map(|l| l.name.clone())
                 .or_else(|| self.names.get(&parent).cloned())
                 .unwrap_or_default();
-            let line = event_json(&name, &event);
-            if self.debug {
-                eprintln!("carpd: {line}");
+            let carp = engine
+                .name_of(parent, event.vhid)
+                .map(|n| n.as_str().to_owned());
+            if let Some(line) = event_text(&name, carp.as_deref(), &event) {
+                if self.debug {
+                    log::debug!(target: "carpd", "{line}");
+                }
+                self.events.send(line);
             }
-            self.events.send(line);
-            match event.kind {
-                EventKind::StateChange { from, to, .. } => {
-                    seen.state_changed = true;
-                    self.state_changed(engine, parent, &name, &event, from, to);
-                }
-                EventKind::Counters { src, kind } => {
-                    eprintln!("carpd: {}", counters_line(&name, event.vhid, src, kind));
-                }
-                _ => {}
+            // Other kinds (a sender's counter class...) are logged by the
+            // library (carp-ifnet's LogEvent) and are in the line above.
+            if let EventKind::StateChange { from, to, .. } = event.kind {
+                seen.state_changed = true;
+                self.touched.insert((parent, event.vhid));
+                self.state_changed(engine, parent, &name, &event, from, to);
             }
         }
         seen
@@ -172,15 +173,15 @@ impl Reporter {
                 .any(|h| h.config().addresses().iter().any(IpAddr::is_ipv4));
             let from_zero = v4_vhids && p.carpif().parent().ipv4.is_none();
             if from_zero && self.unspecified.insert(p.id()) {
-                eprintln!(
-                    "carpd: {}: no IPv4 address: IPv4 adverts go out from 0.0.0.0, as \
+                log::info!(target: "carpd",
+                    "{}: no IPv4 address: IPv4 adverts go out from 0.0.0.0, as \
                      NetBSD's; --srcip {}=ADDR chooses a source",
                     p.name(),
                     p.name()
                 );
             } else if !from_zero && self.unspecified.remove(&p.id()) {
-                eprintln!(
-                    "carpd: {}: IPv4 adverts from {}",
+                log::info!(target: "carpd",
+                    "{}: IPv4 adverts from {}",
                     p.name(),
                     p.carpif()
                         .parent()
@@ -199,38 +200,21 @@ impl Reporter {
         self.known.get(&(parent, vhid)).cloned().unwrap_or_default()
     }
 
-    /// Waits until every line is written and every script has run.
-    pub fn finish(&mut self) {
-        self.events.finish();
-        self.scripts.finish();
+    /// Queues a host-wide line (`demotion`, `daemon`, `refused`).
+    pub fn send_line(&self, line: String) {
+        self.events.send(line);
     }
-}
 
-/// The stderr line for a sender's counter class.
-pub fn counters_line(parent: &str, vhid: u8, src: IpAddr, kind: CounterKind) -> String {
-    let what = match kind {
-        CounterKind::Incrementing => "incrementing counters: its replays are detected",
-        CounterKind::Constant => {
-            "a constant counter (as modern OpenBSD): its replays cannot be detected"
-        }
-        CounterKind::Random => "random counters (as ucarp alone): its replays cannot be detected",
-    };
-    format!("{parent} vhid {vhid}: {src} sends {what}")
-}
+    /// The vhids whose state changed since the last call.
+    pub fn take_touched(&mut self) -> BTreeSet<(ParentId, u8)> {
+        std::mem::take(&mut self.touched)
+    }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counter_classes_are_said_in_words() {
-        let src: IpAddr = "192.0.2.12".parse().unwrap();
-        assert_eq!(
-            counters_line("eth0", 1, src, CounterKind::Random),
-            "eth0 vhid 1: 192.0.2.12 sends random counters (as ucarp alone): its replays \
-             cannot be detected"
-        );
-        assert!(counters_line("eth0", 1, src, CounterKind::Constant).contains("OpenBSD"));
-        assert!(counters_line("eth0", 1, src, CounterKind::Incrementing).contains("are detected"));
+    /// Waits until every script has run and every line is written, but
+    /// not past `deadline`; true when all was done in time.
+    pub fn finish(&mut self, deadline: std::time::Instant) -> bool {
+        let scripts = self.scripts.finish(deadline);
+        let events = self.events.finish(deadline);
+        scripts && events
     }
 }

@@ -9,9 +9,14 @@
 //! virtual addresses while MASTER ([`vmac`], [`addresses`]), under a lock
 //! file ([`lock`]); the parents' ARP settings are set so that only the
 //! virtual MAC answers ([`hostconf`]). Every event is a JSON line and
-//! ucarp-style up/down scripts run ([`events`], [`hooks`]). Each packet
-//! socket carries a kernel filter generated from its parent's vhids
-//! ([`filter`]); macvlans keep no broadcast queue ([`macvlan`]).
+//! ucarp-style up/down scripts run ([`events`], [`event_sink`],
+//! [`scripts`]). Each packet socket carries a kernel filter generated from
+//! its parent's vhids ([`filter`]); macvlans keep no broadcast queue
+//! ([`macvlan`]). An operator steers a running carpd with `carpctl`
+//! ([`carpctl`]) over a root-only socket ([`control`]); the log goes to the
+//! journal, syslog or stderr ([`logging`]), with what a misconfiguration
+//! looks like ([`reject_log`], [`advice`]); ucarp's command line carries
+//! over ([`ucarp`]).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -28,7 +33,6 @@ pub mod engine;
 pub mod event_sink;
 pub mod events;
 pub mod filter;
-pub mod hooks;
 pub mod hostconf;
 pub mod links;
 pub mod lock;

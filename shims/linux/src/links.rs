@@ -71,7 +71,7 @@ impl Link {
             return;
         }
         if let Err(why) = self.driver.socket.set_filter(&spec) {
-            eprintln!("carpd: {}: kernel filter: {why}", self.name);
+            log::warn!(target: "carpd", "{}: kernel filter: {why}", self.name);
         }
         self.filter = Some(spec);
     }
@@ -96,6 +96,8 @@ pub struct Links {
     netns: u64,
     /// Whether to touch the host's ARP settings.
     host_settings: bool,
+    /// `--ignoreifstate`: carrier loss is not a link down.
+    ignore_carrier: bool,
 }
 
 impl Links {
@@ -113,6 +115,23 @@ impl Links {
             run_dir: run_dir.to_owned(),
             netns,
             host_settings,
+            ignore_carrier: false,
+        }
+    }
+
+    /// ucarp's `--ignoreifstate`: a parent that is administratively up
+    /// counts as up whatever its carrier says (nodes on a crossover cable:
+    /// the peer powering off must not take this host's link down).
+    pub fn ignore_carrier(&mut self, ignore: bool) {
+        self.ignore_carrier = ignore;
+    }
+
+    /// Whether a parent in this state counts as up.
+    fn is_up(&self, snap: &LinkInfoSnapshot) -> bool {
+        if self.ignore_carrier {
+            snap.admin_up
+        } else {
+            snap.running
         }
     }
 
@@ -160,14 +179,18 @@ impl Links {
             socket: PacketSocket::open(snap.index, snap.mtu)?,
             mac: snap.mac,
             mtu: snap.mtu,
-            link_up: snap.running,
+            link_up: self.is_up(&snap),
             ipv4: self.source_for(name, v4),
             ipv6_link_local: v6,
             router: forwarding(name),
             frames_sent: 0,
         };
         let id = engine
-            .add_parent(name, driver.parent_info(), LinkState::from_up(snap.running))
+            .add_parent(
+                name,
+                driver.parent_info(),
+                LinkState::from_up(driver.link_up),
+            )
             .map_err(|e| io::Error::other(format!("{name}: {e}")))?;
         self.watched.retain(|w| w != name);
         self.links.push(Link {
@@ -192,7 +215,7 @@ impl Links {
         for link in self.links.iter_mut().filter(|l| l.settings.is_none()) {
             match ParentSettings::claim(&self.run_dir, self.netns, link.index, &link.name) {
                 Ok(s) => link.settings = Some(s),
-                Err(e) => eprintln!("carpd: {}: ARP settings: {e}", link.name),
+                Err(e) => log::warn!(target: "carpd", "{}: ARP settings: {e}", link.name),
             }
         }
     }
@@ -228,7 +251,7 @@ impl Links {
                     s.release();
                 }
                 let _ = engine.remove_parent(link.id);
-                eprintln!("carpd: {}: removed; waiting for it to return", link.name);
+                log::warn!(target: "carpd", "{}: removed; waiting for it to return", link.name);
                 self.watched.push(link.name);
                 Some(Change::Removed(link.id))
             }
@@ -268,17 +291,20 @@ impl Links {
         now: Instant,
         snap: &LinkInfoSnapshot,
     ) -> Option<Change> {
+        let up = self.is_up(snap);
         if let Some(link) = self.links.iter_mut().find(|l| l.index == snap.index) {
             if snap.name != link.name && !snap.name.is_empty() {
                 match engine.rename_parent(link.id, &snap.name) {
                     Ok(()) => {
-                        eprintln!("carpd: {} renamed {}", link.name, snap.name);
+                        log::info!(target: "carpd", "{} renamed {}", link.name, snap.name);
                         link.name.clone_from(&snap.name);
                         if let Some(s) = link.settings.as_mut() {
                             s.renamed(&snap.name);
                         }
                     }
-                    Err(e) => eprintln!("carpd: {} renamed {}: {e}", link.name, snap.name),
+                    Err(e) => {
+                        log::warn!(target: "carpd", "{} renamed {}: {e}", link.name, snap.name)
+                    }
                 }
             }
             if (snap.mac, snap.mtu) != (link.driver.mac, link.driver.mtu) {
@@ -286,9 +312,9 @@ impl Links {
                 link.driver.mtu = snap.mtu;
                 set_info(engine, now, link);
             }
-            if snap.running != link.driver.link_up {
-                link.driver.link_up = snap.running;
-                engine.set_link(now, link.id, snap.running);
+            if up != link.driver.link_up {
+                link.driver.link_up = up;
+                engine.set_link(now, link.id, up);
             }
             return None;
         }
@@ -297,11 +323,11 @@ impl Links {
         }
         match self.open(nl, engine, &snap.name) {
             Ok(id) => {
-                eprintln!("carpd: {}: back (index {})", snap.name, snap.index);
+                log::info!(target: "carpd", "{}: back (index {})", snap.name, snap.index);
                 Some(Change::Returned(id))
             }
             Err(e) => {
-                eprintln!("carpd: {}: cannot reopen: {e}", snap.name);
+                log::warn!(target: "carpd", "{}: cannot reopen: {e}", snap.name);
                 None
             }
         }
@@ -354,7 +380,7 @@ impl Links {
 /// Tells the engine what the parent is now.
 fn set_info(engine: &mut HostEngine, now: Instant, link: &Link) {
     if let Err(e) = engine.set_parent_info(now, link.id, link.driver.parent_info()) {
-        eprintln!("carpd: {}: {e}", link.name);
+        log::warn!(target: "carpd", "{}: {e}", link.name);
     }
 }
 

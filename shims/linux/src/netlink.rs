@@ -38,6 +38,8 @@ pub struct LinkInfoSnapshot {
     pub mtu: u32,
     /// Administratively up and carrier present (`IFF_UP` and `IFF_RUNNING`).
     pub running: bool,
+    /// Administratively up (`IFF_UP`), carrier or not.
+    pub admin_up: bool,
     /// A macvlan.
     pub macvlan: bool,
     /// The lower interface (`IFLA_LINK`), for a macvlan or VLAN.
@@ -307,7 +309,7 @@ impl Netlink {
         );
         if let Err(e) = &set {
             if !macvlan::is_unsupported(e) {
-                eprintln!("carpd: {name}: bc_cutoff: {e}");
+                log::warn!(target: "carpd", "{name}: bc_cutoff: {e}");
             }
         }
         let mut get = LinkMessage::default();
@@ -323,7 +325,7 @@ impl Netlink {
             Err(_) => macvlan::BroadcastQueue::Kept { cutoff: None },
         };
         if let Some(warning) = macvlan::warning(name, queue) {
-            eprintln!("carpd: {warning}");
+            log::warn!(target: "carpd", "{warning}");
         }
         queue
     }
@@ -429,6 +431,7 @@ pub(crate) fn snapshot(link: &LinkMessage) -> LinkInfoSnapshot {
         mac,
         mtu,
         running: flags.contains(LinkFlags::Up) && flags.contains(LinkFlags::Running),
+        admin_up: flags.contains(LinkFlags::Up),
         macvlan,
         lower,
         alias,

@@ -30,6 +30,13 @@ pub struct ScriptRun {
     pub args: Vec<String>,
 }
 
+/// The ucarp argument list: `<interface> <address> [<xparam>]`.
+pub fn script_args(interface: &str, addr: std::net::IpAddr, xparam: Option<&str>) -> Vec<String> {
+    let mut args = vec![interface.to_owned(), addr.to_string()];
+    args.extend(xparam.map(str::to_owned));
+    args
+}
+
 /// How one run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -209,6 +216,16 @@ mod tests {
             program: "/bin/sh".into(),
             args: vec!["-c".into(), body.into()],
         }
+    }
+
+    #[test]
+    fn scripts_get_ucarp_arguments() {
+        let a: std::net::IpAddr = "192.0.2.100".parse().unwrap();
+        assert_eq!(script_args("eth0", a, None), ["eth0", "192.0.2.100"]);
+        assert_eq!(
+            script_args("eth0", a, Some("x")),
+            ["eth0", "192.0.2.100", "x"]
+        );
     }
 
     #[test]

@@ -159,7 +159,7 @@ impl Vmacs {
             None => match create(nl, v, vhid, parent_name) {
                 Ok(i) => i,
                 Err(e) => {
-                    eprintln!("carpd: {parent_name} vhid {vhid}: macvlan {}: {e}", v.name);
+                    log::warn!(target: "carpd", "{parent_name} vhid {vhid}: macvlan {}: {e}", v.name);
                     return;
                 }
             },
@@ -172,14 +172,16 @@ impl Vmacs {
             .collect();
         for a in gone {
             if let Err(e) = nl.del_address(index, a.addr, a.prefix_len) {
-                eprintln!("carpd: {}: remove {}: {e}", v.name, a.addr);
+                log::warn!(target: "carpd", "{}: remove {}: {e}", v.name, a.addr);
             }
             v.installed.retain(|i| *i != a);
         }
         if up != v.up {
             match nl.set_up(index, up) {
                 Ok(()) => v.up = up,
-                Err(e) => eprintln!("carpd: {}: {}: {e}", v.name, if up { "up" } else { "down" }),
+                Err(e) => {
+                    log::warn!(target: "carpd", "{}: {}: {e}", v.name, if up { "up" } else { "down" })
+                }
             }
         }
         let new: Vec<Planned> = addrs
@@ -190,7 +192,9 @@ impl Vmacs {
         for a in &new {
             match nl.add_address(index, a.addr, a.prefix_len, a.route_metric) {
                 Ok(()) => v.installed.push(*a),
-                Err(e) => eprintln!("carpd: {}: add {}/{}: {e}", v.name, a.addr, a.prefix_len),
+                Err(e) => {
+                    log::warn!(target: "carpd", "{}: add {}/{}: {e}", v.name, a.addr, a.prefix_len)
+                }
             }
         }
     }
@@ -252,7 +256,7 @@ fn create(nl: &mut Netlink, v: &mut Vmac, vhid: u8, parent_name: &str) -> io::Re
     v.up = false;
     v.installed.clear();
     if let Err(e) = write_knob(&ipv4_conf_path(&v.name, "arp_ignore"), MACVLAN_ARP_IGNORE) {
-        eprintln!("carpd: {}: arp_ignore: {e}", v.name);
+        log::warn!(target: "carpd", "{}: arp_ignore: {e}", v.name);
     }
     Ok(index)
 }
@@ -320,6 +324,7 @@ mod tests {
             mac: [0, 0, 0x5e, 0, 1, 7],
             mtu: 1500,
             running: false,
+            admin_up: false,
             macvlan: true,
             lower: Some(12),
             alias: Some(alias),

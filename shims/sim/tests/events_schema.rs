@@ -62,6 +62,18 @@ fn every_example_is_the_encoders_output() {
         ),
     )
     .unwrap();
+    let counters = EventLine::of_event(
+        "eth0",
+        &vhost(
+            3,
+            4_000_000,
+            EventKind::Counters {
+                src: "192.0.2.12".parse().unwrap(),
+                kind: carp_core::CounterKind::Random,
+            },
+        ),
+    )
+    .unwrap();
     let demote = EventLine::of_event(
         "eth0",
         &vhost(
@@ -86,6 +98,7 @@ fn every_example_is_the_encoders_output() {
         state,
         announce,
         replay,
+        counters,
         demote,
         timed(
             300_000_000,

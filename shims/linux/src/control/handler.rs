@@ -10,17 +10,14 @@
 use std::fmt::Write as _;
 
 use carp_core::{DemoteReason, Instant, State, Stats};
-use carp_ctl::engine::HOSTED_ITEMS;
-use carp_ctl::{CtlError, Engine, Parent};
-use carp_ifnet::carpif::MAX_VHIDS;
+use carp_ctl::CtlError;
 use carp_sysctl::{Knob, Value};
 use serde_json::{json, Value as Json};
 
 use super::metrics;
 use super::protocol::{Request, Response};
 
-/// A hosted engine: 255 vhids per parent, parents on the heap.
-pub type HostEngine = Engine<Vec<Box<Parent<MAX_VHIDS>>>, MAX_VHIDS, HOSTED_ITEMS>;
+pub use crate::engine::HostEngine;
 
 /// The range of the administrator's demote count: OpenBSD's group demote
 /// counter, an unsigned byte (`ifg_carp_demoted`, adverts carry one byte).
