@@ -587,56 +587,6 @@ impl Daemon {
         }
     }
 
-    /// Re-reads the configuration file, all or nothing: what changed, or
-    /// why nothing did (logged, and a `daemon` or `refused` event).
-    fn reload(&mut self) -> Result<String, String> {
-        let _ = sd_notify::notify(&[sd_notify::NotifyState::Reloading]);
-        let result = self.reload_file();
-        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
-        match &result {
-            Ok(what) => {
-                log::info!(target: "carpd", "reloaded: {what}");
-                self.daemon_event("reload", Some(what));
-            }
-            Err(why) => {
-                log::warn!(target: "carpd", "reload refused, keeping the running configuration: {why}");
-                self.refused_event(why);
-            }
-        }
-        result
-    }
-
-    fn reload_file(&mut self) -> Result<String, String> {
-        let text = match self.sources.read_file() {
-            Ok(Some(text)) => text,
-            Ok(None) => return Err("no --config file to reload".into()),
-            Err(e) => return Err(e.to_string()),
-        };
-        for name in parents_named(&text, |n| self.netlink.link_by_name(n).is_ok()) {
-            if !self.links.knows(&name) {
-                if let Err(e) = self.links.open(&mut self.netlink, &mut self.engine, &name) {
-                    log::warn!(target: "carpd", "{name}: {e}");
-                }
-            }
-        }
-        self.links.claim_settings();
-        let t = now();
-        let masters = self.masters_addresses();
-        // What changes state from here on is the reload's doing.
-        self.reporter.take_touched();
-        let result = self.sources.reload(&mut self.engine, t, &text);
-        self.after_control(t);
-        let r = result.map_err(|e| e.to_string())?;
-        self.scripts_for_changed_addresses(&masters);
-        for w in advice::warnings(&self.engine) {
-            log::warn!(target: "carpd", "{w}");
-        }
-        Ok(format!(
-            "{} added, {} changed, {} removed, {} unchanged, {} knobs",
-            r.added, r.changed, r.removed, r.unchanged, r.knobs
-        ))
-    }
-
     fn print_status(&self) {
         let mut out = String::new();
         self.engine.status_all(&mut out);

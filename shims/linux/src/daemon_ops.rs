@@ -1,7 +1,7 @@
 //! What an operator does to a running carpd, on the daemon's thread: the
-//! control requests (carpctl), ucarp's SIGUSR2, the demotion, daemon and
-//! refusal events, and the scripts a reload owes a master whose addresses
-//! changed.
+//! control requests (carpctl), a reload (SIGHUP or carpctl), ucarp's
+//! SIGUSR2, the demotion, daemon and refusal events, and the scripts a
+//! reload owes a master whose addresses changed.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -13,6 +13,8 @@ use super::{host_text, now, Daemon, HostEngine};
 
 /// How long a vhid SIGUSR2 stepped down stays out (ucarp's `sleep(3)`).
 pub const STEP_DOWN_HOLD: carp_core::Duration = carp_core::Duration::from_secs(3);
+use crate::advice;
+use crate::config::parents_named;
 use crate::control::handler::ControlHost;
 
 impl ControlHost for Daemon {
@@ -50,6 +52,56 @@ impl ControlHost for Daemon {
 }
 
 impl Daemon {
+    /// Re-reads the configuration file, all or nothing: what changed, or
+    /// why nothing did (logged, and a `daemon` or `refused` event).
+    pub(super) fn reload(&mut self) -> Result<String, String> {
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Reloading]);
+        let result = self.reload_file();
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        match &result {
+            Ok(what) => {
+                log::info!(target: "carpd", "reloaded: {what}");
+                self.daemon_event("reload", Some(what));
+            }
+            Err(why) => {
+                log::warn!(target: "carpd", "reload refused, keeping the running configuration: {why}");
+                self.refused_event(why);
+            }
+        }
+        result
+    }
+
+    fn reload_file(&mut self) -> Result<String, String> {
+        let text = match self.sources.read_file() {
+            Ok(Some(text)) => text,
+            Ok(None) => return Err("no --config file to reload".into()),
+            Err(e) => return Err(e.to_string()),
+        };
+        for name in parents_named(&text, |n| self.netlink.link_by_name(n).is_ok()) {
+            if !self.links.knows(&name) {
+                if let Err(e) = self.links.open(&mut self.netlink, &mut self.engine, &name) {
+                    log::warn!(target: "carpd", "{name}: {e}");
+                }
+            }
+        }
+        self.links.claim_settings();
+        let t = now();
+        let masters = self.masters_addresses();
+        // What changes state from here on is the reload's doing.
+        self.reporter.take_touched();
+        let result = self.sources.reload(&mut self.engine, t, &text);
+        self.after_control(t);
+        let r = result.map_err(|e| e.to_string())?;
+        self.scripts_for_changed_addresses(&masters);
+        for w in advice::warnings(&self.engine) {
+            log::warn!(target: "carpd", "{w}");
+        }
+        Ok(format!(
+            "{} added, {} changed, {} removed, {} unchanged, {} knobs",
+            r.added, r.changed, r.removed, r.unchanged, r.knobs
+        ))
+    }
+
     /// Carries out carpctl's waiting requests.
     pub(super) fn serve_control(&mut self) {
         if let Some(server) = self.control.take() {
