@@ -171,9 +171,42 @@ fn the_guest_beats_ucarp_which_accepts_its_adverts_and_takes_over_when_qemu_is_k
     assert_eq!(guest.state().as_deref(), Some(MASTER));
     drop(cap);
     assert_guest_adverts_valid(&pcap, 10);
+    assert_counters_carry_the_boot_time(&guest, &pcap);
 
     guest.kill();
     assert!(peer.wait_state(MASTER, ELECT), "ucarp did not take over");
+}
+
+/// The guest read its boot time from the CMOS clock (QEMU keeps it at the
+/// host's UTC) and every advert counter it sent carries it in its top 32
+/// bits, at most 2^31 into that second (docs/embedding.md, "The counter
+/// seed"): a guest rebooted a second later starts above all of these.
+fn assert_counters_carry_the_boot_time(guest: &Guest, pcap: &Path) {
+    let line = guest
+        .wait_line("carp: rtc ", Duration::from_secs(1))
+        .unwrap_or_else(|| panic!("no rtc line: {}", guest.transcript()));
+    let rtc: u64 = carp_tests::kernel::field(&line.text, "unix_s")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("rtc line {line:?}"));
+    let host = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        rtc <= host + 2 && rtc + 120 >= host,
+        "guest RTC {rtc} s, host clock {host} s"
+    );
+    let fields = carp_fields(pcap).unwrap();
+    let counters: Vec<u64> = fields
+        .iter()
+        .filter(|f| f.src.to_string() == GUEST_IP)
+        .map(|f| f.counter)
+        .collect();
+    assert!(!counters.is_empty());
+    for c in &counters {
+        assert_eq!(c >> 32, rtc, "counter {c:#x} vs boot time {rtc}");
+        assert!(c & 0xffff_ffff < (1 << 31) + 1000, "counter {c:#x}");
+    }
 }
 
 #[test]

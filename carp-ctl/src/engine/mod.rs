@@ -38,7 +38,7 @@
 //! static CARP: spin::Mutex<Carp> = spin::Mutex::new(Engine::new(heapless::Vec::new()));
 //!
 //! let mut carp = CARP.lock();
-//! carp.set_counter_seed(0x0001_5eed_1234_5678); // boot epoch 1, then randomness
+//! carp.set_counter_seed(1_796_000_000 << 32 | 0x1234_5678); // boot time (s), then randomness
 //! let em0 = carp.add_parent("em0", ParentInfo::ethernet(MacAddr([2, 0, 0, 0, 0, 1])), LinkState::Up).unwrap();
 //! carp.ifconfig(Instant::ZERO, "carp0", "create vhid 1 carpdev em0 pass s3cret 192.0.2.100/24").unwrap();
 //! assert!(carp.poll_timeout().is_some());
@@ -115,12 +115,17 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
     }
 
     /// Seeds the first advert counter of each new vhid (its replay
-    /// protection). The top 16 bits of `seed` are kept in every counter:
-    /// put a boot epoch there, so that a restarted host's counters stay
-    /// above those it sent before (peers enforcing replay protection would
-    /// drop its adverts otherwise); the lower 48 bits take a splitmix64
-    /// step over the seed for each new vhid. Pass the host's randomness in
-    /// the low bits; without a seed the counters are predictable.
+    /// protection). The top 32 bits of `seed` are kept in every counter:
+    /// put the boot time there in seconds (Unix time, or any count that
+    /// moves up between two boots), so that a restarted host's counters
+    /// stay above those it sent before (peers enforcing replay protection
+    /// would drop its adverts otherwise). The low 32 bits of each counter
+    /// are 31 bits of one splitmix64 step over the seed per new vhid, the
+    /// top one clear: 2^31 adverts (97 days at the fastest rate, 256 a
+    /// second) before a vhid's count reaches the next second's range, so
+    /// the counters of a host restarted in a later second are always above
+    /// its earlier ones. Pass the host's randomness in the low 32 bits;
+    /// without a seed the counters are predictable.
     pub fn set_counter_seed(&mut self, seed: u64) {
         self.seed = (seed, seed);
     }
@@ -396,17 +401,17 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
     }
 }
 
-/// The next first advert counter: the top 16 bits of the seed the caller
-/// gave (its epoch, in `seed.1`), then the top 48 bits of one splitmix64
+/// The next first advert counter: the top 32 bits of the seed the caller
+/// gave (its epoch, in `seed.1`), then the top 31 bits of one splitmix64
 /// step over the generator state `seed.0`.
 pub(crate) fn next_seed(seed: &mut (u64, u64)) -> u64 {
-    let epoch = seed.1 & (0xffff << 48);
+    let epoch = seed.1 & (0xffff_ffff << 32);
     let state = &mut seed.0;
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    epoch | ((z ^ (z >> 31)) >> 16)
+    epoch | ((z ^ (z >> 31)) >> 33)
 }
 
 pub(crate) fn find<S: ParentStore<N>, const N: usize>(

@@ -675,16 +675,17 @@ extern void carp_panic(const char *msg, size_t len);
 // `net.inet.carp` knob at its default, and stores it in `*out`.
 //
 // `counter_seed` seeds the first advert counter of each new vhid (its
-// replay protection): put a boot epoch in its top 16 bits, so a restarted
-// host's counters stay above those it sent before, and randomness in the
-// rest. Returns 0 or `CARP_EFAULT`. The host takes about 450 KiB of heap,
+// replay protection): put the boot time in seconds (Unix time) in its
+// top 32 bits, so a host restarted in a later second starts above every
+// counter it sent before, and randomness in the low 32. Returns 0 or `CARP_EFAULT`. The host takes about 450 KiB of heap,
 // each parent about 300 KiB more (255 vhids); building it uses up to that
 // much stack. Hosted build only (the freestanding one has
 // `carp_host_init`).
 //
 // # Safety
 // `out` is NULL or valid for a write.
-int carp_host_new(uint64_t counter_seed, struct carp_host **out);
+int carp_host_new(uint64_t counter_seed,
+                  struct carp_host **out);
 #endif
 
 #if defined(CARP_HOSTED)

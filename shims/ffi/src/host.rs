@@ -164,11 +164,11 @@ pub(crate) fn instant(now_us: u64) -> Instant {
 /// `net.inet.carp` knob at its default, and stores it in `*out`.
 ///
 /// `counter_seed` seeds the first advert counter of each new vhid (its
-/// replay protection): put a boot epoch in its top 16 bits, so a restarted
-/// host's counters stay above those it sent before, and randomness in the
-/// rest. Returns 0 or `CARP_EFAULT`. The host takes about 450 KiB of heap,
-/// each parent about 300 KiB more (255 vhids); building it uses up to that
-/// much stack. Hosted build only (the freestanding one has
+/// replay protection): put the boot time in seconds (Unix time) in its
+/// top 32 bits, so a host restarted in a later second starts above every
+/// counter it sent before, and randomness in the low 32. Returns 0 or
+/// `CARP_EFAULT`. The host takes about 440 KiB of heap, each parent about
+/// 310 KiB more (255 vhids); building it uses up to that much stack. Hosted build only (the freestanding one has
 /// `carp_host_init`).
 ///
 /// # Safety

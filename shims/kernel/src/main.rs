@@ -22,6 +22,7 @@
 //!
 //! ```text
 //! carp: boot entry_us=<reset to entry> clock_us=<reset to at_us 0> tsc_hz=<Hz> hpet_fs=<fs> mac=<NIC MAC> ip=<own>
+//! carp: rtc unix_s=<CMOS clock, seconds since 1970, 0 if unreadable>
 //! carp: ready at_us=<clock> vhids configured
 //! ```
 //! and the lines of `carp_glue` (state changes, first advert, counters,
@@ -38,6 +39,7 @@ mod net;
 mod nic;
 mod pci;
 mod port;
+mod rtc;
 mod serial;
 
 use core::net::Ipv4Addr;
@@ -188,8 +190,14 @@ pub extern "C" fn kmain(start_info: usize) -> ! {
 
     // Receive buffers first, so no frame is missed once carp talks.
     let mut rx = RxRing::new();
-    let seed =
+    // The counter seed: the boot time in seconds on top (replay protection
+    // across reboots), then what this machine has of randomness: the TSC
+    // after calibration and the NIC's MAC.
+    let boot_secs = rtc::unix_seconds().unwrap_or(0);
+    let noise =
         clock::tsc() ^ u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]]);
+    let seed = (boot_secs << 32) | (noise & 0xffff_ffff);
+    println!("carp: rtc unix_s={boot_secs}");
     let mut carp = Carp::new(nic, own.0, seed);
     rx.post_all(carp.nic());
 

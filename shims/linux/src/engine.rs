@@ -20,15 +20,16 @@ use nix::time::{clock_gettime, ClockId};
 pub type HostEngine = Engine<Vec<Box<Parent<MAX_VHIDS>>>, MAX_VHIDS, HOSTED_ITEMS>;
 
 /// A new engine with no parents, its advert counters seeded from
-/// `/dev/urandom` below a boot epoch (seconds since the epoch in the top
-/// 16 bits would wrap; CLOCK_REALTIME's minutes do not for 120 years), so
-/// a restarted carpd's counters stay above those it sent before.
+/// `/dev/urandom` below the start time (CLOCK_REALTIME seconds in the top
+/// 32 bits, see [`Engine::set_counter_seed`](carp_ctl::Engine::set_counter_seed)),
+/// so a carpd restarted in a later second starts above every counter it
+/// sent before.
 pub fn new_engine() -> Box<HostEngine> {
     let mut engine = Box::new(HostEngine::new(Vec::new()));
-    let minutes = clock_gettime(ClockId::CLOCK_REALTIME)
-        .map(|t| u64::try_from(t.tv_sec()).unwrap_or(0) / 60)
+    let secs = clock_gettime(ClockId::CLOCK_REALTIME)
+        .map(|t| u64::try_from(t.tv_sec()).unwrap_or(0))
         .unwrap_or(0);
-    engine.set_counter_seed(((minutes & 0xffff) << 48) | (random_u64() >> 16));
+    engine.set_counter_seed(((secs & 0xffff_ffff) << 32) | (random_u64() >> 32));
     engine
 }
 
@@ -64,5 +65,31 @@ mod tests {
         let b = now();
         assert!(b >= a);
         assert!(a.micros() > 0);
+    }
+
+    #[test]
+    fn first_counters_carry_the_start_time_in_their_top_32_bits() {
+        use carp_ifnet::driver::{LinkState, ParentInfo};
+        use carp_ifnet::lladdr::MacAddr;
+        let before = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let mut e = new_engine();
+        let after = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let info = ParentInfo::ethernet(MacAddr([2, 0, 0, 0, 0, 1]));
+        let p = e.add_parent("eth0", info, LinkState::Up).unwrap();
+        e.ifconfig(now(), "eth0", "vhid 1 pass x 192.0.2.100/24")
+            .unwrap();
+        e.ifconfig(now(), "eth0", "vhid 2 pass x 192.0.2.101/24")
+            .unwrap();
+        for vhid in [1, 2] {
+            let c = e.parent(p).unwrap().carpif().vhost(vhid).unwrap().counter();
+            assert!((before..=after).contains(&(c >> 32)), "{c:#x}");
+            assert!(c & 0xffff_ffff < 1 << 31, "{c:#x}");
+        }
     }
 }

@@ -275,12 +275,12 @@ fn change_of_vhid_passes_through_init() {
 #[test]
 fn counter_seeds_keep_the_epoch_and_take_splitmix_steps_below_it() {
     let mut r = rig();
-    r.e.set_counter_seed(0x0007 << 48);
+    r.e.set_counter_seed((7 << 32) | 0xdead_beef);
     r.ok("carp0", "create vhid 1 192.0.2.100");
     r.ok("carp1", "create vhid 2 192.0.2.101");
-    // Epoch 7 on top, then the top 48 bits of the first two splitmix64
-    // outputs seeded with 7 << 48 (the reference algorithm, written out
-    // here apart from the engine's).
+    // Epoch 7 in the top 32 bits, then the top 31 bits of the first two
+    // splitmix64 outputs seeded with the whole seed (the reference
+    // algorithm, written out here apart from the engine's).
     let splitmix = |mut x: u64, n: usize| {
         let mut z = 0;
         for _ in 0..n {
@@ -292,10 +292,13 @@ fn counter_seeds_keep_the_epoch_and_take_splitmix_steps_below_it() {
         }
         z
     };
-    let want = |n| (7u64 << 48) | (splitmix(7 << 48, n) >> 16);
+    let want = |n| (7u64 << 32) | (splitmix((7 << 32) | 0xdead_beef, n) >> 33);
     assert_eq!(r.vhost(1).unwrap().counter(), want(1));
     assert_eq!(r.vhost(2).unwrap().counter(), want(2));
-    assert_eq!(r.vhost(1).unwrap().counter() >> 48, 7);
+    assert_eq!(r.vhost(1).unwrap().counter() >> 32, 7);
+    // 2^31 adverts of headroom below the next second's range.
+    assert!(r.vhost(1).unwrap().counter() & 0xffff_ffff < 1 << 31);
+    assert!(r.vhost(2).unwrap().counter() & 0xffff_ffff < 1 << 31);
 }
 
 // ===== every ifconfig word =====

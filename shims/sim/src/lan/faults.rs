@@ -16,16 +16,17 @@ impl Lan {
         let now = self.now;
         self.boots += 1;
         let boots = self.boots;
-        // A boot epoch in the top bits: every boot's counters start above
-        // any counter sent before it, so replay checks survive restarts.
-        let seed_base = boots << 48;
+        // A boot epoch in the top 32 bits (the boot count stands in for
+        // the boot time in seconds): every boot's counters start above any
+        // counter sent before it, so replay checks survive restarts.
+        let seed_base = boots << 32;
         let Some(h) = self.hosts.get(i) else {
             return;
         };
         // One draw per vhid, as the run's random stream has always had it.
         let mut low = 0u64;
         for _ in &h.spec.vhosts {
-            low ^= self.rng.next_u64() >> 16;
+            low ^= self.rng.next_u64() >> 32;
         }
         let Some(h) = self.hosts.get_mut(i) else {
             return;

@@ -117,7 +117,7 @@ impl SimHost {
 }
 
 /// A fresh carp for `spec`: its parent (link as given), its knobs, its
-/// counter seed (`seed`'s top 16 bits a boot epoch, see
+/// counter seed (`seed`'s top 32 bits a boot epoch, see
 /// [`Engine::set_counter_seed`]).
 ///
 /// # Errors
