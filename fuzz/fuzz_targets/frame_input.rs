@@ -117,7 +117,10 @@ fn check(before: &Snapshot, after: &Snapshot, result: Result<Input, Reject>, now
             assert!(
                 moved.iter().all(|(c, _)| is_input_counter(*c)
                     || tx_counters.contains(c)
-                    || matches!(c, Counter::Ostates | Counter::Preempt | Counter::ReplayLogged)),
+                    || matches!(
+                        c,
+                        Counter::Ostates | Counter::Preempt | Counter::ReplayLogged
+                    )),
                 "accepted advert moved {moved:?}"
             );
             assert_eq!(
