@@ -30,9 +30,11 @@ const ELECT: Duration = Duration::from_secs(15);
 /// How far past the formula a takeover may land (TCG, 2 kHz tick).
 const TAKEOVER_SLACK_US: i64 = 2_000;
 /// On the wire the takeover also carries QEMU's tap I/O both ways (the
-/// dead master's last advert in, the guest's first out), which a loaded
-/// host delays: past one runnable task per CPU the wire bound is this.
-const LOADED_WIRE_SLACK_US: i64 = 5_000;
+/// dead master's last advert in, the guest's first out) and the guest
+/// clock's calibration against the HPET: CI's two-CPU machine measured
+/// +2.2 and +3.0 ms at a load average near 1 where the guest's own
+/// measure was +0.1 ms, so the wire bound is this.
+const WIRE_SLACK_US: i64 = 5_000;
 
 /// The guest's command line: its address, optional sysctl lines, then
 /// `carp0` with vhid 1, password `pw`, `skew` and the virtual address.
@@ -112,17 +114,6 @@ fn loadavg() -> String {
         .join(" ")
 }
 
-/// True when the 1-minute load average exceeds the CPU count.
-fn loaded() -> bool {
-    let one: f64 = loadavg()
-        .split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    one > cpus as f64
-}
-
 /// Checks the guest's own and the wire's takeover against the formula.
 fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, dead: &str, skew: u8) {
     let state = guest.states().last().cloned().unwrap();
@@ -141,13 +132,8 @@ fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, dead: &str, skew: u8) 
         (0..=TAKEOVER_SLACK_US).contains(&inside),
         "guest took over {inside} us past the formula (load average {load})"
     );
-    let wire_slack = if loaded() {
-        LOADED_WIRE_SLACK_US
-    } else {
-        TAKEOVER_SLACK_US
-    };
     assert!(
-        (0..=wire_slack).contains(&wire),
+        (0..=WIRE_SLACK_US).contains(&wire),
         "wire silence {wire} us past the formula (load average {load})"
     );
 }
