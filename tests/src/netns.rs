@@ -171,11 +171,11 @@ impl Background {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        let group = format!("kill -TERM -- -{} 2>/dev/null", child.id());
-        let _ = output_within(Command::new("sh").args(["-c", &group]), DEFAULT_TIMEOUT);
+        // The leader is not reaped yet, so its pid (the group's id) cannot
+        // have been reused.
+        signal_group(child.id(), "TERM");
         if !matches!(wait_within(&mut child, grace), Ok(Some(_))) {
-            let group = format!("kill -KILL -- -{} 2>/dev/null", child.id());
-            let _ = output_within(Command::new("sh").args(["-c", &group]), DEFAULT_TIMEOUT);
+            signal_group(child.id(), "KILL");
             let _ = child.kill();
             let _ = wait_within(&mut child, DEFAULT_TIMEOUT);
         }
@@ -188,16 +188,18 @@ impl Drop for Background {
     }
 }
 
-/// Sends `signal` (a name: TERM, KILL) to process group `pgid` with
-/// procps' `kill`. Dash, Debian's `/bin/sh`, rejects `kill -TERM -- -PGID`
-/// ("Illegal number"), so [`Background`]'s own teardown never reaches the
-/// group and its processes get only the final SIGKILL; call this while the
-/// group's leader has not been reaped (its pid then cannot be reused).
+/// Sends `signal` (a name without `SIG`: TERM, KILL, HUP) to process
+/// group `pgid` (killpg(2)); an unknown name or a group that is gone is
+/// ignored. Call it while the group's leader has not been reaped (its pid
+/// then cannot be reused).
 pub fn signal_group(pgid: u32, signal: &str) {
-    let _ = output_within(
-        Command::new("kill").args([&format!("-{signal}"), "--", &format!("-{pgid}")]),
-        DEFAULT_TIMEOUT,
-    );
+    let Ok(signal) = format!("SIG{signal}").parse::<nix::sys::signal::Signal>() else {
+        return;
+    };
+    let Ok(pgid) = i32::try_from(pgid) else {
+        return;
+    };
+    let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), signal);
 }
 
 /// A host namespace on the lab's bridge.
@@ -472,7 +474,16 @@ impl Lab {
 pub fn capture(ns: &Netns, ifname: &str, path: &Path, filter: &str) -> io::Result<Background> {
     let path_text = path.to_string_lossy();
     let mut proc = ns.spawn(&[
-        "tcpdump", "-i", ifname, "-U", "-w", &path_text, "-s", "0", filter,
+        "tcpdump",
+        "--immediate-mode",
+        "-i",
+        ifname,
+        "-U",
+        "-w",
+        &path_text,
+        "-s",
+        "0",
+        filter,
     ])?;
     let started = wait_until(DEFAULT_TIMEOUT, || {
         std::fs::metadata(path).is_ok_and(|m| m.len() >= 24)

@@ -110,3 +110,27 @@ fn background_processes_die_when_dropped() {
         host.ns.name()
     );
 }
+
+#[test]
+fn dropping_a_background_process_sends_sigterm_to_its_whole_group_first() {
+    require!(Root, Netns);
+    let mut lab = Lab::new().unwrap();
+    let host = lab.add_host("t", &["192.0.2.32/24"]).unwrap();
+    let dir = std::env::temp_dir().join(format!("carp-harness-term-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A leader and a child of it in the same group, each recording SIGTERM
+    // (tcpdump and carpd flush and clean up on it; SIGKILL gives no chance).
+    let script = format!(
+        "trap 'echo term > {d}/leader; exit 0' TERM; \
+         sh -c \"trap 'echo term > {d}/child; exit 0' TERM; while :; do sleep 0.05; done\" & \
+         while :; do sleep 0.05; done",
+        d = dir.display()
+    );
+    let proc = host.ns.spawn(&["sh", "-c", &script]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(proc);
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    let (leader, child) = (read("leader"), read("child"));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!((leader.trim(), child.trim()), ("term", "term"));
+}
