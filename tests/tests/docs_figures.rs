@@ -10,6 +10,7 @@
 //! | `bench/baremetal-sizes.txt` | `SIZE_LOG=bench/baremetal-sizes.txt shims/baremetal/size.sh` |
 //! | `bench/fuzz.txt` | `FUZZ_LOG=bench/fuzz.txt bash fuzz/smoke.sh SECONDS` |
 //! | `bench/model.txt` | `scripts/model.sh` |
+//! | `bench/mutations.txt` | `scripts/mutations.sh` |
 //!
 //! Checked: each log starts with a stamp; every bench summary line, every
 //! callgrind line and every failover line the docs show (indented code
@@ -196,4 +197,22 @@ fn executions_print_with_three_digits() {
 #[test]
 fn model_check_lines_are_those_of_model_sh() {
     assert_quoted_lines_are_logged(&["model: "], "bench/model.txt");
+}
+
+/// The README's mutation summary is the log's, and the log says every
+/// mutation was killed, each by at least one named test.
+#[test]
+fn mutation_summary_is_that_of_mutations_sh_and_none_survived() {
+    assert_quoted_lines_are_logged(&["mutations: "], "bench/mutations.txt");
+    let lines = log_lines("bench/mutations.txt");
+    let killed = lines
+        .iter()
+        .filter(|l| l.starts_with("mutation killed: "))
+        .count();
+    assert!(killed >= 10, "{killed} mutations killed");
+    assert!(!lines.iter().any(|l| l.starts_with("mutation survived: ")));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(format!("mutations: {killed} tried, {killed} killed, 0 survived").as_str())
+    );
 }

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Mutation trials (issue "every claim is a test"): each mutation below is
+# applied to a clean tree, the crates that hold the code are tested, and
+# the failing tests are listed; the tree is restored after each. A
+# mutation that no test notices is reported as SURVIVED and the script
+# exits 1. Writes bench/mutations.txt (stamped, scripts/stamp.sh), whose
+# "mutations:" summary README.md quotes (tests/tests/docs_figures.rs).
+# Runs in ~10 minutes on a two-CPU machine; not part of .ci/run (the
+# tests it names are, in `cargo test --workspace`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! git diff --quiet; then
+    echo "mutations.sh: the tree has changes; commit or stash them first" >&2
+    exit 2
+fi
+LOG=bench/mutations.txt
+TMP=$(mktemp)
+trap 'git checkout -q -- carp-core carp-ifnet; rm -f "${TMP}"' EXIT
+
+# name @ file @ exact text @ replacement @ crates to test
+# (`ours > theirs` -> `ours >= theirs` in a master's rule is no mutation
+# to try: exact ties are decided by the tie-break before that line and an
+# equal time with a less demoted peer by the clause after it.)
+MUTATIONS=(
+    "advert interval +1 ms@carp-core/src/time.rs@+ self.advskew as u64 * MICROS_PER_SEC / SKEW_UNITS_PER_SEC,
+        )
+    }
+
+    /// Silence@+ self.advskew as u64 * MICROS_PER_SEC / SKEW_UNITS_PER_SEC + 1_000,
+        )
+    }
+
+    /// Silence@carp-core carp-sim"
+    "master-down interval +1 ms@carp-core/src/time.rs@ratio * self.advbase as u64 * MICROS_PER_SEC
+                + self.advskew@ratio * self.advbase as u64 * MICROS_PER_SEC + 1_000
+                + self.advskew@carp-core carp-sim"
+    "election: a master yields to a worse peer@carp-core/src/vhost/election.rs@} else if (ours > theirs && peer_demote <= our_demote)@} else if (ours < theirs && peer_demote <= our_demote)@carp-core carp-sim"
+    "election: a master keeps the role against a less demoted peer@carp-core/src/vhost/election.rs@&& peer_demote <= our_demote) || peer_demote < our_demote {@&& peer_demote <= our_demote) {@carp-core carp-sim"
+    "election: a backup preempts an equal master@carp-core/src/vhost/election.rs@policy.preempt && ours < theirs@policy.preempt && ours <= theirs@carp-core carp-sim"
+    "HMAC message: type before version@carp-core/src/auth/mod.rs@mac.update(&[VERSION, TYPE_ADVERTISEMENT]);@mac.update(&[TYPE_ADVERTISEMENT, VERSION]);@carp-core"
+    "HMAC message: vhid left out@carp-core/src/auth/mod.rs@    mac.update(&[input.vhid]);@    let _ = input.vhid;@carp-core"
+    "send-error threshold 3 -> 4@carp-core/src/vhost/mod.rs@pub const SENDAD_MAX_ERRORS: u8 = 3;@pub const SENDAD_MAX_ERRORS: u8 = 4;@carp-core carp-ifnet"
+    "FDDI frame control 0x50 -> 0x51@carp-ifnet/src/frame/fddi.rs@pub const FC_LLC_ASYNC: u8 = 0x50;@pub const FC_LLC_ASYNC: u8 = 0x51;@carp-ifnet"
+    "Token Ring access control 0x10 -> 0x00@carp-ifnet/src/frame/token_ring.rs@pub const AC_FRAME: u8 = 0x10;@pub const AC_FRAME: u8 = 0x00;@carp-ifnet"
+    "Token Ring frame control 0x40 -> 0x41@carp-ifnet/src/frame/token_ring.rs@pub const FC_LLC: u8 = 0x40;@pub const FC_LLC: u8 = 0x41;@carp-ifnet"
+)
+
+survived=0
+{
+    sh scripts/stamp.sh
+    echo "# code: carp-core, carp-ifnet and carp-sim as of $(git log -1 --format=%h -- carp-core carp-ifnet shims/sim)"
+    for m in "${MUTATIONS[@]}"; do
+        IFS='@' read -r name file from to crates <<<"${m//$'\n'/$'\x1f'}"
+        from=${from//$'\x1f'/$'\n'}
+        to=${to//$'\x1f'/$'\n'}
+        FROM="${from}" TO="${to}" python3 - "${file}" <<'PY'
+import os, sys
+path = sys.argv[1]
+text = open(path).read()
+old, new = os.environ["FROM"], os.environ["TO"]
+if text.count(old) != 1:
+    sys.exit(f"mutations.sh: {path}: expected the text once, found {text.count(old)}: {old!r}")
+open(path, "w").write(text.replace(old, new))
+PY
+        args=()
+        for c in ${crates}; do args+=(-p "${c}"); done
+        cargo test -q --no-fail-fast "${args[@]}" >"${TMP}" 2>&1 || true
+        failed=$(awk '/^failures:$/{f=1;next} f&&/^    [a-z_:0-9]+$/{print $1} /^test result/{f=0}' "${TMP}" | sort -u)
+        if [ -z "${failed}" ]; then
+            echo "mutation survived: ${name} (${file}; tested ${crates})"
+            survived=$((survived + 1))
+        else
+            echo "mutation killed: ${name} (${file}) by $(echo "${failed}" | wc -l) test(s): $(echo "${failed}" | head -4 | paste -sd, -)"
+        fi
+        git checkout -q -- "${file}"
+    done
+    echo "mutations: ${#MUTATIONS[@]} tried, $((${#MUTATIONS[@]} - survived)) killed, ${survived} survived"
+} | tee "${LOG}"
+[ "$(tail -1 "${LOG}")" = "mutations: ${#MUTATIONS[@]} tried, ${#MUTATIONS[@]} killed, 0 survived" ]
