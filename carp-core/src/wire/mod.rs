@@ -13,11 +13,15 @@
 //!
 //! The header itself is [`CarpHeader`], a `zerocopy` image of the 36 wire
 //! bytes. Nothing in this module allocates or panics, whatever the input.
+//!
+//! [`vrrp`] holds the other message IP protocol 112 carries, the VRRPv3
+//! advertisement of a vhid in the VRRP personality, in the same two layers.
 
 mod advert;
 mod checksum;
 mod header;
 mod packet;
+pub mod vrrp;
 
 pub use advert::Advert;
 pub use checksum::{checksum, verify_checksum, Checksum};
@@ -49,6 +53,10 @@ pub const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 pub const TOS_LOWDELAY: u8 = 0x10;
 /// advbase and advskew of the bow-out advert sent when a master leaves.
 pub const BOW_OUT: u8 = 255;
+/// Bytes a [`crate::VirtualHost::poll_transmit`] buffer needs for any
+/// advert: the larger of a CARP header and the two VRRPv3 messages (IPv4
+/// and IPv6) of a vhid with [`crate::vhost::MAX_ADDRS`] addresses.
+pub const MAX_TRANSMIT_LEN: usize = vrrp::VRRP_HEADER_LEN * 2 + crate::vhost::MAX_ADDRS * 16;
 
 /// Why a byte buffer is not a valid CARP advertisement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
