@@ -75,12 +75,43 @@ pub enum EventKind {
 /// [`crate::VirtualHost::poll_transmit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transmit {
-    /// Bytes written (always [`crate::wire::HEADER_LEN`]).
+    /// Bytes written: [`crate::wire::HEADER_LEN`] for CARP, the two VRRP
+    /// messages together for VRRP.
     pub len: usize,
-    /// Send it over IPv4 to 224.0.0.18.
+    /// Send it over IPv4 (to 224.0.0.18 or the IPv4 peer).
     pub ipv4: bool,
-    /// Send it over IPv6 to ff02::12 (the same bytes).
+    /// Send it over IPv6 (to ff02::12 or the IPv6 peer): for CARP the same
+    /// bytes.
     pub ipv6: bool,
-    /// This is the bow-out advert of a leaving master.
+    /// This is the bow-out advert of a leaving master (CARP advbase and
+    /// advskew 255, VRRP priority 0).
     pub bow_out: bool,
+    /// `None` for CARP; for VRRP where the two messages are.
+    pub vrrp: Option<VrrpSplit>,
+}
+
+/// Where [`crate::VirtualHost::poll_transmit`] wrote a VRRP vhid's
+/// messages: the IPv4 one at `buf[..v4_len]`, the IPv6 one right after it.
+/// Their checksums are zero: the IP layer fills them
+/// ([`crate::wire::vrrp::fill_checksum`]) once it knows source and
+/// destination, which the VRRPv3 checksum covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VrrpSplit {
+    /// Bytes of the IPv4 message (0: none).
+    pub v4_len: usize,
+    /// Bytes of the IPv6 message (0: none).
+    pub v6_len: usize,
+}
+
+impl VrrpSplit {
+    /// The IPv4 message within the buffer `poll_transmit` wrote.
+    pub fn v4<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        buf.get(..self.v4_len).unwrap_or(&[])
+    }
+
+    /// The IPv6 message within the buffer `poll_transmit` wrote.
+    pub fn v6<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        buf.get(self.v4_len..self.v4_len + self.v6_len)
+            .unwrap_or(&[])
+    }
 }

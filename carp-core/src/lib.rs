@@ -102,7 +102,7 @@ pub mod wire;
 
 pub use auth::{AuthContext, AuthError, Authenticated, Key, KeyError, LinkLocalRule};
 pub use demotion::{DemoteReason, Demotion};
-pub use event::{Event, EventKind, Transmit};
+pub use event::{Event, EventKind, Transmit, VrrpSplit};
 pub use policy::{Policy, ReplayPolicy};
 pub use state::{Reason, State};
 pub use stats::{CompactStats, Counter, Reject, Stats};

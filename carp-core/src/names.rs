@@ -7,7 +7,7 @@
 //! | type | spellings | source |
 //! |---|---|---|
 //! | [`State`] | `INIT`, `BACKUP`, `MASTER` | BSD `CARP_STATES` (OpenBSD `ip_carp.h` rev 1.7), as `ifconfig` prints them; the `state` word takes them in any case (`strcasecmp`) |
-//! | [`Reason`] | `admin-up`, `admin-down`, `link-up`, `link-down`, `master-down`, `preempt`, `peer-demoted`, `peer-too-slow`, `bow-out`, `better-master`, `forced`, `reconfigured` | ours (the BSDs log sentences, not words) |
+//! | [`Reason`] | `admin-up`, `admin-down`, `link-up`, `link-down`, `master-down`, `preempt`, `peer-demoted`, `peer-too-slow`, `bow-out`, `better-master`, `forced`, `reconfigured`, `tie-lost`, `tie-disputed`, `owner` | ours (the BSDs log sentences, not words) |
 //! | [`CounterKind`] | `incrementing`, `constant`, `random` | ours |
 //! | [`DemoteReason`] | `global`, `link-down`, `send-errors`, `admin`, `boot-not-ready` | ours |
 //! | [`Counter`](crate::Counter) | `ipackets` ... `preempt` then ours | BSD `struct carpstats` field names without `carps_` (same header); the table is beside the counters in [`crate::stats`] |
@@ -91,6 +91,7 @@ spellings!(Reason {
     Reconfigured => "reconfigured",
     TieLost => "tie-lost",
     TieDisputed => "tie-disputed",
+    Owner => "owner",
 });
 
 spellings!(CounterKind {
@@ -168,7 +169,8 @@ mod tests {
                     "replaylogged",
                     "own",
                     "disabled",
-                    "senderr"
+                    "senderr",
+                    "badpeer"
                 ][..]
             )
         );
@@ -197,6 +199,7 @@ mod tests {
                 "reconfigured",
                 "tie-lost",
                 "tie-disputed",
+                "owner",
             ]
         );
         let demote: Vec<&str> = DemoteReason::ALL.iter().map(|r| r.name()).collect();

@@ -54,4 +54,7 @@ pub enum Reason {
     /// for about master-down: it does not hear us or breaks ties another
     /// way.
     TieDisputed,
+    /// VRRP: priority 255, the address owner, takes over as soon as it
+    /// runs (RFC 9568 6.4.1).
+    Owner,
 }

@@ -7,6 +7,7 @@
 //! and counters cannot drift apart.
 
 use core::fmt;
+use core::net::IpAddr;
 
 macro_rules! counters {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal; )*) => {
@@ -74,6 +75,9 @@ counters! {
     Disabled => "disabled";
     /// Sends the driver refused for other reasons (ours).
     Senderr => "senderr";
+    /// Unicast mode: adverts from a source that is not the peer (ours; the
+    /// allow-list runs before any HMAC work).
+    Badpeer => "badpeer";
 }
 
 /// Why an input was dropped: one variant per check, in BSD order.
@@ -110,6 +114,8 @@ pub enum Reject {
     BadAuthLen(u8),
     /// Digest did not verify.
     BadAuth,
+    /// Unicast mode: the source is not the vhid's peer of its family.
+    BadPeer(IpAddr),
     /// A source or destination address CARP never uses.
     BadAddress,
     /// Counter not above the last one accepted from this sender (enforce).
@@ -137,6 +143,7 @@ impl Reject {
             Reject::BadType(_) => Counter::Badtype,
             Reject::BadAuthLen(_) => Counter::Badauthlen,
             Reject::BadAuth => Counter::Badauth,
+            Reject::BadPeer(_) => Counter::Badpeer,
             Reject::BadAddress => Counter::Badaddrs,
             Reject::Replay { .. } => Counter::Replay,
         }
@@ -171,6 +178,7 @@ impl fmt::Display for Reject {
             Reject::BadType(t) => write!(f, "bad CARP type {t}"),
             Reject::BadAuthLen(a) => write!(f, "bad CARP authlen {a}"),
             Reject::BadAuth => f.write_str("bad authentication"),
+            Reject::BadPeer(src) => write!(f, "advert from {src}, not the unicast peer"),
             Reject::BadAddress => f.write_str("bad address"),
             Reject::Replay { counter, last } => {
                 write!(f, "replayed counter {counter:#x} (last accepted {last:#x})")
@@ -330,6 +338,7 @@ mod tests {
             Reject::BadType(2),
             Reject::BadAuthLen(6),
             Reject::BadAuth,
+            Reject::BadPeer(IpAddr::V4(core::net::Ipv4Addr::new(192, 0, 2, 9))),
             Reject::BadAddress,
             Reject::Replay {
                 counter: 1,

@@ -4,6 +4,8 @@ use core::fmt;
 use core::net::IpAddr;
 use core::num::NonZeroU8;
 
+use super::peers::Peers;
+use super::personality::{Version, VrrpParams};
 use crate::auth::{AuthInput, Key, KeyError, LinkLocalRule};
 use crate::time::{AdvTiming, DEFAULT_DEAD_RATIO};
 
@@ -85,6 +87,12 @@ pub enum Field {
     AdvSkew,
     /// The dead ratio.
     DeadRatio,
+    /// `carpver` (2 CARP, 3 VRRPv3).
+    Version,
+    /// `vrrpprio`.
+    Priority,
+    /// `vrrpinterval`, centiseconds.
+    Interval,
 }
 
 impl fmt::Display for Field {
@@ -94,6 +102,9 @@ impl fmt::Display for Field {
             Field::AdvBase => "advbase",
             Field::AdvSkew => "advskew",
             Field::DeadRatio => "deadratio",
+            Field::Version => "carpver",
+            Field::Priority => "vrrpprio",
+            Field::Interval => "vrrpinterval",
         })
     }
 }
@@ -125,6 +136,9 @@ pub enum ConfigError {
     /// Unspecified, broadcast (255.255.255.255), multicast or loopback:
     /// never a virtual address (see [`unusable_address`]).
     BadAddress(IpAddr),
+    /// A unicast peer that is no unicast address (see
+    /// [`crate::vhost::Peers::set`]).
+    BadPeer(IpAddr),
     /// BACKUP or MASTER forced on a host that is down or has no address.
     NotRunning,
     /// `reconfigure` was given another vhid; a vhid is a new virtual host.
@@ -153,6 +167,10 @@ impl fmt::Display for ConfigError {
             ConfigError::BadAddress(a) => match unusable_address(a) {
                 Some(what) => write!(f, "{a} cannot be a virtual address: {what}"),
                 None => write!(f, "{a} cannot be a virtual address"),
+            },
+            ConfigError::BadPeer(a) => match unusable_address(a) {
+                Some(what) => write!(f, "{a} cannot be a unicast peer: {what}"),
+                None => write!(f, "{a} cannot be a unicast peer"),
             },
             ConfigError::NotRunning => {
                 f.write_str("not running: interface down, parent link down or no address")
@@ -194,8 +212,9 @@ pub fn unusable_address(addr: IpAddr) -> Option<&'static str> {
 
 /// The configuration of one virtual host, valid by construction.
 ///
-/// Defaults are those of `ifconfig carpN vhid N`: advbase 1, advskew 0, no
-/// passphrase, no addresses, dead ratio 3.
+/// Defaults are those of `ifconfig carpN vhid N`: CARP, advbase 1, advskew
+/// 0, no passphrase, no addresses, dead ratio 3, multicast; VRRP priority
+/// 100 and interval 100 cs should `carpver 3` be chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VhostConfig {
     /// The vhid.
@@ -219,6 +238,13 @@ pub struct VhostConfig {
     /// Advert intervals of silence before a backup takes over (ucarp
     /// `--deadratio`); local only, never on the wire.
     pub dead_ratio: NonZeroU8,
+    /// CARP or VRRPv3 (`carpver`).
+    pub version: Version,
+    /// The VRRPv3 priority, interval and accept mode (used with
+    /// [`Version::Vrrp`]).
+    pub vrrp: VrrpParams,
+    /// Unicast peers (`peer`, `peer6`, `carppeer`); multicast without.
+    pub peers: Peers,
     addrs: heapless::Vec<IpAddr, MAX_ADDRS>,
 }
 
@@ -237,6 +263,13 @@ impl VhostConfig {
                 Some(r) => r,
                 None => NonZeroU8::MIN,
             },
+            version: Version::Carp,
+            vrrp: VrrpParams {
+                priority: super::personality::Priority::DEFAULT,
+                interval: super::personality::AdverInt::DEFAULT,
+                accept: false,
+            },
+            peers: Peers::MULTICAST,
             addrs: heapless::Vec::new(),
         }
     }
@@ -277,6 +310,45 @@ impl VhostConfig {
             got: 0,
         })?;
         Ok(self)
+    }
+
+    /// Sets the protocol (`carpver 2|3`).
+    pub const fn with_version(mut self, version: Version) -> VhostConfig {
+        self.version = version;
+        self
+    }
+
+    /// Sets the VRRP priority (`vrrpprio`).
+    ///
+    /// # Errors
+    /// As [`super::personality::Priority::new`].
+    pub fn with_vrrp_priority(mut self, priority: u8) -> Result<VhostConfig, ConfigError> {
+        self.vrrp.priority = super::personality::Priority::new(priority)?;
+        Ok(self)
+    }
+
+    /// Sets the VRRP advertisement interval in centiseconds
+    /// (`vrrpinterval`).
+    ///
+    /// # Errors
+    /// As [`super::personality::AdverInt::new`].
+    pub fn with_vrrp_interval(mut self, centis: u16) -> Result<VhostConfig, ConfigError> {
+        self.vrrp.interval = super::personality::AdverInt::new(centis)?;
+        Ok(self)
+    }
+
+    /// Sets the unicast peer of `addr`'s family (`peer`, `peer6`).
+    ///
+    /// # Errors
+    /// As [`Peers::set`].
+    pub fn with_peer(mut self, addr: IpAddr) -> Result<VhostConfig, ConfigError> {
+        self.peers.set(addr)?;
+        Ok(self)
+    }
+
+    /// True in the VRRP personality.
+    pub const fn is_vrrp(&self) -> bool {
+        matches!(self.version, Version::Vrrp)
     }
 
     /// Adds a virtual address.

@@ -2,6 +2,8 @@
 
 mod config;
 pub mod election;
+mod peers;
+pub mod personality;
 mod replay;
 #[cfg(test)]
 mod tests;
@@ -9,10 +11,16 @@ mod tests;
 mod tests_replay;
 #[cfg(test)]
 mod tests_tie;
+#[cfg(test)]
+mod tests_vrrp;
 pub mod tie;
+mod transitions;
+pub mod vrrp;
 
 pub use crate::state::{Reason, State};
 pub use config::{unusable_address, AdvSkew, ConfigError, Field, Vhid, VhostConfig, MAX_ADDRS};
+pub use peers::Peers;
+pub use personality::{AdverInt, Priority, Version, VrrpParams};
 pub use replay::{CounterKind, Freshness, LEARN_STEPS, REPLAY_SENDERS};
 pub use tie::{Origin, TIE_YIELD_MARGIN};
 
@@ -20,20 +28,21 @@ use election::{decide, effective_advskew, is_tie, Local, Verdict};
 use replay::ReplayTable;
 
 use crate::auth::{AuthContext, AuthError, Authenticated};
-use crate::demotion::DemoteReason;
 use crate::event::{Event, EventKind, Transmit};
 use crate::policy::{Policy, ReplayPolicy};
 use crate::stats::{CompactStats, Counter, Reject, Stats};
 use crate::time::{AdvTiming, Instant};
 use crate::timer::{Timer, TimerTable};
-use crate::wire::{Advert, Packet, BOW_OUT, HEADER_LEN};
+use crate::wire::{Advert, Packet, BOW_OUT, HEADER_LEN, VERSION};
 
 /// Events a virtual host queues before the oldest is dropped (and counted).
 /// One call yields at most three (replay or a sender's counter class,
-/// state change, announcement), and
-/// an embedder drains after every call, as `CarpIf` does; kept small because
-/// a parent may hold 255 vhids.
-pub const EVENT_CAPACITY: usize = 4;
+/// state change, announcement; or, for a change of protocol, INIT, then
+/// MASTER and its announcement), and an embedder drains after every call,
+/// as `CarpIf` does; kept at that because a parent may hold 255 vhids
+/// (three keep a vhid with eight addresses within 1 KiB with the VRRP and
+/// unicast settings).
+pub const EVENT_CAPACITY: usize = 3;
 /// Consecutive failed sends that demote the host (BSD
 /// `CARP_SENDAD_MAX_ERRORS`).
 pub const SENDAD_MAX_ERRORS: u8 = 3;
@@ -51,7 +60,9 @@ enum Pending {
     BowOut,
 }
 
-/// One virtual host (one vhid): the CARP state machine, sans-IO.
+/// One virtual host (one vhid): the CARP state machine, sans-IO, or in
+/// the VRRP personality ([`VhostConfig::version`]) RFC 9568's (see
+/// [`vrrp`]).
 ///
 /// The four kinds of call, quinn-style:
 ///
@@ -59,7 +70,8 @@ enum Pending {
 ///   [`VirtualHost::set_link`], [`VirtualHost::set_admin`],
 ///   [`VirtualHost::force_state`];
 /// * **inputs**: [`VirtualHost::handle_advert`] (only a verified
-///   [`Authenticated`] advert gets in), [`VirtualHost::handle_timeout`],
+///   [`Authenticated`] advert gets in), [`VirtualHost::handle_vrrp_advert`]
+///   (VRRP has no authentication), [`VirtualHost::handle_timeout`],
 ///   [`VirtualHost::handle_send_result`];
 /// * **outputs**: [`VirtualHost::poll_timeout`],
 ///   [`VirtualHost::poll_transmit`], [`VirtualHost::poll_event`];
@@ -95,6 +107,11 @@ pub struct VirtualHost {
     send_errors: u8,
     send_successes: u8,
     send_demoted: bool,
+    /// VRRP: Active_Adver_Interval, the master's interval in centiseconds
+    /// (RFC 9568 6.1), learned from its adverts.
+    master_interval: u16,
+    /// VRRP: the master-down timer runs for a priority-0 advert.
+    bow_out_heard: bool,
     events: heapless::Deque<Event, EVENT_CAPACITY>,
     next_seq: u64,
     events_dropped: u32,
@@ -109,6 +126,7 @@ impl VirtualHost {
     /// counters); core draws no randomness of its own.
     pub fn new(config: VhostConfig, counter_seed: u64) -> VirtualHost {
         let auth = config.with_auth_input(|input| AuthContext::new(&config.key, input));
+        let master_interval = config.vrrp.interval.get();
         VirtualHost {
             config,
             auth,
@@ -127,6 +145,8 @@ impl VirtualHost {
             send_errors: 0,
             send_successes: 0,
             send_demoted: false,
+            master_interval,
+            bow_out_heard: false,
             events: heapless::Deque::new(),
             next_seq: 0,
             events_dropped: 0,
@@ -143,7 +163,9 @@ impl VirtualHost {
     /// advbase or advskew changed advertises at once (so backups compare
     /// against the new values now, not an interval later), otherwise it
     /// re-times its next advert; a BACKUP restarts master-down. A vhid left
-    /// without addresses goes to INIT; one that gains its first runs.
+    /// without addresses goes to INIT; one that gains its first runs. The
+    /// same for VRRP with its priority and interval; a change of protocol
+    /// (`carpver`) starts the vhid over from INIT.
     ///
     /// # Errors
     /// [`ConfigError::VhidChanged`]: a new vhid is a new virtual host.
@@ -155,8 +177,17 @@ impl VirtualHost {
             });
         }
         self.auth = config.with_auth_input(|input| AuthContext::new(&config.key, input));
-        let retimed = config.timing() != self.config.timing();
+        let retimed = config.timing() != self.config.timing()
+            || (config.is_vrrp()
+                && (config.vrrp.priority != self.config.vrrp.priority
+                    || config.vrrp.interval != self.config.vrrp.interval));
+        let switched = config.version != self.config.version;
         self.config = config;
+        if switched {
+            self.enter_init(now, Reason::Reconfigured);
+            self.setrun(now, Reason::Reconfigured);
+            return Ok(());
+        }
         match self.state {
             State::Init => self.setrun(now, Reason::Reconfigured),
             _ if !self.is_runnable() => self.enter_init(now, Reason::Reconfigured),
@@ -165,10 +196,8 @@ impl VirtualHost {
                 if retimed {
                     self.pending = Pending::Advert;
                 }
-                self.timers.set(
-                    Timer::Advertise,
-                    now + self.config.timing().advert_interval(),
-                );
+                self.timers
+                    .set(Timer::Advertise, now + self.own_advert_interval());
             }
         }
         Ok(())
@@ -243,6 +272,9 @@ impl VirtualHost {
         let origin = origin.into();
         let src = origin.src;
         let advert = advert.advert();
+        if self.config.is_vrrp() {
+            return Err(self.reject(Reject::BadVersion(VERSION)));
+        }
         if advert.vhid != self.config.vhid.get() || self.state == State::Init {
             return Err(self.reject(Reject::BadVhid(advert.vhid)));
         }
@@ -323,12 +355,21 @@ impl VirtualHost {
     pub fn handle_timeout(&mut self, now: Instant, policy: &Policy) {
         self.note_policy(now, policy);
         if self.timers.is_expired(Timer::MasterDown, now) && self.state == State::Backup {
-            self.take_over(now, Reason::MasterDown);
+            let reason = if self.bow_out_heard {
+                Reason::BowOut
+            } else {
+                Reason::MasterDown
+            };
+            self.take_over(now, reason);
         }
         if let Some(due) = self.timers.get(Timer::Advertise) {
             if due <= now && self.state == State::Master {
                 self.pending = Pending::Advert;
-                let interval = self.advert_timing(policy).advert_interval();
+                let interval = if self.config.is_vrrp() {
+                    self.own_advert_interval()
+                } else {
+                    self.advert_timing(policy).advert_interval()
+                };
                 // From the deadline, so a late caller does not drift; never
                 // in the past.
                 let next = due + interval;
@@ -369,9 +410,12 @@ impl VirtualHost {
         self.timers.next()
     }
 
-    /// Writes the advert that is due, signed and checksummed, into `buf`
-    /// (at least [`HEADER_LEN`] bytes), advancing the counter. `None` when
-    /// nothing is due or `buf` is too short (the advert stays due).
+    /// Writes the advert that is due into `buf`, advancing the counter:
+    /// CARP's 36 bytes signed and checksummed (`buf` at least
+    /// [`HEADER_LEN`] bytes), or a VRRP vhid's messages (see
+    /// [`Transmit::vrrp`]; [`crate::wire::MAX_TRANSMIT_LEN`] bytes hold any
+    /// advert). `None` when nothing is due or `buf` is too short (the
+    /// advert stays due).
     pub fn poll_transmit(
         &mut self,
         now: Instant,
@@ -383,6 +427,11 @@ impl VirtualHost {
             Pending::Advert => false,
             Pending::BowOut => true,
         };
+        if self.config.is_vrrp() {
+            let transmit = self.emit_vrrp(bow_out, buf)?;
+            self.sent(now, bow_out, None);
+            return Some(transmit);
+        }
         let mut packet = Packet::new_checked(buf.get_mut(..HEADER_LEN)?).ok()?;
         self.counter = self.counter.wrapping_add(1);
         let (advskew, demote) = self.wire_values(policy);
@@ -399,22 +448,33 @@ impl VirtualHost {
             digest: self.auth.sign(self.counter),
         };
         advert.emit(&mut packet).ok()?;
-        self.pending = Pending::Nothing;
-        if !bow_out {
-            self.advertised = Some((advskew, demote));
-        }
-        if !bow_out && self.announce_countdown > 0 {
-            self.announce_countdown -= 1;
-            if self.announce_countdown == 0 {
-                self.push_event(now, EventKind::Announce { repeat: true });
-            }
-        }
+        self.sent(now, bow_out, Some((advskew, demote)));
         Some(Transmit {
             len: HEADER_LEN,
             ipv4: self.config.has_ipv4(),
             ipv6: self.config.has_ipv6(),
             bow_out,
+            vrrp: None,
         })
+    }
+
+    /// An advert went into the caller's buffer: nothing more is owed, the
+    /// CARP values sent are remembered, and the delayed announcement counts
+    /// down.
+    fn sent(&mut self, now: Instant, bow_out: bool, values: Option<(u8, u8)>) {
+        self.pending = Pending::Nothing;
+        if bow_out {
+            return;
+        }
+        if values.is_some() {
+            self.advertised = values;
+        }
+        if self.announce_countdown > 0 {
+            self.announce_countdown -= 1;
+            if self.announce_countdown == 0 {
+                self.push_event(now, EventKind::Announce { repeat: true });
+            }
+        }
     }
 
     /// The next event, oldest first.
@@ -484,6 +544,13 @@ impl VirtualHost {
         }
     }
 
+    /// VRRP: the master's advertisement interval in centiseconds as last
+    /// learned (our own until a master is heard): the
+    /// Active_Adver_Interval master-down is timed from.
+    pub const fn master_interval(&self) -> u16 {
+        self.master_interval
+    }
+
     /// The counter of the last advert sent (or adopted).
     pub const fn counter(&self) -> u64 {
         self.counter
@@ -518,124 +585,5 @@ impl VirtualHost {
     /// A timer's deadline.
     pub fn deadline(&self, timer: Timer) -> Option<Instant> {
         self.timers.get(timer)
-    }
-
-    // ===== transitions =====
-
-    /// As BSD `carp_setrun`: INIT moves to BACKUP once runnable.
-    fn setrun(&mut self, now: Instant, reason: Reason) {
-        if self.state == State::Init && self.is_runnable() {
-            self.enter_backup(now, reason);
-        }
-    }
-
-    fn enter_init(&mut self, now: Instant, reason: Reason) {
-        self.timers.stop_all();
-        self.announce_countdown = 0;
-        self.since = None;
-        self.advertised = None;
-        self.set_state(now, State::Init, reason);
-    }
-
-    fn enter_backup(&mut self, now: Instant, reason: Reason) {
-        self.timers.stop(Timer::Advertise);
-        self.announce_countdown = 0;
-        self.since = None;
-        self.advertised = None;
-        self.arm_master_down(now);
-        self.set_state(now, State::Backup, reason);
-    }
-
-    /// As BSD `carp_master_down`: MASTER, advert now, announce, advert timer.
-    fn take_over(&mut self, now: Instant, reason: Reason) {
-        self.timers.stop(Timer::MasterDown);
-        self.since = None;
-        self.pending = Pending::Advert;
-        self.timers.set(
-            Timer::Advertise,
-            now + self.config.timing().advert_interval(),
-        );
-        self.announce_countdown = DELAYED_ANNOUNCE_ADVERTS;
-        let was_master = self.state == State::Master;
-        self.set_state(now, State::Master, reason);
-        if !was_master {
-            self.stats.bump(Counter::Preempt);
-        }
-        self.push_event(now, EventKind::Announce { repeat: false });
-    }
-
-    fn arm_master_down(&mut self, now: Instant) {
-        self.timers.set(Timer::MasterDown, now + self.master_down());
-    }
-
-    /// After yielding a tie: master-down one skew unit later, so a peer
-    /// that yielded too (a BSD) times out first and settles the pair.
-    fn arm_master_down_after_tie(&mut self, now: Instant) {
-        self.timers.set(
-            Timer::MasterDown,
-            now + self.master_down() + TIE_YIELD_MARGIN,
-        );
-    }
-
-    fn master_down(&self) -> crate::time::Duration {
-        self.config
-            .timing()
-            .master_down_interval(self.config.dead_ratio.get())
-    }
-
-    /// A MASTER whose next advert would differ from the last one sent
-    /// advertises now and re-times from now, as `carp_send_ad` does.
-    fn note_policy(&mut self, now: Instant, policy: &Policy) {
-        if self.state != State::Master || self.pending != Pending::Nothing {
-            return;
-        }
-        if self
-            .advertised
-            .is_some_and(|sent| sent != self.wire_values(policy))
-        {
-            self.pending = Pending::Advert;
-            let interval = self.advert_timing(policy).advert_interval();
-            self.timers.set(Timer::Advertise, now + interval);
-        }
-    }
-
-    fn set_state(&mut self, now: Instant, to: State, reason: Reason) {
-        let from = self.state;
-        if from == to {
-            return;
-        }
-        self.state = to;
-        self.stats.bump(Counter::Ostates);
-        self.push_event(now, EventKind::StateChange { from, to, reason });
-    }
-
-    fn reject(&mut self, reject: Reject) -> Reject {
-        self.stats.record(reject);
-        reject
-    }
-
-    fn push_demote(&mut self, now: Instant, delta: i32) {
-        self.push_event(
-            now,
-            EventKind::Demote {
-                reason: DemoteReason::SendErrors,
-                delta,
-            },
-        );
-    }
-
-    fn push_event(&mut self, now: Instant, kind: EventKind) {
-        let event = Event {
-            seq: self.next_seq,
-            at: now,
-            vhid: self.config.vhid.get(),
-            kind,
-        };
-        self.next_seq = self.next_seq.wrapping_add(1);
-        if self.events.is_full() {
-            let _ = self.events.pop_front();
-            self.events_dropped = self.events_dropped.saturating_add(1);
-        }
-        let _ = self.events.push_back(event);
     }
 }

@@ -33,8 +33,14 @@ fn v4(a: u8) -> IpAddr {
 #[test]
 fn deconstruct_keepalived_ipv4() {
     let p = VrrpPacket::new_checked(&KA_V4[..], VrrpFamily::V4).unwrap();
-    assert_eq!((p.version(), p.kind(), p.vrid(), p.priority()), (3, 1, 7, 200));
-    assert_eq!((p.count(), p.max_adver_int(), p.checksum_field()), (2, 100, 0xdf28));
+    assert_eq!(
+        (p.version(), p.kind(), p.vrid(), p.priority()),
+        (3, 1, 7, 200)
+    );
+    assert_eq!(
+        (p.count(), p.max_adver_int(), p.checksum_field()),
+        (2, 100, 0xdf28)
+    );
     assert_eq!(p.addresses().collect::<Vec<_>>(), [v4(100), v4(101)]);
     assert!(p.verify_checksum(&KA_V4_PSEUDO));
 }
@@ -42,7 +48,10 @@ fn deconstruct_keepalived_ipv4() {
 #[test]
 fn deconstruct_keepalived_ipv6() {
     let p = VrrpPacket::new_checked(&KA_V6[..], VrrpFamily::V6).unwrap();
-    assert_eq!((p.vrid(), p.priority(), p.count(), p.max_adver_int()), (9, 150, 2, 50));
+    assert_eq!(
+        (p.vrid(), p.priority(), p.count(), p.max_adver_int()),
+        (9, 150, 2, 50)
+    );
     let addrs: Vec<IpAddr> = p.addresses().collect();
     assert_eq!(
         addrs,
@@ -108,10 +117,16 @@ fn parse_checks_length_version_type_then_checksum() {
     let mut bad = KA_V4;
     bad[0] = 0x21;
     let p = VrrpPacket::new_checked(&bad[..], VrrpFamily::V4).unwrap();
-    assert_eq!(VrrpAdvert::parse(&p, &KA_V4_PSEUDO), Err(VrrpError::BadVersion(2)));
+    assert_eq!(
+        VrrpAdvert::parse(&p, &KA_V4_PSEUDO),
+        Err(VrrpError::BadVersion(2))
+    );
     bad[0] = 0x32;
     let p = VrrpPacket::new_checked(&bad[..], VrrpFamily::V4).unwrap();
-    assert_eq!(VrrpAdvert::parse(&p, &KA_V4_PSEUDO), Err(VrrpError::BadType(2)));
+    assert_eq!(
+        VrrpAdvert::parse(&p, &KA_V4_PSEUDO),
+        Err(VrrpError::BadType(2))
+    );
 }
 
 #[test]
@@ -139,8 +154,14 @@ fn reserved_interval_bits_are_ignored_and_never_sent() {
 #[test]
 fn emit_refuses_a_short_buffer() {
     let mut out = [0u8; 11];
-    assert_eq!(emit(7, 200, 100, VrrpFamily::V4, &[v4(100)], &mut out), None);
-    assert_eq!(emit(7, 200, 100, VrrpFamily::V4, &[v4(100)], &mut out[..7]), None);
+    assert_eq!(
+        emit(7, 200, 100, VrrpFamily::V4, &[v4(100)], &mut out),
+        None
+    );
+    assert_eq!(
+        emit(7, 200, 100, VrrpFamily::V4, &[v4(100)], &mut out[..7]),
+        None
+    );
 }
 
 #[test]
