@@ -107,4 +107,7 @@ pub use policy::{Policy, ReplayPolicy};
 pub use state::{Reason, State};
 pub use stats::{CompactStats, Counter, Reject, Stats};
 pub use time::{AdvTiming, Duration, Instant};
-pub use vhost::{AdvSkew, ConfigError, CounterKind, Origin, Vhid, VhostConfig, VirtualHost};
+pub use vhost::{
+    AdvSkew, ConfigError, CounterKind, Origin, Peers, Version, Vhid, VhostConfig, VirtualHost,
+    VrrpParams,
+};

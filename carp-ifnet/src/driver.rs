@@ -24,6 +24,16 @@
 //!   Commands and input change state and queue output; `poll` sends it.
 //! * **Multicast joins are counted by the driver**, as BSD's
 //!   `if_addmulti`: a group joined twice is left twice.
+//! * **Unicast adverts go through the host's IP stack.** A vhid with a
+//!   unicast peer (`peer`, `peer6`, `carppeer`) sends its adverts to that
+//!   address, which may sit behind a router: carp cannot know the next
+//!   hop's link address, so it hands the whole IP packet (header built,
+//!   checksums filled, TTL 255) to [`Driver::transmit_ip`] and the host
+//!   routes it, resolves the neighbour and frames it from the parent's own
+//!   MAC, as FreeBSD's `carp_send_ad_locked` does through `ip_output`
+//!   (only multicast adverts are tagged for the virtual MAC there). A
+//!   driver without an IP stack behind it keeps the default, which refuses
+//!   (counted as a send error).
 
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
@@ -76,6 +86,12 @@ pub struct ParentInfo {
     /// `None` if it has none (IPv6 adverts are then not sent and count as
     /// send errors, as BSD fails `in6_selectsrc`).
     pub ipv6_link_local: Option<Ipv6Addr>,
+    /// The parent's own global (or unique-local) IPv6 address: source of
+    /// IPv6 adverts to a unicast peer that is not link-local, which a
+    /// link-local source could not reach through a router (FreeBSD picks
+    /// the parent's preferred address, `carp_best_ifa`). `None` if it has
+    /// none; such adverts then count as send errors.
+    pub ipv6: Option<Ipv6Addr>,
     /// The host forwards IPv6 (is a router): neighbour advertisements for
     /// the virtual addresses carry the R flag (RFC 4861 4.4; BSD sets it
     /// from `ip6_forwarding` in `nd6_na_output`).
@@ -91,6 +107,7 @@ impl ParentInfo {
             mtu: 1500,
             ipv4: None,
             ipv6_link_local: None,
+            ipv6: None,
             router: false,
         }
     }
@@ -110,6 +127,12 @@ impl ParentInfo {
     /// The same parent with its own IPv6 link-local address.
     pub const fn with_ipv6_link_local(mut self, addr: Ipv6Addr) -> ParentInfo {
         self.ipv6_link_local = Some(addr);
+        self
+    }
+
+    /// The same parent with its own global IPv6 address.
+    pub const fn with_ipv6(mut self, addr: Ipv6Addr) -> ParentInfo {
+        self.ipv6 = Some(addr);
         self
     }
 
@@ -135,6 +158,10 @@ pub enum TxError {
     },
     /// Any other driver failure (no more filter slots, hardware error).
     Other,
+    /// The driver cannot do this (an IP-level send without an IP stack).
+    Unsupported,
+    /// The host has no route to the destination of an IP-level send.
+    NoRoute,
 }
 
 impl fmt::Display for TxError {
@@ -144,6 +171,8 @@ impl fmt::Display for TxError {
             TxError::LinkDown => f.write_str("link down"),
             TxError::TooLong { len } => write!(f, "frame of {len} bytes too long for the link"),
             TxError::Other => f.write_str("driver error"),
+            TxError::Unsupported => f.write_str("not supported by the driver"),
+            TxError::NoRoute => f.write_str("no route to the peer"),
         }
     }
 }
@@ -193,6 +222,21 @@ pub trait Driver {
         let _ = (mac, accept);
         Ok(())
     }
+
+    /// Send one complete IPv4 or IPv6 packet (header included, checksums
+    /// filled, TTL or hop limit 255) to its destination through the host's
+    /// IP stack: route it, resolve the next hop and frame it from the
+    /// parent's own MAC. carp calls it only for the adverts of a vhid with
+    /// a unicast peer (see the [module docs](self)). Must not block. The
+    /// default refuses with [`TxError::Unsupported`].
+    ///
+    /// # Errors
+    /// [`TxError`] when the packet was not queued ([`TxError::NoRoute`]
+    /// when the host cannot reach the destination).
+    fn transmit_ip(&mut self, packet: &[u8]) -> Result<(), TxError> {
+        let _ = packet;
+        Err(TxError::Unsupported)
+    }
 }
 
 impl<D: Driver + ?Sized> Driver for &mut D {
@@ -207,6 +251,9 @@ impl<D: Driver + ?Sized> Driver for &mut D {
     }
     fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
         (**self).set_unicast_filter(mac, accept)
+    }
+    fn transmit_ip(&mut self, packet: &[u8]) -> Result<(), TxError> {
+        (**self).transmit_ip(packet)
     }
 }
 

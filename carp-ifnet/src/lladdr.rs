@@ -117,6 +117,9 @@ pub enum LinkType {
 /// First five bytes of the Ethernet/FDDI virtual MAC (IANA VRRP block
 /// `00:00:5e:00:01`); the sixth is the vhid.
 const VRRP_MAC_PREFIX: [u8; 5] = [0x00, 0x00, 0x5e, 0x00, 0x01];
+/// First five bytes of the VRRP IPv6 virtual MAC (RFC 9568 7.3,
+/// `00-00-5E-00-02-{VRID}`); IPv4 uses [`VRRP_MAC_PREFIX`], CARP's.
+const VRRP_MAC_PREFIX_V6: [u8; 5] = [0x00, 0x00, 0x5e, 0x00, 0x02];
 /// First byte of a Token Ring functional address (`03`, as BSD writes it).
 const TR_FUNCTIONAL_FIRST: u8 = 0x03;
 /// Seed of the third byte of the Token Ring virtual MAC, shifted right by vhid - 1.
@@ -157,6 +160,22 @@ impl LinkType {
                 };
                 MacAddr([TR_FUNCTIONAL_FIRST, 0, b2, b3, 0, 0])
             }
+        }
+    }
+
+    /// The virtual MAC of a vhid speaking `version`, for frames of one
+    /// family: CARP's for both families ([`LinkType::virtual_mac`]); VRRP's
+    /// `00:00:5e:00:01:<vrid>` for IPv4 and `00:00:5e:00:02:<vrid>` for
+    /// IPv6 (RFC 9568 7.3; FreeBSD 14 uses the IPv4 one for both, see
+    /// docs/protocol-notes.md). Token Ring has no VRRPv3 address: the
+    /// vhid's functional address serves both families there.
+    pub const fn vhid_mac(self, vhid: u8, version: carp_core::Version, ipv6: bool) -> MacAddr {
+        match (self, version, ipv6) {
+            (LinkType::Ethernet | LinkType::Fddi, carp_core::Version::Vrrp, true) => {
+                let [a, b, c, d, e] = VRRP_MAC_PREFIX_V6;
+                MacAddr([a, b, c, d, e, vhid])
+            }
+            _ => self.virtual_mac(vhid),
         }
     }
 
@@ -251,6 +270,25 @@ pub const fn solicited_node(addr: Ipv6Addr) -> Ipv6Addr {
 mod tests {
     use super::*;
     use std::collections::{HashMap, HashSet};
+
+    #[test]
+    fn vrrp_uses_a_virtual_mac_per_family_and_carp_one() {
+        use carp_core::Version;
+        let e = LinkType::Ethernet;
+        assert_eq!(
+            e.vhid_mac(7, Version::Vrrp, false),
+            MacAddr([0, 0, 0x5e, 0, 1, 7])
+        );
+        assert_eq!(
+            e.vhid_mac(7, Version::Vrrp, true),
+            MacAddr([0, 0, 0x5e, 0, 2, 7])
+        );
+        assert_eq!(e.vhid_mac(7, Version::Carp, true), e.virtual_mac(7));
+        assert_eq!(
+            LinkType::TokenRing.vhid_mac(7, Version::Vrrp, true),
+            LinkType::TokenRing.virtual_mac(7)
+        );
+    }
 
     #[test]
     fn mac_addresses_parse_as_ether_aton_reads_them() {

@@ -66,6 +66,7 @@ const fn line(counter: Counter) -> Line {
         Counter::Own => ours("own packet{s} looped back"),
         Counter::Disabled => ours("discarded while carp is not allowed"),
         Counter::Senderr => ours("send failed for other reasons"),
+        Counter::Badpeer => ours("discarded from a source other than the unicast peer"),
     }
 }
 
@@ -175,6 +176,7 @@ mod tests {
 \t0 own packets looped back
 \t0 discarded while carp is not allowed
 \t0 send failed for other reasons
+\t0 discarded from a source other than the unicast peer
 ";
 
     #[test]

@@ -5,11 +5,24 @@
 //! (and, ours, type and authlen), digest; then the election. Every failure
 //! is a [`Reject`] counted once in this parent's stats and once in the
 //! host's [`Sysctl`] stats, and changes no state.
+//!
+//! Two additions of FreeBSD 14, in its places:
+//!
+//! * version 3 goes to the VRRPv3 checks ([`super::input_vrrp`]) right
+//!   after the interface check, as `carp_input` dispatches on the version
+//!   nibble;
+//! * a vhid with a unicast peer of the packet's family is not held to
+//!   TTL 255 (a routed peer's adverts arrive lower; `carp_input_c` checks
+//!   the TTL only in multicast mode): while any vhid of the parent is in
+//!   unicast mode for the family, the TTL check waits for the vhid lookup.
+//!   In unicast mode the source must be the peer ([`Reject::BadPeer`]),
+//!   checked before the digest, so a flood from elsewhere costs no HMAC.
 
 use core::net::IpAddr;
 
 use carp_core::vhost::election::Verdict;
-use carp_core::wire::{Advert, Packet, PROTO, TTL};
+use carp_core::wire::vrrp::VRRP_VERSION;
+use carp_core::wire::{Advert, Packet, PROTO, TTL, VERSION};
 use carp_core::{Counter, Instant, Origin, Reject, State};
 use carp_sysctl::Sysctl;
 
@@ -30,7 +43,8 @@ const IPV6_NEXT_HEADER_AT: usize = 6;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Input {
-    /// A CARP advert for `vhid` passed every check and reached the election.
+    /// A CARP or VRRP advert for `vhid` passed every check and reached
+    /// the election.
     Advert {
         /// The vhid.
         vhid: u8,
@@ -79,18 +93,22 @@ impl<const N: usize> CarpIf<N> {
                 let result = if header.is_fragment() {
                     Err(Reject::HeaderTruncated { len: frame.len() })
                 } else {
-                    self.carp_input(now, IpAddr::V4(header.src), header.ttl, payload, sysctl)
+                    let ip = IpInfo {
+                        src: IpAddr::V4(header.src),
+                        dst: IpAddr::V4(header.dst),
+                        ttl: header.ttl,
+                    };
+                    self.carp_input(now, ip, payload, sysctl)
                 };
                 self.account(Counter::Ipackets, result, sysctl)
             }
             Body::Ipv6 { header, payload } if header.next_header == PROTO => {
-                let result = self.carp_input(
-                    now,
-                    IpAddr::V6(header.src),
-                    header.hop_limit,
-                    payload,
-                    sysctl,
-                );
+                let ip = IpInfo {
+                    src: IpAddr::V6(header.src),
+                    dst: IpAddr::V6(header.dst),
+                    ttl: header.hop_limit,
+                };
+                let result = self.carp_input(now, ip, payload, sysctl);
                 self.account(Counter::Ipackets6, result, sysctl)
             }
             Body::Ipv6 { header, payload } if header.next_header == NEXT_HEADER_ICMPV6 => {
@@ -109,8 +127,7 @@ impl<const N: usize> CarpIf<N> {
     fn carp_input(
         &mut self,
         now: Instant,
-        src: IpAddr,
-        ttl: u8,
+        ip: IpInfo,
         payload: &[u8],
         sysctl: &Sysctl,
     ) -> Result<Input, Reject> {
@@ -120,7 +137,12 @@ impl<const N: usize> CarpIf<N> {
         if self.slots.is_empty() {
             return Err(Reject::BadInterface);
         }
-        if ttl != TTL {
+        if payload.first().map(|b| b >> 4) == Some(VRRP_VERSION) {
+            return self.vrrp_input(now, ip, payload, sysctl);
+        }
+        let IpInfo { src, ttl, .. } = ip;
+        let ttl_deferred = self.unicast_family(&src);
+        if ttl != TTL && !ttl_deferred {
             return Err(Reject::BadTtl(ttl));
         }
         let packet =
@@ -143,10 +165,22 @@ impl<const N: usize> CarpIf<N> {
             }
             _ => return Err(Reject::BadVhid(vhid)),
         };
+        let host = &self.slots.get(at).ok_or(Reject::BadVhid(vhid))?.host;
+        let peers = host.config().peers;
+        if ttl != TTL && !peers.is_unicast_for(&src) {
+            return Err(Reject::BadTtl(ttl));
+        }
         if self.is_own_address(src) {
             return Err(Reject::Own);
         }
         let advert = Advert::parse_fields(&packet)?;
+        // FreeBSD carp_input_c: a CARP advert for a VRRP vhid is badver.
+        if host.config().is_vrrp() {
+            return Err(Reject::BadVersion(VERSION));
+        }
+        if !peers.admits(&src) {
+            return Err(Reject::BadPeer(src));
+        }
         let host = &mut self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?.host;
         let verified = host.verify(&advert).map_err(|_| Reject::BadAuth)?;
         // A parent without an IPv4 address sends from 0.0.0.0 (NetBSD):
@@ -165,10 +199,19 @@ impl<const N: usize> CarpIf<N> {
         Ok(Input::Advert { vhid, verdict })
     }
 
-    fn is_own_address(&self, src: IpAddr) -> bool {
+    pub(super) fn is_own_address(&self, src: IpAddr) -> bool {
         match src {
             IpAddr::V4(a) => self.parent.ipv4 == Some(a),
-            IpAddr::V6(a) => self.parent.ipv6_link_local == Some(a),
+            IpAddr::V6(a) => self.parent.ipv6_link_local == Some(a) || self.parent.ipv6 == Some(a),
+        }
+    }
+
+    /// True while some vhid of the parent sends `src`'s family to a
+    /// unicast peer (the TTL check then waits for the vhid).
+    pub(super) fn unicast_family(&self, src: &IpAddr) -> bool {
+        match src {
+            IpAddr::V4(_) => self.unicast.0 > 0,
+            IpAddr::V6(_) => self.unicast.1 > 0,
         }
     }
 
@@ -205,10 +248,18 @@ impl<const N: usize> CarpIf<N> {
     }
 }
 
+/// The IP header fields the input checks read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct IpInfo {
+    pub(super) src: IpAddr,
+    pub(super) dst: IpAddr,
+    pub(super) ttl: u8,
+}
+
 /// Adverts come from a unicast address, or over IPv4 from 0.0.0.0 (what
 /// NetBSD's `carp_send_ad` sends from a parent without an IPv4 address);
 /// anything else is a forgery or a misconfiguration.
-fn is_unicast_source(src: IpAddr) -> bool {
+pub(super) fn is_unicast_source(src: IpAddr) -> bool {
     match src {
         IpAddr::V4(a) => !(a.is_multicast() || a.is_broadcast()),
         IpAddr::V6(a) => !(a.is_multicast() || a.is_unspecified()),

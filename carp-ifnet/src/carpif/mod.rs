@@ -36,15 +36,17 @@
 //!
 //! # Memory
 //!
-//! On 64-bit targets a `CarpIf<N>` is 6248 bytes for one vhid, 24304 for
-//! the default 16 and 312304 for 255: a vhid slot (a 1024-byte
-//! [`VirtualHost`] with its deadline and output state) is about 1.2 KiB. Keep it in a `static` or on the
-//! heap, not on a small kernel stack. `docs/embedding.md` has the whole
-//! table and the rest of the embedder's contract (clock, locking, seed).
+//! On 64-bit targets a vhid slot of a `CarpIf<N>` is about 1.35 KiB: a
+//! 992-byte [`VirtualHost`] with its deadline, its output state and the
+//! room its removal needs for the bow-out advert (a VRRP one is up to 176
+//! bytes). Keep it in a `static` or on the heap, not on a small kernel
+//! stack. `docs/embedding.md` has the whole table and the rest of the
+//! embedder's contract (clock, locking, seed).
 
 mod deadlines;
 mod events;
 mod input;
+mod input_vrrp;
 mod neighbor;
 mod outbox;
 mod output;
@@ -56,7 +58,7 @@ pub use input::Input;
 pub use neighbor::OwnedAddr;
 pub use outbox::REPLY_QUEUE;
 
-use carp_core::wire::HEADER_LEN;
+use carp_core::wire::MAX_TRANSMIT_LEN;
 use carp_core::{
     ConfigError, Counter, DemoteReason, Event, EventKind, Instant, State, Stats, Vhid, VhostConfig,
     VirtualHost,
@@ -65,7 +67,7 @@ use carp_sysctl::Sysctl;
 use core::fmt;
 use deadlines::Deadlines;
 use events::EventQueue;
-use outbox::{BowOut, Leaving, Reply};
+use outbox::{BowOut, Leaving, Reply, Sender};
 use slot::Slot;
 
 use crate::driver::{Driver, LinkState, ParentInfo};
@@ -154,6 +156,8 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     /// When output was first owed since the last poll.
     pending_since: Option<Instant>,
     policy_generation: u32,
+    /// vhids with a unicast peer for IPv4 and for IPv6.
+    unicast: (u16, u16),
 }
 
 impl<const N: usize> CarpIf<N> {
@@ -176,6 +180,7 @@ impl<const N: usize> CarpIf<N> {
             next_deadline: None,
             pending_since: None,
             policy_generation: 0,
+            unicast: (0, 0),
         }
     }
 
@@ -214,6 +219,7 @@ impl<const N: usize> CarpIf<N> {
         }
         self.settle(at, now, sysctl);
         self.mark_output(now);
+        self.count_unicast();
         self.refresh_next_deadline();
         Ok(())
     }
@@ -233,23 +239,19 @@ impl<const N: usize> CarpIf<N> {
         let mut slot = self.slots.remove(at);
         self.deadlines.remove(at);
         slot.host.set_admin(now, false);
-        let mut carp = [0u8; HEADER_LEN];
+        let mut bytes = [0u8; MAX_TRANSMIT_LEN];
         let bow_out = slot
             .host
-            .poll_transmit(now, &policy, &mut carp)
-            .map(|t| BowOut {
-                carp,
-                ipv4: t.ipv4,
-                ipv6: t.ipv6,
-            });
+            .poll_transmit(now, &policy, &mut bytes)
+            .map(|transmit| BowOut { bytes, transmit });
         forward_events(&mut slot, &mut self.events, &mut self.stats, sysctl);
         if slot.dirty {
             self.dirty.retain(|v| *v != vhid);
         }
         let leaving = Leaving {
-            mac: slot::vhost_mac(self.parent.link, &slot.host),
+            sender: Sender::of(self.parent.link, &slot.host),
             bow_out,
-            filter_off: slot.filter_on,
+            filters: slot.filters,
             groups: slot.groups,
         };
         if !leaving.is_empty() {
@@ -260,6 +262,7 @@ impl<const N: usize> CarpIf<N> {
         if self.slots.is_empty() {
             self.mark_output(now);
         }
+        self.count_unicast();
         self.refresh_next_deadline();
         Ok(())
     }
@@ -287,6 +290,7 @@ impl<const N: usize> CarpIf<N> {
             slot.groups_synced = false;
         }
         self.settle(at, now, sysctl);
+        self.count_unicast();
         self.refresh_next_deadline();
         Ok(())
     }
@@ -501,6 +505,7 @@ impl<const N: usize> CarpIf<N> {
     /// its deadline, queue it for output if it owes some. The caller
     /// refreshes the parent's deadline.
     pub(crate) fn settle(&mut self, at: usize, now: Instant, sysctl: &Sysctl) {
+        let link = self.parent.link;
         let CarpIf {
             slots,
             deadlines,
@@ -515,12 +520,22 @@ impl<const N: usize> CarpIf<N> {
         };
         forward_events(slot, events, stats, sysctl);
         deadlines.set(at, encode_deadline(slot.host.poll_timeout()));
-        if !slot.dirty && slot.owes_output() {
+        if !slot.dirty && slot.owes_output(link) {
             slot.dirty = true;
             // Each vhid at most once: the capacity is N.
             let _ = dirty.push(slot.host.vhid().get());
             pending_since.get_or_insert(now);
         }
+    }
+
+    fn count_unicast(&mut self) {
+        let peers = self.slots.iter().map(|s| s.host.config().peers);
+        let (mut v4, mut v6) = (0u16, 0u16);
+        for p in peers {
+            v4 = v4.saturating_add(u16::from(p.v4().is_some()));
+            v6 = v6.saturating_add(u16::from(p.v6().is_some()));
+        }
+        self.unicast = (v4, v6);
     }
 
     fn mark_output(&mut self, now: Instant) {
@@ -578,4 +593,8 @@ fn forward_events(slot: &mut Slot, events: &mut EventQueue, stats: &mut Stats, s
 }
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_vrrp;

@@ -29,8 +29,16 @@ pub struct OwnedAddr {
     pub addr: IpAddr,
     /// The vhid holding it.
     pub vhid: u8,
-    /// The source MAC for frames from it: the vhid's virtual MAC.
+    /// The source MAC for frames from it: the vhid's virtual MAC (for a
+    /// VRRP vhid, the one of the address's family), or its configured MAC
+    /// (OpenBSD `lladdr`).
     pub mac: MacAddr,
+    /// The host's stack should accept packets addressed to it as its own:
+    /// always for CARP; for VRRP only for the address owner (priority 255)
+    /// or with Accept_Mode (RFC 9568 6.1, 6.4.3: a non-owner master "MUST
+    /// NOT accept packets addressed to the IPvX address(es)" otherwise). It
+    /// answers ARP and neighbour solicitations for it either way.
+    pub accept: bool,
 }
 
 /// Who answers an ARP request for one address.
@@ -54,7 +62,7 @@ fn first_master(link: LinkType, slots: &[Slot], addr: IpAddr) -> Answerer {
     let mut held = false;
     for host in slots.iter().map(|s| &s.host).filter(|h| holds(h, addr)) {
         if host.state() == State::Master {
-            return Answerer::Vhid(host.vhid().get(), vhost_mac(link, host));
+            return Answerer::Vhid(host.vhid().get(), vhost_mac(link, host, addr.is_ipv6()));
         }
         held = true;
     }
@@ -80,6 +88,16 @@ impl<const N: usize> CarpIf<N> {
         match self.arp_answerer(target, requester, sysctl) {
             Answerer::Vhid(_, mac) => Some(mac),
             Answerer::NotOurs | Answerer::Silent => None,
+        }
+    }
+
+    /// The MAC `vhid` sends frames of one family from: its virtual MAC
+    /// (one for CARP, one per family for VRRP; see
+    /// [`crate::lladdr::LinkType::vhid_mac`]) or its configured one.
+    pub fn mac_of(&self, vhid: u8, ipv6: bool) -> MacAddr {
+        match self.vhost(vhid) {
+            Some(host) => vhost_mac(self.parent.link, host, ipv6),
+            None => self.parent.link.virtual_mac(vhid),
         }
     }
 
@@ -109,12 +127,15 @@ impl<const N: usize> CarpIf<N> {
             .map(|s| &s.host)
             .filter(|h| h.state() == State::Master)
             .flat_map(move |h| {
-                let vhid = h.vhid().get();
-                let mac = vhost_mac(link, h);
-                h.config().addresses().iter().map(move |addr| OwnedAddr {
+                let config = h.config();
+                let vhid = config.vhid.get();
+                let accept =
+                    !config.is_vrrp() || config.vrrp.accept || config.vrrp.priority.is_owner();
+                config.addresses().iter().map(move |addr| OwnedAddr {
                     addr: *addr,
                     vhid,
-                    mac,
+                    mac: vhost_mac(link, h, addr.is_ipv6()),
+                    accept,
                 })
             })
     }
@@ -139,7 +160,10 @@ impl<const N: usize> CarpIf<N> {
             .and_then(|at| self.slots.get(at))
             .filter(|s| s.host.state() == State::Master)
             .map_or(Answerer::Silent, |s| {
-                Answerer::Vhid(s.host.vhid().get(), vhost_mac(self.parent.link, &s.host))
+                Answerer::Vhid(
+                    s.host.vhid().get(),
+                    vhost_mac(self.parent.link, &s.host, false),
+                )
             })
     }
 

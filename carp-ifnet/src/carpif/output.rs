@@ -6,18 +6,21 @@
 //! parent with 255 vhids does the same work per advert as a parent with
 //! one.
 
-use core::net::{IpAddr, Ipv4Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use carp_core::wire::HEADER_LEN;
-use carp_core::{Counter, Instant, Policy, State, Stats, Transmit};
+use carp_core::wire::vrrp::{fill_checksum, PseudoHeader};
+use carp_core::wire::MAX_TRANSMIT_LEN;
+use carp_core::{Counter, Instant, Policy, Stats, Transmit};
 use carp_sysctl::Sysctl;
 
-use super::outbox::{Leaving, Reply};
-use super::slot::{solicited_groups, vhost_mac, Slot};
+use super::outbox::{Leaving, Reply, Sender};
+use super::slot::{solicited_groups, wanted_filters, Slot};
 use super::{forward_events, CarpIf};
 use crate::arp::{emit_arp_reply, emit_gratuitous_arp};
 use crate::driver::{Driver, ParentInfo, TxError};
-use crate::frame::{emit_advert, AdvertIp, MAX_FRAME_LEN};
+use crate::frame::{
+    emit_group_advert, emit_unicast_advert, AdvertIp, UnicastIp, MAX_ADVERT_LEN, MAX_FRAME_LEN,
+};
 use crate::lladdr::MacAddr;
 use crate::log_event::LogEvent;
 use crate::nd::{emit_solicited_na, emit_unsolicited_na};
@@ -71,19 +74,12 @@ impl<const N: usize> CarpIf<N> {
         dev: &mut D,
         sysctl: &Sysctl,
     ) {
-        let mac = leaving.mac;
         if let Some(bow_out) = &leaving.bow_out {
-            let t = Transmit {
-                len: HEADER_LEN,
-                ipv4: bow_out.ipv4,
-                ipv6: bow_out.ipv6,
-                bow_out: true,
-            };
             let mut out = Out::new(self, dev, sysctl);
-            out.send_advert(mac, &t, &bow_out.carp);
+            out.send_advert(&leaving.sender, &bow_out.transmit, &bow_out.bytes);
         }
-        if leaving.filter_off {
-            set_filter(dev, mac, false, sysctl);
+        for mac in &leaving.filters {
+            set_filter(dev, *mac, false, sysctl);
         }
         for group in &leaving.groups {
             let _ = dev.leave_multicast(*group);
@@ -114,12 +110,14 @@ impl<const N: usize> CarpIf<N> {
             return;
         };
         slot.dirty = false;
-        let mac = vhost_mac(parent.link, &slot.host);
-        let master = slot.host.state() == State::Master;
-        if slot.filter_on != master {
-            set_filter(dev, mac, master, sysctl);
-            slot.filter_on = master;
+        let wanted = wanted_filters(parent.link, &slot.host);
+        for mac in slot.filters.iter().filter(|m| !wanted.contains(m)) {
+            set_filter(dev, *mac, false, sysctl);
         }
+        for mac in wanted.iter().filter(|m| !slot.filters.contains(m)) {
+            set_filter(dev, *mac, true, sysctl);
+        }
+        slot.filters = wanted;
         if !slot.groups_synced {
             sync_solicited_groups(slot, parent, dev);
         }
@@ -130,16 +128,17 @@ impl<const N: usize> CarpIf<N> {
             sysctl,
             ip_ident,
         };
-        let mut carp = [0u8; HEADER_LEN];
-        while let Some(t) = slot.host.poll_transmit(now, policy, &mut carp) {
-            let ok = out.send_advert(mac, &t, &carp);
+        let sender = Sender::of(parent.link, &slot.host);
+        let mut bytes = [0u8; MAX_TRANSMIT_LEN];
+        while let Some(t) = slot.host.poll_transmit(now, policy, &mut bytes) {
+            let ok = out.send_advert(&sender, &t, &bytes);
             slot.host.handle_send_result(now, ok);
         }
         // Sending may have owed the delayed announcement, or a demotion.
         forward_events(slot, events, out.stats, sysctl);
         if slot.announce {
             slot.announce = false;
-            out.announce(slot, mac);
+            out.announce(slot, &sender);
         }
         deadlines.set(at, super::encode_deadline(slot.host.poll_timeout()));
     }
@@ -182,55 +181,126 @@ impl<'a, D: Driver + ?Sized> Out<'a, D> {
         }
     }
 
-    /// Frames one signed advert for each family it is due on and sends
-    /// them; true when every send succeeded.
-    fn send_advert(&mut self, mac: MacAddr, t: &Transmit, carp: &[u8; HEADER_LEN]) -> bool {
-        let link = self.parent.link;
+    /// Sends one advert for each family it is due on: to the group as a
+    /// frame from the virtual MAC, or to the family's unicast peer as an IP
+    /// packet through [`Driver::transmit_ip`]; a VRRP message gets its
+    /// checksum over the pseudo-header of the source and destination
+    /// chosen. True when every send succeeded.
+    fn send_advert(&mut self, sender: &Sender, t: &Transmit, bytes: &[u8]) -> bool {
+        let (v4_msg, v6_msg) = match t.vrrp {
+            Some(split) => (split.v4(bytes), split.v6(bytes)),
+            None => {
+                let carp = bytes.get(..t.len).unwrap_or(&[]);
+                (carp, carp)
+            }
+        };
         let mut ok = true;
-        let mut frame = [0u8; MAX_FRAME_LEN];
         if t.ipv4 {
-            // No IPv4 address on the parent: from 0.0.0.0, as NetBSD's
-            // carp_send_ad does.
-            let src = self.parent.ipv4.unwrap_or(Ipv4Addr::UNSPECIFIED);
-            *self.ip_ident = self.ip_ident.wrapping_add(1);
-            let ip = AdvertIp::V4 {
-                src,
-                tos: self.sysctl.tos(),
-                ident: *self.ip_ident,
-            };
-            let sent = emit_advert(link, mac, ip, carp, &mut frame)
-                .ok()
-                .and_then(|len| frame.get(..len))
-                .is_some_and(|f| transmit(self.dev, self.stats, self.sysctl, f));
+            let sent = self.send_v4(sender, v4_msg, t.vrrp.is_some());
             if sent {
                 count(self.stats, self.sysctl, Counter::Opackets);
             }
             ok &= sent;
         }
         if t.ipv6 {
-            let sent = self.parent.ipv6_link_local.is_some_and(|src| {
-                emit_advert(link, mac, AdvertIp::V6 { src }, carp, &mut frame)
-                    .ok()
-                    .and_then(|len| frame.get(..len))
-                    .is_some_and(|f| transmit(self.dev, self.stats, self.sysctl, f))
-            });
+            let sent = match self.v6_source(sender) {
+                Some(src) => self.send_v6(sender, src, v6_msg, t.vrrp.is_some()),
+                None => {
+                    // As BSD when in6_selectsrc finds no source: a send error.
+                    count(self.stats, self.sysctl, Counter::Senderr);
+                    false
+                }
+            };
             if sent {
                 count(self.stats, self.sysctl, Counter::Opackets6);
-            } else if self.parent.ipv6_link_local.is_none() {
-                // As BSD when in6_selectsrc finds no source: a send error.
-                count(self.stats, self.sysctl, Counter::Senderr);
             }
             ok &= sent;
         }
         ok
     }
 
+    fn send_v4(&mut self, sender: &Sender, message: &[u8], vrrp: bool) -> bool {
+        // No IPv4 address on the parent: from 0.0.0.0, as NetBSD's
+        // carp_send_ad does.
+        let src = self.parent.ipv4.unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let dst = sender.peers.destination_v4();
+        let mut payload = [0u8; MAX_ADVERT_LEN];
+        let Some(payload) = checksummed(message, vrrp, PseudoHeader::V4 { src, dst }, &mut payload)
+        else {
+            return false;
+        };
+        *self.ip_ident = self.ip_ident.wrapping_add(1);
+        let (tos, ident) = (self.sysctl.tos(), *self.ip_ident);
+        if sender.peers.v4().is_some() {
+            let ip = UnicastIp::V4 {
+                src,
+                dst,
+                tos,
+                ident,
+            };
+            return self.send_ip(ip, payload);
+        }
+        let mac = sender.mac(false);
+        let ip = AdvertIp::V4 { src, tos, ident };
+        self.send_frame(mac, ip, payload)
+    }
+
+    /// The source of IPv6 adverts: the parent's link-local address, or its
+    /// global one for a unicast peer that is not link-local.
+    fn v6_source(&self, sender: &Sender) -> Option<Ipv6Addr> {
+        match sender.peers.v6() {
+            Some(peer) if !peer.is_unicast_link_local() => self.parent.ipv6,
+            _ => self.parent.ipv6_link_local,
+        }
+    }
+
+    fn send_v6(&mut self, sender: &Sender, src: Ipv6Addr, message: &[u8], vrrp: bool) -> bool {
+        let dst = sender.peers.destination_v6();
+        let mut payload = [0u8; MAX_ADVERT_LEN];
+        let Some(payload) = checksummed(message, vrrp, PseudoHeader::V6 { src, dst }, &mut payload)
+        else {
+            return false;
+        };
+        if sender.peers.v6().is_some() {
+            return self.send_ip(UnicastIp::V6 { src, dst }, payload);
+        }
+        let mac = sender.mac(true);
+        self.send_frame(mac, AdvertIp::V6 { src }, payload)
+    }
+
+    fn send_frame(&mut self, mac: MacAddr, ip: AdvertIp, payload: &[u8]) -> bool {
+        let link = self.parent.link;
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        emit_group_advert(link, mac, ip, payload, &mut frame)
+            .ok()
+            .and_then(|len| frame.get(..len))
+            .is_some_and(|f| transmit(self.dev, self.stats, self.sysctl, f))
+    }
+
+    fn send_ip(&mut self, ip: UnicastIp, payload: &[u8]) -> bool {
+        let mut packet = [0u8; crate::frame::MAX_IP_ADVERT_LEN];
+        let Some(packet) = emit_unicast_advert(ip, payload, &mut packet)
+            .ok()
+            .and_then(|len| packet.get(..len))
+        else {
+            return false;
+        };
+        match self.dev.transmit_ip(packet) {
+            Ok(()) => true,
+            Err(e) => {
+                count(self.stats, self.sysctl, tx_counter(e));
+                false
+            }
+        }
+    }
+
     /// Gratuitous ARP for every IPv4 address, unsolicited NA (override) for
-    /// every IPv6 address, from the virtual MAC.
-    fn announce(&mut self, slot: &Slot, mac: MacAddr) {
+    /// every IPv6 address, from the virtual MAC of each family.
+    fn announce(&mut self, slot: &Slot, sender: &Sender) {
         let link = self.parent.link;
         let mut frame = [0u8; MAX_FRAME_LEN];
         for addr in slot.host.config().addresses() {
+            let mac = sender.mac(addr.is_ipv6());
             let len = match *addr {
                 IpAddr::V4(a) => emit_gratuitous_arp(link, mac, a, &mut frame),
                 IpAddr::V6(a) => emit_unsolicited_na(link, mac, a, self.parent.router, &mut frame),
@@ -276,6 +346,23 @@ pub(crate) fn transmit<D: Driver + ?Sized>(
             false
         }
     }
+}
+
+/// The advert payload: CARP's bytes as they are, or a copy of a VRRP
+/// message with its checksum filled for `pseudo`.
+fn checksummed<'b>(
+    message: &'b [u8],
+    vrrp: bool,
+    pseudo: PseudoHeader,
+    scratch: &'b mut [u8; MAX_ADVERT_LEN],
+) -> Option<&'b [u8]> {
+    if !vrrp {
+        return Some(message);
+    }
+    let copy = scratch.get_mut(..message.len())?;
+    copy.copy_from_slice(message);
+    fill_checksum(copy, &pseudo);
+    Some(copy)
 }
 
 fn tx_counter(e: TxError) -> Counter {

@@ -15,9 +15,9 @@ pub(crate) struct Slot {
     pub(crate) dirty: bool,
     /// The gratuitous ARP / unsolicited NA round is owed.
     pub(crate) announce: bool,
-    /// The driver has been told to accept the virtual MAC as a unicast
-    /// destination.
-    pub(crate) filter_on: bool,
+    /// The virtual MACs the driver has been told to accept as unicast
+    /// destinations (one for CARP, one per family for VRRP).
+    pub(crate) filters: heapless::Vec<MacAddr, 2>,
     /// Solicited-node groups joined at the driver for this vhid's IPv6
     /// addresses.
     pub(crate) groups: heapless::Vec<MacAddr, MAX_ADDRS>,
@@ -31,27 +31,51 @@ impl Slot {
             host,
             dirty: false,
             announce: false,
-            filter_on: false,
+            filters: heapless::Vec::new(),
             groups: heapless::Vec::new(),
             groups_synced: false,
         }
     }
 
     /// True when the next poll has something to do for this vhid.
-    pub(crate) fn owes_output(&self) -> bool {
+    pub(crate) fn owes_output(&self, link: LinkType) -> bool {
         self.host.has_pending_transmit()
             || self.announce
-            || self.filter_on != (self.host.state() == State::Master)
+            || self.filters != wanted_filters(link, &self.host)
             || !self.groups_synced
     }
 }
 
-/// The MAC a vhost sends from and answers with: its configured one
-/// (OpenBSD `lladdr`), else the virtual MAC of its vhid on `link`.
-pub(crate) fn vhost_mac(link: LinkType, host: &VirtualHost) -> MacAddr {
-    host.config()
+/// The MAC a vhost sends from and answers with for one family: its
+/// configured one (OpenBSD `lladdr`), else its virtual MAC on `link` (for
+/// VRRP the family's, see [`LinkType::vhid_mac`]).
+pub(crate) fn vhost_mac(link: LinkType, host: &VirtualHost, ipv6: bool) -> MacAddr {
+    let config = host.config();
+    config
         .mac
-        .map_or_else(|| link.virtual_mac(host.vhid().get()), MacAddr)
+        .map_or_else(|| link.vhid_mac(config.vhid.get(), config.version, ipv6), MacAddr)
+}
+
+/// The virtual MACs a vhost's master receives on: its CARP MAC, or for VRRP
+/// the MAC of each family it has addresses of; none unless MASTER.
+pub(crate) fn wanted_filters(link: LinkType, host: &VirtualHost) -> heapless::Vec<MacAddr, 2> {
+    let mut macs = heapless::Vec::new();
+    if host.state() != State::Master {
+        return macs;
+    }
+    let config = host.config();
+    let families = [
+        (config.has_ipv4() || !config.is_vrrp(), false),
+        (config.has_ipv6(), true),
+    ];
+    for (wanted, ipv6) in families {
+        let mac = vhost_mac(link, host, ipv6);
+        if wanted && !macs.contains(&mac) {
+            // Two at most: the capacity.
+            let _ = macs.push(mac);
+        }
+    }
+    macs
 }
 
 /// The solicited-node group MACs of a configuration's IPv6 addresses, each

@@ -1,5 +1,6 @@
 //! `CarpIf` over a recording mock driver.
 
+use super::test_support::*;
 use super::*;
 use crate::arp::{ArpOperation, ArpRepr};
 use crate::driver::{LinkState, TxError};
@@ -10,93 +11,6 @@ use carp_core::wire::{Packet, HEADER_LEN};
 use carp_core::{Counter, DemoteReason, EventKind, Reject};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::vec::Vec;
-
-/// The output side of a parent: records what carp asks of it.
-#[derive(Debug, Default)]
-struct Mock {
-    fail: Option<TxError>,
-    sent: Vec<Vec<u8>>,
-    groups: Vec<MacAddr>,
-    unicast: Vec<MacAddr>,
-}
-
-impl Driver for Mock {
-    fn transmit(&mut self, frame: &[u8]) -> Result<(), TxError> {
-        match self.fail {
-            Some(e) => Err(e),
-            None => {
-                self.sent.push(frame.to_vec());
-                Ok(())
-            }
-        }
-    }
-    fn join_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
-        self.groups.push(mac);
-        Ok(())
-    }
-    fn leave_multicast(&mut self, mac: MacAddr) -> Result<(), TxError> {
-        let at = self.groups.iter().position(|g| *g == mac).unwrap();
-        self.groups.remove(at);
-        Ok(())
-    }
-    fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
-        if accept {
-            self.unicast.push(mac);
-        } else {
-            self.unicast.retain(|m| *m != mac);
-        }
-        Ok(())
-    }
-}
-
-fn parent(n: u8) -> ParentInfo {
-    ParentInfo::ethernet(MacAddr([0x02, 0, 0, 0, 0, n]))
-        .with_ipv4(Ipv4Addr::new(192, 0, 2, n))
-        .with_ipv6_link_local(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n)))
-}
-
-/// One host: its carp interface, its NIC and its sysctl tree.
-struct Host<const N: usize = DEFAULT_VHIDS> {
-    cif: CarpIf<N>,
-    nic: Mock,
-    s: Sysctl,
-}
-
-impl<const N: usize> Host<N> {
-    fn bare(n: u8) -> Host<N> {
-        Host {
-            cif: CarpIf::new(parent(n), LinkState::Up),
-            nic: Mock::default(),
-            s: Sysctl::new(),
-        }
-    }
-    fn add(&mut self, now: Instant, cfg: VhostConfig, seed: u64) -> Result<(), IfError> {
-        self.cif.add_vhost(now, cfg, seed, &self.s)
-    }
-    fn force(&mut self, now: Instant, vhid: u8, state: State) -> Result<(), IfError> {
-        self.cif.force_state(now, vhid, state, &self.s)
-    }
-    fn input(&mut self, now: Instant, frame: &[u8]) -> Result<Input, Reject> {
-        self.cif.input(now, frame, &self.s)
-    }
-    fn poll(&mut self, now: Instant) {
-        self.cif.poll(now, &mut self.nic, &self.s);
-    }
-    /// Polls at `now` and takes every frame sent.
-    fn sent(&mut self, now: Instant) -> Vec<Vec<u8>> {
-        self.poll(now);
-        core::mem::take(&mut self.nic.sent)
-    }
-    /// Polls at the next deadline; returns it.
-    fn next(&mut self) -> Instant {
-        let t = self.cif.poll_timeout().unwrap();
-        self.poll(t);
-        t
-    }
-    fn state(&self, vhid: u8) -> State {
-        self.cif.vhost(vhid).unwrap().state()
-    }
-}
 
 const VADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
 const VMAC7: MacAddr = MacAddr([0, 0, 0x5e, 0, 1, 7]);
@@ -657,7 +571,8 @@ fn what_the_host_ip_stack_asks() {
         [OwnedAddr {
             addr: IpAddr::V4(VADDR),
             vhid: 9,
-            mac: vmac9
+            mac: vmac9,
+            accept: true,
         }]
     );
     // In list order the first master answers.

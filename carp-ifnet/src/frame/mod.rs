@@ -66,10 +66,20 @@ pub const fn link_header_len(link: LinkType) -> usize {
     }
 }
 
-/// Largest frame any `emit_*` function of this crate writes: an IPv6 advert
-/// on Token Ring (22 + 40 + 36 = 98 bytes). ARP (at most 50) and neighbour
+/// Longest advert payload: a VRRPv3 message with
+/// [`carp_core::vhost::MAX_ADDRS`] IPv6 addresses (8 + 8 x 16 = 136 bytes;
+/// a CARP header is 36).
+pub const MAX_ADVERT_LEN: usize =
+    carp_core::wire::vrrp::VRRP_HEADER_LEN + carp_core::vhost::MAX_ADDRS * 16;
+
+/// Largest frame any `emit_*` function of this crate writes: an IPv6 VRRP
+/// advert with eight addresses on Token Ring (22 + 40 + 136 = 198 bytes; a
+/// CARP advert is at most 98). ARP (at most 50) and neighbour
 /// advertisements (at most 94) are shorter.
-pub const MAX_FRAME_LEN: usize = MAX_LINK_HEADER_LEN + ipv6::HEADER_LEN + CARP_LEN;
+pub const MAX_FRAME_LEN: usize = MAX_LINK_HEADER_LEN + ipv6::HEADER_LEN + MAX_ADVERT_LEN;
+
+/// Largest IP packet [`emit_unicast_advert`] writes (40 + 136 bytes).
+pub const MAX_IP_ADVERT_LEN: usize = ipv6::HEADER_LEN + MAX_ADVERT_LEN;
 
 /// The protocol layer a [`FrameError::Truncated`] was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -537,24 +547,106 @@ pub fn emit_advert(
     carp: &[u8; CARP_LEN],
     out: &mut [u8],
 ) -> Result<usize, FrameError> {
+    emit_group_advert(link, src_mac, ip, carp, out)
+}
+
+/// As [`emit_advert`] for any protocol-112 payload: a CARP header, or a
+/// VRRPv3 message whose checksum was filled for the parent's source and
+/// the group ([`carp_core::wire::vrrp::fill_checksum`]).
+///
+/// # Errors
+/// [`FrameError::BufferTooSmall`].
+pub fn emit_group_advert(
+    link: LinkType,
+    src_mac: MacAddr,
+    ip: AdvertIp,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, FrameError> {
     match ip {
         AdvertIp::V4 { src, tos, ident } => emit_ipv4_frame(
             link,
             link.multicast_mac_v4(),
             src_mac,
-            &Ipv4Repr::advert(src, tos, ident, CARP_LEN),
-            carp,
+            &Ipv4Repr::advert(src, tos, ident, payload.len()),
+            payload,
             out,
         ),
         AdvertIp::V6 { src } => emit_ipv6_frame(
             link,
             link.multicast_mac_v6(),
             src_mac,
-            &Ipv6Repr::advert(src, CARP_LEN),
-            carp,
+            &Ipv6Repr::advert(src, payload.len()),
+            payload,
             out,
         ),
     }
+}
+
+/// The IP layer of an advert to a unicast peer: source, the peer, and for
+/// IPv4 the TOS and identification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnicastIp {
+    /// IPv4 to the peer.
+    V4 {
+        /// The parent's own IPv4 address.
+        src: Ipv4Addr,
+        /// The peer.
+        dst: Ipv4Addr,
+        /// Type of service, as for [`AdvertIp::V4`].
+        tos: u8,
+        /// IP identification.
+        ident: u16,
+    },
+    /// IPv6 to the peer.
+    V6 {
+        /// The parent's link-local address for a link-local peer, its
+        /// global address otherwise.
+        src: Ipv6Addr,
+        /// The peer.
+        dst: Ipv6Addr,
+    },
+}
+
+/// Write the IP packet of an advert to a unicast peer, no link header:
+/// TTL or hop limit 255 (FreeBSD sends 255 whatever the destination),
+/// protocol 112, IPv4 with DF and a header checksum, then `payload`. It
+/// goes out through [`crate::driver::Driver::transmit_ip`]. Returns the
+/// packet length (at most [`MAX_IP_ADVERT_LEN`]).
+///
+/// # Errors
+/// [`FrameError::BufferTooSmall`], [`FrameError::PayloadTooLong`].
+pub fn emit_unicast_advert(
+    ip: UnicastIp,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, FrameError> {
+    let mut w = Writer::new(out);
+    match ip {
+        UnicastIp::V4 {
+            src,
+            dst,
+            tos,
+            ident,
+        } => {
+            let header = Ipv4Repr {
+                dst,
+                ..Ipv4Repr::advert(src, tos, ident, payload.len())
+            };
+            w.reserve(ipv4::HEADER_LEN + payload.len())?;
+            header.emit_into(&mut w)?;
+        }
+        UnicastIp::V6 { src, dst } => {
+            let header = Ipv6Repr {
+                dst,
+                ..Ipv6Repr::advert(src, payload.len())
+            };
+            w.reserve(ipv6::HEADER_LEN + payload.len())?;
+            header.emit_into(&mut w)?;
+        }
+    }
+    w.put(payload)?;
+    Ok(w.position())
 }
 
 #[cfg(test)]

@@ -129,15 +129,59 @@ fn ethernet_ipv6_advert_bytes() {
 
 #[test]
 fn longest_advert_is_max_frame_len() {
-    assert_eq!(MAX_FRAME_LEN, 98);
+    // CARP's longest: IPv6 on Token Ring, 98 bytes.
     let frame = emit(
         TokenRing,
         TokenRing.virtual_mac(1),
         AdvertIp::V6 { src: src6() },
     );
-    assert_eq!(frame.len(), MAX_FRAME_LEN);
+    assert_eq!(frame.len(), 98);
+    // VRRP's: eight IPv6 addresses, 100 bytes more.
+    let vrrp = [0u8; MAX_ADVERT_LEN];
+    let mut out = [0u8; MAX_FRAME_LEN];
+    let n = emit_group_advert(
+        TokenRing,
+        TokenRing.virtual_mac(1),
+        AdvertIp::V6 { src: src6() },
+        &vrrp,
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!((n, MAX_FRAME_LEN), (198, 198));
     assert_eq!(&frame[..2], &[0x10, 0x40]);
     assert_eq!(&frame[20..22], &[0x86, 0xdd]);
+}
+
+#[test]
+fn unicast_adverts_are_ip_packets_to_the_peer_with_ttl_255() {
+    let peer = Ipv4Addr::new(198, 51, 100, 224);
+    let ip = UnicastIp::V4 {
+        src: Ipv4Addr::new(198, 51, 100, 2),
+        dst: peer,
+        tos: 0x10,
+        ident: 7,
+    };
+    let mut out = [0u8; MAX_IP_ADVERT_LEN];
+    let n = emit_unicast_advert(ip, &carp(), &mut out).unwrap();
+    let (h, payload) = Ipv4Repr::parse(&out[..n]).unwrap();
+    assert_eq!(
+        (h.dst, h.ttl, h.protocol, h.dont_fragment),
+        (peer, 255, 112, true)
+    );
+    assert_eq!(payload, &carp()[..]);
+    let peer6: Ipv6Addr = "2001:db8:2::2".parse().unwrap();
+    let ip6 = UnicastIp::V6 {
+        src: "2001:db8:1::2".parse().unwrap(),
+        dst: peer6,
+    };
+    let n = emit_unicast_advert(ip6, &carp(), &mut out).unwrap();
+    let (h, payload) = Ipv6Repr::parse(&out[..n]).unwrap();
+    assert_eq!(
+        (h.dst, h.hop_limit, h.next_header, n),
+        (peer6, 255, 112, 76)
+    );
+    assert_eq!(payload, &carp()[..]);
+    assert!(emit_unicast_advert(ip6, &carp(), &mut out[..75]).is_err());
 }
 
 #[test]

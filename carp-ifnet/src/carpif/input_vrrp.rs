@@ -1,0 +1,104 @@
+//! The input checks of a VRRPv3 advert (IP protocol 112, version 3), in
+//! FreeBSD 14's order (`carp_input` / `carp6_input`, then `vrrp_input_c`),
+//! then ours:
+//!
+//! 1. the message is shorter than its header and the addresses it counts:
+//!    `badlen`;
+//! 2. no running vhid with that number: `badvhid`;
+//! 3. the vhid speaks CARP: `badver`;
+//! 4. TTL or hop limit not 255, unless the vhid has a unicast peer of the
+//!    family: `badttl`;
+//! 5. the checksum over the pseudo-header and message is wrong: `badsum`;
+//! 6. (ours) the type is not advertisement: `badtype`; the source is a
+//!    group or broadcast: `badaddrs`; it is our own advert looped back:
+//!    `own`; in unicast mode the source is not the peer: `badpeer`;
+//! 7. the election ([`carp_core::VirtualHost::handle_vrrp_advert`]).
+//!
+//! There is no authentication (RFC 9568 removed it). The address list is
+//! not compared with ours: RFC 9568 7.1 makes that a MAY whose failure is
+//! only logged, and keepalived does no more.
+
+use core::net::IpAddr;
+
+use carp_core::wire::vrrp::{PseudoHeader, VrrpAdvert, VrrpFamily, VrrpPacket, VRRP_VERSION};
+use carp_core::wire::{TTL, TYPE_ADVERTISEMENT};
+use carp_core::{Instant, Origin, Reject, State};
+use carp_sysctl::Sysctl;
+
+use super::input::{is_unicast_source, IpInfo};
+use super::{CarpIf, Input};
+
+impl<const N: usize> CarpIf<N> {
+    /// The checks of a version-3 packet, `allow` and the interface already
+    /// passed; rejections are returned, not yet counted.
+    pub(super) fn vrrp_input(
+        &mut self,
+        now: Instant,
+        ip: IpInfo,
+        payload: &[u8],
+        sysctl: &Sysctl,
+    ) -> Result<Input, Reject> {
+        let IpInfo { src, dst, ttl } = ip;
+        let (family, pseudo) = match (src, dst) {
+            (IpAddr::V4(src), IpAddr::V4(dst)) => (VrrpFamily::V4, PseudoHeader::V4 { src, dst }),
+            (IpAddr::V6(src), IpAddr::V6(dst)) => (VrrpFamily::V6, PseudoHeader::V6 { src, dst }),
+            _ => return Err(Reject::BadAddress),
+        };
+        let packet = VrrpPacket::new_checked(payload, family)
+            .map_err(|_| Reject::BadLength { len: payload.len() })?;
+        let vrid = packet.vrid();
+        let at = match self.position(vrid) {
+            Ok(at)
+                if self
+                    .slots
+                    .get(at)
+                    .is_some_and(|s| s.host.state() != State::Init) =>
+            {
+                at
+            }
+            _ => return Err(Reject::BadVhid(vrid)),
+        };
+        let host = &self.slots.get(at).ok_or(Reject::BadVhid(vrid))?.host;
+        if !host.config().is_vrrp() {
+            return Err(Reject::BadVersion(VRRP_VERSION));
+        }
+        let peers = host.config().peers;
+        if ttl != TTL && !peers.is_unicast_for(&src) {
+            return Err(Reject::BadTtl(ttl));
+        }
+        if !packet.verify_checksum(&pseudo) {
+            return Err(Reject::BadChecksum);
+        }
+        if packet.kind() != TYPE_ADVERTISEMENT {
+            return Err(Reject::BadType(packet.kind()));
+        }
+        if !is_unicast_source(src) || src.is_unspecified() {
+            return Err(Reject::BadAddress);
+        }
+        if self.is_own_address(src) {
+            return Err(Reject::Own);
+        }
+        if !peers.admits(&src) {
+            return Err(Reject::BadPeer(src));
+        }
+        let advert = VrrpAdvert::parse_fields(&packet)
+            .map_err(|_| Reject::BadLength { len: payload.len() })?;
+        // RFC 9568 6.4.3 compares the sender's address with ours: the one
+        // we send from to it.
+        let local6 = match src {
+            IpAddr::V6(a) if !a.is_unicast_link_local() => self.parent.ipv6,
+            _ => self.parent.ipv6_link_local,
+        };
+        let origin = Origin::new(src, self.parent.ipv4, local6);
+        let policy = sysctl.policy();
+        let host = &mut self.slots.get_mut(at).ok_or(Reject::BadVhid(vrid))?.host;
+        let outcome = host.handle_vrrp_advert(now, &advert, origin, &policy);
+        self.settle(at, now, sysctl);
+        self.refresh_next_deadline();
+        let verdict = outcome?;
+        Ok(Input::Advert {
+            vhid: vrid,
+            verdict,
+        })
+    }
+}
