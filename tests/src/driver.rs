@@ -60,6 +60,7 @@ impl RecordingDriver {
             mtu: 1500,
             ipv4: self.ipv4,
             ipv6_link_local: self.ipv6,
+            ipv6: None,
             router: false,
         }
     }

@@ -398,10 +398,11 @@ fn advert_on_a_parent_without_that_vhid_is_counted_as_badvhid_and_ignored() {
 
 // ===== a VRRPv3 router on protocol 112 =====
 
-/// A VRRPv3 advertisement (RFC 5798) for VRID 7 from 192.0.2.50 with these
-/// IPv4 addresses and its own checksum (over the IPv4 pseudo-header).
-fn vrrp3(addrs: &[[u8; 4]]) -> Vec<u8> {
-    let mut msg = vec![0x31, VHID, 255, addrs.len() as u8, 0x00, 100, 0, 0];
+/// A VRRPv3 advertisement (RFC 9568) for `vrid` from 192.0.2.50 with these
+/// IPv4 addresses, counting `count` of them, and its own checksum (over the
+/// IPv4 pseudo-header).
+fn vrrp3(vrid: u8, count: u8, addrs: &[[u8; 4]]) -> Vec<u8> {
+    let mut msg = vec![0x31, vrid, 255, count, 0x00, 100, 0, 0];
     for a in addrs {
         msg.extend_from_slice(a);
     }
@@ -438,46 +439,24 @@ fn vrrp_frame(msg: &[u8]) -> Vec<u8> {
     out[..n].to_vec()
 }
 
-/// A VRRPv3 advert with eight addresses whose first 36 bytes also pass
-/// CARP's checksum: the one kind of VRRPv3 packet that gets as far as the
-/// version check. The low half of address 7 balances the CARP sum, the low
-/// half of address 8 (outside CARP's 36 bytes) the VRRP sum.
-fn vrrp3_passing_carp_checksum() -> Vec<u8> {
-    let mut msg = vec![0x31, VHID, 255, 8, 0x00, 100, 0x12, 0x34];
-    for n in 1..=8u8 {
-        msg.extend_from_slice(&[10, 0, 0, n]);
-    }
-    msg[34..36].fill(0);
-    let carp = checksum(&msg[..HEADER_LEN]);
-    msg[34..36].copy_from_slice(&carp.to_be_bytes());
-    msg[38..40].fill(0);
-    let vrrp = vrrp_checksum(&msg);
-    msg[38..40].copy_from_slice(&vrrp.to_be_bytes());
-    assert!(carp_core::wire::verify_checksum(&msg[..HEADER_LEN]));
-    assert_eq!(vrrp_checksum(&msg), 0, "a valid VRRPv3 packet");
-    vrrp_frame(&msg)
-}
-
 #[test]
 fn vrrpv3_router_next_to_carp_is_counted_and_ignored() {
     let mut lan = pair(preempt(), secs(10));
-    // The usual VRRPv3 advert (one address) is 12 bytes: too short for
-    // CARP, counted before the version is looked at (BSD order).
-    let moved = inject_one(&mut lan, None, vrrp3(&[[192, 0, 2, 100]]));
-    for m in &moved {
-        assert_eq!(m, &[(Counter::Ipackets, 1), (Counter::Badlen, 1)]);
-    }
-    // Seven addresses make 36 bytes, but VRRPv3 sums a pseudo-header that
-    // CARP does not: a bad CARP checksum.
-    let seven: Vec<[u8; 4]> = (1..=7).map(|n| [10, 0, 0, n]).collect();
-    let moved = inject_one(&mut lan, None, vrrp3(&seven));
-    for m in &moved {
-        assert_eq!(m, &[(Counter::Ipackets, 1), (Counter::Badsum, 1)]);
-    }
-    // One that passes CARP's checksum too reaches the version: badver.
-    let moved = inject_one(&mut lan, None, vrrp3_passing_carp_checksum());
+    // As FreeBSD 14's carp_input: version 3 is read as VRRPv3. For a vhid
+    // that speaks CARP: badver (vrrp_input_c's version check).
+    let moved = inject_one(&mut lan, None, vrrp3(VHID, 1, &[[192, 0, 2, 100]]));
     for m in &moved {
         assert_eq!(m, &[(Counter::Ipackets, 1), (Counter::Badver, 1)]);
+    }
+    // For a VRID no vhid has: badvhid.
+    let moved = inject_one(&mut lan, None, vrrp3(VHID + 1, 1, &[[192, 0, 2, 100]]));
+    for m in &moved {
+        assert_eq!(m, &[(Counter::Ipackets, 1), (Counter::Badvhid, 1)]);
+    }
+    // Counting seven addresses and carrying one: too short, badlen first.
+    let moved = inject_one(&mut lan, None, vrrp3(VHID, 7, &[[192, 0, 2, 100]]));
+    for m in &moved {
+        assert_eq!(m, &[(Counter::Ipackets, 1), (Counter::Badlen, 1)]);
     }
     assert_eq!(lan.masters(VHID), [A]);
 }

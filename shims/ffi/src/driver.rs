@@ -242,6 +242,7 @@ impl CDriver {
             ipv6_link_local: self
                 .address::<16>(self.ops.ipv6_link_local)
                 .map(Ipv6Addr::from),
+            ipv6: None,
             router: false,
         }
     }

@@ -37,6 +37,7 @@ impl LinuxDriver {
             mtu: usize::try_from(self.mtu).unwrap_or(1500),
             ipv4: self.ipv4,
             ipv6_link_local: self.ipv6_link_local,
+            ipv6: None,
             router: self.router,
         }
     }

@@ -109,6 +109,7 @@ impl HostSpec {
             mtu: 1500,
             ipv4: self.ip,
             ipv6_link_local: self.ip6,
+            ipv6: None,
             router: false,
         }
     }
