@@ -268,6 +268,18 @@ pub enum CtlError {
     NoVhid(IfName),
     /// The parent interface refused the command.
     If(IfError),
+    /// A unicast peer that is this host: one of the vhid's virtual
+    /// addresses, or the parent's own address (adverts would go nowhere).
+    PeerIsOurs {
+        /// The peer given.
+        peer: IpAddr,
+    },
+    /// A `carpreq` that asks for unicast (`FLAG_PEER`, `FLAG_PEER6`)
+    /// without a peer address.
+    MissingPeer {
+        /// The field: `peer` or `peer6`.
+        field: &'static str,
+    },
 }
 
 impl From<SysctlError> for CtlError {
@@ -477,6 +489,13 @@ impl fmt::Display for CtlError {
             }
             CtlError::NoVhid(name) => write!(f, "{name}: no vhid configured"),
             CtlError::If(e) => write!(f, "{e}"),
+            CtlError::PeerIsOurs { peer } => write!(
+                f,
+                "peer {peer}: an address of this host (a virtual address or the parent's own)"
+            ),
+            CtlError::MissingPeer { field } => {
+                write!(f, "carpreq {field}: unicast needs a peer address")
+            }
         }
     }
 }

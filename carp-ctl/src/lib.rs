@@ -107,8 +107,8 @@ pub use error::{CtlError, Snippet};
 pub use event_line::{EventBody, EventLine};
 pub use ifname::{IfName, IFNAMSIZ, MAX_IFNAME_LEN};
 pub use request::{state_number, CarpReq, CarpReqAddr, CARPREQ_LEN};
-pub use status::{CarpLine, IfFlags, Status, StatusHeader};
+pub use status::{CarpLine, IfFlags, PeerLine, Status, StatusHeader};
 pub use words::{
     default_prefix_len, parse_hostname_if, parse_netmask, parse_word_iter, parse_words, AddrSpec,
-    AliasOp, CarpdevChange, Family, IfconfigRequest, Lifecycle, Lladdr, Syntax,
+    AliasOp, CarpdevChange, Family, IfconfigRequest, Lifecycle, Lladdr, PeerChange, Syntax,
 };

@@ -21,7 +21,12 @@
 //!     70    1 dead_ratio  u8: 1..255 advert intervals of silence
 //!     71    1 reserved    0
 //!     72  144 addrs       MAX_ADDRS x CarpReqAddr (18 bytes each)
-//!    216      (size)
+//!    216    1 version     u8: 2 CARP, 3 VRRPv3 (FreeBSD carpkreq carpr_version)
+//!    217    1 vrrp_prio   u8: 1..255 (carpr_vrrp_priority)
+//!    218    2 vrrp_interval u16: 1..4095 centiseconds (carpr_vrrp_adv_inter)
+//!    220    4 peer        IPv4 unicast peer, network order (FLAG_PEER; else 0)
+//!    224   16 peer6       IPv6 unicast peer (FLAG_PEER6; else 0)
+//!    240      (size)
 //!
 //! CarpReqAddr: family u8 (4 or 6), prefix_len u8, addr [u8; 16]
 //!              (network order; IPv4 in the first 4 bytes, the rest 0)
@@ -29,13 +34,17 @@
 //!
 //! A set request is a whole configuration: [`CarpReq::to_config`] checks
 //! every field and either returns the new [`VhostConfig`] or says which
-//! field is wrong. Unlike `SIOCSVH` there is no "0 means unchanged".
+//! field is wrong. Unlike `SIOCSVH` there is no "0 means unchanged". The
+//! fields from offset 216 mirror FreeBSD 14's kernel-side `struct carpkreq`
+//! (which appends `carpr_addr`, `carpr_addr6`, `carpr_version`,
+//! `carpr_vrrp_priority`, `carpr_vrrp_adv_inter` to `carpreq`), reordered
+//! so the struct has no padding.
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use carp_core::auth::KEY_LEN;
-use carp_core::vhost::MAX_ADDRS;
-use carp_core::{State, Vhid, VhostConfig};
+use carp_core::vhost::{AdverInt, Priority, MAX_ADDRS};
+use carp_core::{State, Version, Vhid, VhostConfig};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::ifname::{IfName, IFNAMSIZ};
@@ -151,6 +160,16 @@ pub struct CarpReq {
     pub reserved: u8,
     /// The virtual addresses, `naddrs` of them in order.
     pub addrs: [CarpReqAddr; MAX_ADDRS],
+    /// 2 (CARP) or 3 (VRRPv3).
+    pub version: u8,
+    /// VRRP priority, 1..255.
+    pub vrrp_priority: u8,
+    /// VRRP advertisement interval, 1..4095 centiseconds.
+    pub vrrp_interval: u16,
+    /// IPv4 unicast peer with [`CarpReq::FLAG_PEER`], zero without.
+    pub peer: [u8; 4],
+    /// IPv6 unicast peer with [`CarpReq::FLAG_PEER6`], zero without.
+    pub peer6: [u8; 16],
 }
 
 /// Size of a [`CarpReq`] in bytes.
@@ -162,8 +181,18 @@ impl CarpReq {
     pub const FLAG_LLADDR: u32 = 1 << 0;
     /// Sign IPv6 without link-local addresses (OpenBSD's form).
     pub const FLAG_LINK_LOCAL_EXCLUDE: u32 = 1 << 1;
+    /// IPv4 adverts go to `peer` (unicast) instead of 224.0.0.18.
+    pub const FLAG_PEER: u32 = 1 << 2;
+    /// IPv6 adverts go to `peer6` (unicast) instead of ff02::12.
+    pub const FLAG_PEER6: u32 = 1 << 3;
+    /// VRRP Accept_Mode.
+    pub const FLAG_VRRP_ACCEPT: u32 = 1 << 4;
     /// Every flag defined.
-    pub const FLAGS_ALL: u32 = CarpReq::FLAG_LLADDR | CarpReq::FLAG_LINK_LOCAL_EXCLUDE;
+    pub const FLAGS_ALL: u32 = CarpReq::FLAG_LLADDR
+        | CarpReq::FLAG_LINK_LOCAL_EXCLUDE
+        | CarpReq::FLAG_PEER
+        | CarpReq::FLAG_PEER6
+        | CarpReq::FLAG_VRRP_ACCEPT;
 
     /// The request describing `config` in `state` over `carpdev`. Prefix
     /// lengths are those of host routes (32, 128) until
@@ -181,6 +210,15 @@ impl CarpReq {
         if config.link_local == carp_core::LinkLocalRule::Exclude {
             flags |= CarpReq::FLAG_LINK_LOCAL_EXCLUDE;
         }
+        if config.peers.v4().is_some() {
+            flags |= CarpReq::FLAG_PEER;
+        }
+        if config.peers.v6().is_some() {
+            flags |= CarpReq::FLAG_PEER6;
+        }
+        if config.vrrp.accept {
+            flags |= CarpReq::FLAG_VRRP_ACCEPT;
+        }
         CarpReq {
             state: state_number(state),
             vhid: i32::from(config.vhid.get()),
@@ -196,6 +234,11 @@ impl CarpReq {
             dead_ratio: config.dead_ratio.get(),
             reserved: 0,
             addrs,
+            version: config.version.number(),
+            vrrp_priority: config.vrrp.priority.get(),
+            vrrp_interval: config.vrrp.interval.get(),
+            peer: config.peers.v4().map_or([0; 4], |a| a.octets()),
+            peer6: config.peers.v6().map_or([0; 16], |a| a.octets()),
         }
     }
 
@@ -310,7 +353,10 @@ impl CarpReq {
     /// `naddrs` or `prefixlen`; [`CtlError::PassTooLong`] for a key with no
     /// NUL; [`CtlError::NotZeroPadded`]; [`CtlError::UnknownFlags`];
     /// [`CtlError::BadFamily`]; [`CtlError::Config`] for a dead ratio of 0
-    /// or an address no vhid may carry, or a duplicate.
+    /// or an address no vhid may carry, or a duplicate, or a peer that is
+    /// no unicast address; [`CtlError::OutOfRange`] naming `version`,
+    /// `vrrp_priority` or `vrrp_interval`; [`CtlError::MissingPeer`] for a
+    /// unicast flag without a peer.
     pub fn to_config(&self) -> Result<VhostConfig, CtlError> {
         let vhid = field_u8(self.vhid, "vhid", 1, 255)?;
         let advskew = field_u8(
@@ -346,6 +392,40 @@ impl CarpReq {
         }
         if self.flags & CarpReq::FLAG_LINK_LOCAL_EXCLUDE != 0 {
             config.link_local = carp_core::LinkLocalRule::Exclude;
+        }
+        config.version = Version::from_number(self.version).map_err(|_| CtlError::OutOfRange {
+            word: "version",
+            min: 2,
+            max: 3,
+            got: i64::from(self.version),
+        })?;
+        config.vrrp.priority =
+            Priority::new(self.vrrp_priority).map_err(|_| CtlError::OutOfRange {
+                word: "vrrp_priority",
+                min: 1,
+                max: 255,
+                got: 0,
+            })?;
+        config.vrrp.interval =
+            AdverInt::new(self.vrrp_interval).map_err(|_| CtlError::OutOfRange {
+                word: "vrrp_interval",
+                min: 1,
+                max: i64::from(AdverInt::MAX),
+                got: i64::from(self.vrrp_interval),
+            })?;
+        config.vrrp.accept = self.flags & CarpReq::FLAG_VRRP_ACCEPT != 0;
+        let peer = IpAddr::V4(Ipv4Addr::from(self.peer));
+        let peer6 = IpAddr::V6(Ipv6Addr::from(self.peer6));
+        for (flag, addr, field) in [
+            (CarpReq::FLAG_PEER, peer, "peer"),
+            (CarpReq::FLAG_PEER6, peer6, "peer6"),
+        ] {
+            match (self.flags & flag != 0, addr.is_unspecified()) {
+                (true, true) => return Err(CtlError::MissingPeer { field }),
+                (true, false) => config.peers.set(addr)?,
+                (false, false) => return Err(CtlError::NotZeroPadded { field }),
+                (false, true) => {}
+            }
         }
         for (addr, _) in self.addresses()? {
             config.add_address(addr)?;

@@ -9,7 +9,15 @@
 //!
 //! (`\t` is one tab, as ifconfig prints.) The carp line follows both BSDs'
 //! `carp_status`: `carp: STATE vhid N advbase N advskew N`; with a parent
-//! it takes OpenBSD's later form `carp: STATE carpdev em0 vhid N ...`.
+//! it takes OpenBSD's later form `carp: STATE carpdev em0 vhid N ...`,
+//! which ends in ` carppeer A` for an IPv4 unicast peer (OpenBSD
+//! `carp_status`). A VRRPv3 vhid prints FreeBSD's line instead (`ifconfig`
+//! `carp_print_vrrp3`): `vrrp: STATE vrid N prio N interval N`. A vhid
+//! with a unicast peer that the line does not show gets FreeBSD's peer
+//! line (`carp_print_peer`), `\t      peer A peer6 B`, the group address
+//! standing for a multicast family; FreeBSD prints it for every CARP vhid,
+//! we only in unicast mode, so multicast output stays the BSDs' common
+//! form.
 //! Flags print as `printb` does: hex value, then the names of the set bits
 //! in bit order.
 
@@ -48,8 +56,32 @@ pub struct CarpLine<'a> {
     pub carpdev: Option<&'a str>,
 }
 
+impl CarpLine<'_> {
+    /// The FreeBSD peer line that should follow this line, if any (see the
+    /// module docs).
+    pub fn peer_line(&self) -> Option<PeerLine<'_>> {
+        let peers = &self.config.peers;
+        let shown_v4 = self.carpdev.is_some() && !self.config.is_vrrp();
+        let unshown = peers.v6().is_some() || (peers.v4().is_some() && !shown_v4);
+        unshown.then_some(PeerLine {
+            config: self.config,
+        })
+    }
+}
+
 impl fmt::Display for CarpLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = self.config;
+        if config.is_vrrp() {
+            return write!(
+                f,
+                "vrrp: {} vrid {} prio {} interval {}",
+                self.state.name(),
+                config.vhid.get(),
+                config.vrrp.priority.get(),
+                config.vrrp.interval.get()
+            );
+        }
         write!(f, "carp: {}", self.state.name())?;
         if let Some(dev) = self.carpdev {
             write!(f, " carpdev {dev}")?;
@@ -57,9 +89,34 @@ impl fmt::Display for CarpLine<'_> {
         write!(
             f,
             " vhid {} advbase {} advskew {}",
-            self.config.vhid.get(),
-            self.config.advbase,
-            self.config.advskew.get()
+            config.vhid.get(),
+            config.advbase,
+            config.advskew.get()
+        )?;
+        match config.peers.v4() {
+            Some(peer) if self.carpdev.is_some() => write!(f, " carppeer {peer}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// FreeBSD's peer line without its leading tab: `      peer A peer6 B`
+/// (six spaces after the tab, as `carp_print_peer`), the group address for
+/// a multicast family.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerLine<'a> {
+    /// The configuration.
+    pub config: &'a VhostConfig,
+}
+
+impl fmt::Display for PeerLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let peers = &self.config.peers;
+        write!(
+            f,
+            "      peer {} peer6 {}",
+            peers.destination_v4(),
+            peers.destination_v6()
         )
     }
 }
@@ -132,15 +189,15 @@ impl fmt::Display for Status<'_> {
                 mtu: self.mtu,
             }
         )?;
-        writeln!(
-            f,
-            "\t{}",
-            CarpLine {
-                state: self.state,
-                config: self.config,
-                carpdev: self.carpdev,
-            }
-        )?;
+        let line = CarpLine {
+            state: self.state,
+            config: self.config,
+            carpdev: self.carpdev,
+        };
+        writeln!(f, "\t{line}")?;
+        if let Some(peers) = line.peer_line() {
+            writeln!(f, "\t{peers}")?;
+        }
         for (i, addr) in self.config.addresses().iter().enumerate() {
             let prefix = self.prefix_lens.get(i).copied();
             match addr {

@@ -16,6 +16,7 @@ mod abi;
 mod addresses;
 mod ifconfig_words;
 mod not_config;
+mod vrrp_words;
 
 const FIXTURE: &str = include_str!("../../tests/fixtures/config-examples.txt");
 

@@ -6,8 +6,12 @@
 //! * ifconfig arguments ([`parse_words`], [`parse_word_iter`]), both
 //!   spellings: OpenBSD `vhid 1 advbase 1 advskew 100 pass x carpdev em0
 //!   192.0.2.100 255.255.255.0 state master lladdr 02:00:00:00:00:01`,
-//!   `-carpdev`; FreeBSD `vhid 1 advskew 100 pass x 192.0.2.100/24`,
-//!   `inet vhid 1 pass foo alias 10.0.0.1/32`. An address takes a
+//!   `-carpdev`, `carppeer A`, `-carppeer`; FreeBSD `vhid 1 advskew 100
+//!   pass x 192.0.2.100/24`, `inet vhid 1 pass foo alias 10.0.0.1/32`
+//!   (`add` and `remove` for `alias` and `-alias`), FreeBSD 14's `carpver
+//!   2|3`, `vrrpprio 1..255`, `vrrpinterval 1..4095` (centiseconds), `peer
+//!   A`, `peer6 A`, `-peer`, `-peer6`; and ours, `vrrpaccept` /
+//!   `-vrrpaccept` (RFC 9568 Accept_Mode). An address takes a
 //!   `/prefix`, a `netmask` (dotted quad or `0x` hex), a `prefixlen` and,
 //!   IPv4, a `broadcast`; a netmask may also follow an IPv4 address bare
 //!   when it cannot be an address (`255.255.255.0`, `0xffffff00`). Any
@@ -30,10 +34,10 @@
 
 pub mod parser;
 
-use core::net::{IpAddr, Ipv4Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use carp_core::vhost::MAX_ADDRS;
-use carp_core::{AdvSkew, Key, State, Vhid, VhostConfig};
+use carp_core::vhost::{AdverInt, Priority, MAX_ADDRS};
+use carp_core::{AdvSkew, Key, State, Version, Vhid, VhostConfig};
 use carp_ifnet::lladdr::MacAddr;
 
 use super::ifname::IfName;
@@ -47,6 +51,16 @@ pub enum CarpdevChange {
     Set(IfName),
     /// Detach from the parent.
     Remove,
+}
+
+/// `peer A` / `peer6 A` / `carppeer A`, or `-peer` / `-peer6` /
+/// `-carppeer` (back to the multicast group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerChange<A> {
+    /// Send to this unicast peer, and accept adverts only from it.
+    Set(A),
+    /// Back to multicast.
+    Clear,
 }
 
 /// `alias` or `-alias` (`delete`).
@@ -144,6 +158,18 @@ pub struct IfconfigRequest {
     pub state: Option<State>,
     /// `lladdr MAC|random`.
     pub lladdr: Option<Lladdr>,
+    /// `carpver 2|3` (FreeBSD): CARP or VRRPv3.
+    pub version: Option<Version>,
+    /// `vrrpprio N` (FreeBSD), 1..255.
+    pub vrrp_priority: Option<Priority>,
+    /// `vrrpinterval N` (FreeBSD), 1..4095 centiseconds.
+    pub vrrp_interval: Option<AdverInt>,
+    /// `vrrpaccept` / `-vrrpaccept` (ours): RFC 9568 Accept_Mode.
+    pub vrrp_accept: Option<bool>,
+    /// `peer A` / `-peer` (FreeBSD), `carppeer A` / `-carppeer` (OpenBSD).
+    pub peer: Option<PeerChange<Ipv4Addr>>,
+    /// `peer6 A` / `-peer6` (FreeBSD).
+    pub peer6: Option<PeerChange<Ipv6Addr>>,
     /// `inet` or `inet6`.
     pub family: Option<Family>,
     /// The addresses in the order given.
@@ -190,7 +216,8 @@ impl IfconfigRequest {
     /// The configuration `base` becomes under this request, or why not;
     /// `base` is never changed.
     ///
-    /// `vhid`, `advbase`, `advskew` and `pass` replace their fields. With
+    /// `vhid`, `advbase`, `advskew`, `pass`, `carpver`, `vrrpprio`,
+    /// `vrrpinterval`, `vrrpaccept` and the peers replace their fields. With
     /// `alias` the addresses are added (one already present is kept, as
     /// re-adding an alias on BSD only updates its netmask); with `-alias`
     /// they are removed; with neither, as plain `ifconfig carp0 ADDR`, the
@@ -220,6 +247,28 @@ impl IfconfigRequest {
         }
         if let Some(key) = self.pass {
             config.key = key;
+        }
+        if let Some(version) = self.version {
+            config.version = version;
+        }
+        if let Some(priority) = self.vrrp_priority {
+            config.vrrp.priority = priority;
+        }
+        if let Some(interval) = self.vrrp_interval {
+            config.vrrp.interval = interval;
+        }
+        if let Some(accept) = self.vrrp_accept {
+            config.vrrp.accept = accept;
+        }
+        match self.peer {
+            Some(PeerChange::Set(a)) => config.peers.set(IpAddr::V4(a))?,
+            Some(PeerChange::Clear) => config.peers.clear_v4(),
+            None => {}
+        }
+        match self.peer6 {
+            Some(PeerChange::Set(a)) => config.peers.set(IpAddr::V6(a))?,
+            Some(PeerChange::Clear) => config.peers.clear_v6(),
+            None => {}
         }
         let in_base = |addr: &IpAddr| base.addresses().contains(addr);
         match self.alias {
@@ -263,8 +312,9 @@ impl IfconfigRequest {
 
     /// The configuration of a new virtual host under this request: the
     /// defaults of its `vhid` with the request applied, for a request that
-    /// says nothing but configuration (vhid, advbase, advskew, pass,
-    /// addresses with their prefix lengths, `alias`, `inet`/`inet6`).
+    /// says nothing but configuration (vhid, advbase, advskew, pass, the
+    /// VRRP words, the peers, addresses with their prefix lengths, `alias`,
+    /// `inet`/`inet6`).
     ///
     /// # Errors
     /// [`CtlError::NotAConfig`] naming the first word it cannot express

@@ -101,6 +101,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             {
                 return Err(ConfigError::NotRunning.into());
             }
+            check_peers(config, p.cif.parent())?;
             let vhid = config.vhid.get();
             for other in want.iter().skip(i + 1) {
                 if other.parent != Some(parent) {
@@ -368,4 +369,28 @@ pub(crate) fn merge_prefix(
 /// default: break; }`): use `down` to stop a vhid.
 pub(crate) fn force_of(state: Option<State>) -> Option<State> {
     state.filter(|s| *s != State::Init)
+}
+
+/// A unicast peer must be another host: not one of the vhid's virtual
+/// addresses, nor the parent's own address.
+fn check_peers(
+    config: &carp_core::VhostConfig,
+    parent: &carp_ifnet::driver::ParentInfo,
+) -> Result<(), CtlError> {
+    use core::net::IpAddr;
+    let peers = [
+        config.peers.v4().map(IpAddr::V4),
+        config.peers.v6().map(IpAddr::V6),
+    ];
+    let own = [
+        parent.ipv4.map(IpAddr::V4),
+        parent.ipv6_link_local.map(IpAddr::V6),
+        parent.ipv6.map(IpAddr::V6),
+    ];
+    for peer in peers.into_iter().flatten() {
+        if config.addresses().contains(&peer) || own.contains(&Some(peer)) {
+            return Err(CtlError::PeerIsOurs { peer });
+        }
+    }
+    Ok(())
 }

@@ -376,6 +376,12 @@ fn touches_config(req: &IfconfigRequest) -> bool {
         || req.advbase.is_some()
         || req.advskew.is_some()
         || req.pass.is_some()
+        || req.version.is_some()
+        || req.vrrp_priority.is_some()
+        || req.vrrp_interval.is_some()
+        || req.vrrp_accept.is_some()
+        || req.peer.is_some()
+        || req.peer6.is_some()
         || req.alias.is_some()
         || !req.addresses.is_empty()
 }

@@ -126,6 +126,9 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                 carpdev: None,
             };
             writeln!(out, "\t{line}")?;
+            if let Some(peers) = line.peer_line() {
+                writeln!(out, "\t{peers}")?;
+            }
             let prefix = p.extra(vhid).prefix;
             for (addr, len) in host.config().addresses().iter().zip(prefix) {
                 match addr {

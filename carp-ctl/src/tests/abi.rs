@@ -8,8 +8,8 @@ use super::*;
 fn carpreq_layout_has_documented_offsets_and_no_holes() {
     use core::mem::{offset_of, size_of};
     assert_eq!(size_of::<CarpReqAddr>(), 18);
-    assert_eq!(size_of::<CarpReq>(), 216);
-    assert_eq!(CARPREQ_LEN, 216);
+    assert_eq!(size_of::<CarpReq>(), 240);
+    assert_eq!(CARPREQ_LEN, 240);
     let offsets = [
         (offset_of!(CarpReq, state), 0),
         (offset_of!(CarpReq, vhid), 4),
@@ -24,6 +24,11 @@ fn carpreq_layout_has_documented_offsets_and_no_holes() {
         (offset_of!(CarpReq, dead_ratio), 70),
         (offset_of!(CarpReq, reserved), 71),
         (offset_of!(CarpReq, addrs), 72),
+        (offset_of!(CarpReq, version), 216),
+        (offset_of!(CarpReq, vrrp_priority), 217),
+        (offset_of!(CarpReq, vrrp_interval), 218),
+        (offset_of!(CarpReq, peer), 220),
+        (offset_of!(CarpReq, peer6), 224),
     ];
     for (got, want) in offsets {
         assert_eq!(got, want);
@@ -70,7 +75,9 @@ fn carpreq_round_trips_config_through_bytes() {
     assert_eq!(bytes[72..78], [4, 24, 192, 0, 2, 100]);
     assert_eq!(bytes[90..94], [6, 64, 0x20, 0x01]);
     assert_eq!(bytes[108..114], [4, 32, 10, 0, 0, 1]);
-    assert!(bytes[126..].iter().all(|&b| b == 0), "unused slots zero");
+    assert!(bytes[126..216].iter().all(|&b| b == 0), "unused slots zero");
+    assert_eq!(bytes[216..220], [2, 100, 100, 0], "CARP, VRRP defaults");
+    assert!(bytes[220..].iter().all(|&b| b == 0), "multicast");
 
     let back = CarpReq::from_bytes(bytes).unwrap();
     assert_eq!(back, req);
@@ -139,7 +146,28 @@ fn carpreq_with_a_bad_field_is_refused_naming_it() {
             |r| r.addrs[2].addr[7] = 1,
             CtlError::NotZeroPadded { field: "addr" },
         ),
-        (|r| r.flags |= 0x10, CtlError::UnknownFlags { bits: 0x10 }),
+        (|r| r.flags |= 0x20, CtlError::UnknownFlags { bits: 0x20 }),
+        (|r| r.version = 1, range("version", 2, 3, 1)),
+        (|r| r.vrrp_priority = 0, range("vrrp_priority", 1, 255, 0)),
+        (
+            |r| r.vrrp_interval = 4096,
+            range("vrrp_interval", 1, 4095, 4096),
+        ),
+        (
+            |r| r.flags |= CarpReq::FLAG_PEER,
+            CtlError::MissingPeer { field: "peer" },
+        ),
+        (
+            |r| r.peer6[15] = 1,
+            CtlError::NotZeroPadded { field: "peer6" },
+        ),
+        (
+            |r| {
+                r.flags |= CarpReq::FLAG_PEER;
+                r.peer = [224, 0, 0, 1];
+            },
+            CtlError::Config(ConfigError::BadPeer(ip("224.0.0.1"))),
+        ),
         (
             |r| r.reserved = 1,
             CtlError::NotZeroPadded { field: "reserved" },
@@ -185,7 +213,7 @@ fn carpreq_with_a_bad_field_is_refused_naming_it() {
     assert_eq!(
         CarpReq::from_bytes(&[0; 215]),
         Err(CtlError::BadLength {
-            want: 216,
+            want: 240,
             got: 215
         })
     );
@@ -194,6 +222,34 @@ fn carpreq_with_a_bad_field_is_refused_naming_it() {
         req.set_prefix_len(0, 33),
         Err(range("prefixlen", 0, 32, 33))
     );
+}
+
+#[test]
+fn carpreq_carries_the_vrrp_personality_and_the_peers() {
+    let mut config = base()
+        .with_version(carp_core::Version::Vrrp)
+        .with_vrrp_priority(254)
+        .unwrap()
+        .with_vrrp_interval(4095)
+        .unwrap()
+        .with_peer(ip("198.51.100.224"))
+        .unwrap()
+        .with_peer(ip("2001:db8:2::2"))
+        .unwrap();
+    config.vrrp.accept = true;
+    let req = CarpReq::from_config(&config, State::Backup, None);
+    let bytes = req.as_bytes();
+    assert_eq!(bytes[216..218], [3, 254], "VRRPv3, priority 254");
+    assert_eq!(
+        bytes[218..220],
+        4095u16.to_ne_bytes(),
+        "interval in host order"
+    );
+    assert_eq!(bytes[220..224], [198, 51, 100, 224]);
+    assert_eq!(bytes[224..226], [0x20, 0x01]);
+    let flags = CarpReq::FLAG_PEER | CarpReq::FLAG_PEER6 | CarpReq::FLAG_VRRP_ACCEPT;
+    assert_eq!(req.flags & flags, flags);
+    assert_eq!(CarpReq::from_bytes(bytes).unwrap().to_config(), Ok(config));
 }
 
 // ===== status =====

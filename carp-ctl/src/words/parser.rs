@@ -20,15 +20,16 @@
 //! an address is [`CtlError::AmbiguousAddress`]; an address with its own
 //! `/N` is never ambiguous.
 
-use core::net::{IpAddr, Ipv4Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use carp_core::vhost::MAX_ADDRS;
-use carp_core::{AdvSkew, Key, KeyError, State, Vhid};
+use carp_core::vhost::{AdverInt, Priority, MAX_ADDRS};
+use carp_core::{AdvSkew, Key, KeyError, State, Version, Vhid};
 use carp_ifnet::lladdr::MacAddr;
 use carp_sysctl::Snippet;
 
 use super::{
     parse_netmask, AddrSpec, AliasOp, CarpdevChange, Family, IfconfigRequest, Lifecycle, Lladdr,
+    PeerChange,
 };
 use crate::ifname::IfName;
 use crate::CtlError;
@@ -168,9 +169,66 @@ impl Parser {
                 })?;
                 set_once(&mut self.req.lladdr, lladdr, "lladdr", index)
             }
+            // FreeBSD 14 ifcarp.c: carpver, vrrpprio, vrrpinterval, peer,
+            // peer6, -peer, -peer6; OpenBSD ifconfig.c: carppeer, -carppeer.
+            "carpver" => {
+                let n = number(rest, "carpver", index, 2, 3)?;
+                set_once(
+                    &mut self.req.version,
+                    Version::from_number(n)?,
+                    "carpver",
+                    index,
+                )
+            }
+            "vrrpprio" => {
+                let n = number(rest, "vrrpprio", index, 1, 255)?;
+                set_once(
+                    &mut self.req.vrrp_priority,
+                    Priority::new(n)?,
+                    "vrrpprio",
+                    index,
+                )
+            }
+            "vrrpinterval" => {
+                let (i, text) = value(rest, "vrrpinterval", index)?;
+                let n = parse_number(text, "vrrpinterval", i)?;
+                let max = i64::from(AdverInt::MAX);
+                let centis = u16::try_from(n)
+                    .ok()
+                    .filter(|c| (1..=AdverInt::MAX).contains(c))
+                    .ok_or(CtlError::ValueOutOfRange {
+                        word: "vrrpinterval",
+                        index: i,
+                        min: 1,
+                        max,
+                        got: n,
+                    })?;
+                let interval = AdverInt::new(centis)?;
+                set_once(&mut self.req.vrrp_interval, interval, "vrrpinterval", index)
+            }
+            "vrrpaccept" => choose(&mut self.req.vrrp_accept, true, "vrrpaccept", index),
+            "-vrrpaccept" => choose(&mut self.req.vrrp_accept, false, "-vrrpaccept", index),
+            "peer" | "carppeer" => {
+                let kw = if word == "peer" { "peer" } else { "carppeer" };
+                let (i, v) = value(rest, kw, index)?;
+                let addr = peer_address::<Ipv4Addr>(i, v)?;
+                choose(&mut self.req.peer, PeerChange::Set(addr), kw, index)
+            }
+            "peer6" => {
+                let (i, v) = value(rest, "peer6", index)?;
+                let addr = peer_address::<Ipv6Addr>(i, v)?;
+                choose(&mut self.req.peer6, PeerChange::Set(addr), "peer6", index)
+            }
+            "-peer" => choose(&mut self.req.peer, PeerChange::Clear, "-peer", index),
+            "-carppeer" => choose(&mut self.req.peer, PeerChange::Clear, "-carppeer", index),
+            "-peer6" => choose(&mut self.req.peer6, PeerChange::Clear, "-peer6", index),
             "inet" => self.family(Family::Inet, "inet", index),
             "inet6" => self.family(Family::Inet6, "inet6", index),
             "alias" => choose(&mut self.req.alias, AliasOp::Add, "alias", index),
+            // FreeBSD ifconfig(8): `add` and `remove` are other names of
+            // `alias` and `-alias` (its carp tests write `add vhid 1 ...`).
+            "add" => choose(&mut self.req.alias, AliasOp::Add, "add", index),
+            "remove" => choose(&mut self.req.alias, AliasOp::Remove, "remove", index),
             "-alias" => choose(&mut self.req.alias, AliasOp::Remove, "-alias", index),
             "delete" => choose(&mut self.req.alias, AliasOp::Remove, "delete", index),
             "up" => choose(&mut self.req.up, true, "up", index),
@@ -419,6 +477,25 @@ impl Parser {
         self.after_address = true;
         Ok(())
     }
+}
+
+/// The value of `peer` (an IPv4 address) or `peer6` (IPv6): an address of
+/// the other family is [`CtlError::FamilyMismatch`], anything else
+/// [`CtlError::BadAddress`].
+fn peer_address<A: core::str::FromStr>(index: usize, word: &str) -> Result<A, CtlError> {
+    word.parse::<A>().map_err(|_| {
+        if word.parse::<IpAddr>().is_ok() {
+            CtlError::FamilyMismatch {
+                index,
+                word: Snippet::new(word),
+            }
+        } else {
+            CtlError::BadAddress {
+                index,
+                word: Snippet::new(word),
+            }
+        }
+    })
 }
 
 /// `lladdr`'s value: `random`, or a MAC that is not a group address.

@@ -484,6 +484,7 @@ fn the_data_path_goes_straight_to_the_parent() {
     assert_eq!(e.sysctl().stats().get(Counter::Ipackets), 0);
 }
 
+mod vrrp;
 mod words;
 
 #[test]
