@@ -38,7 +38,7 @@ pub const CARP_MAX_ITEMS: usize = 64;
 #[cfg(not(feature = "hosted"))]
 pub const CARP_MAX_PARENTS: usize = 4;
 /// Size of a `carp_req` in bytes: the `len` argument of the carpreq calls.
-pub const CARP_CARPREQ_LEN: usize = 216;
+pub const CARP_CARPREQ_LEN: usize = 240;
 
 /// A parent interface's handle, from `carp_host_add_parent`: stable for
 /// the parent's life (0..65535).
@@ -64,7 +64,7 @@ pub struct carp_req_addr {
 }
 
 /// The set/get request of one virtual host (BSD `struct carpreq` and more;
-/// 216 bytes, no padding, integers in host order), for
+/// 240 bytes, no padding, integers in host order), for
 /// `carp_host_set_carpreq` (`SIOCSVH`) and `carp_host_get_carpreq`
 /// (`SIOCGVH`). Zero it, fill it and pass `sizeof(carp_req)` as the
 /// length. A set request is a whole configuration: there is no "0 means
@@ -92,7 +92,9 @@ pub struct carp_req {
     /// ignored).
     pub demote: i32,
     /// Bit 0: `lladdr` holds a non-default virtual MAC. Bit 1: sign IPv6
-    /// without link-local addresses (OpenBSD's form).
+    /// without link-local addresses (OpenBSD's form). Bit 2: IPv4 adverts
+    /// go to `peer` (unicast). Bit 3: IPv6 adverts go to `peer6`. Bit 4:
+    /// VRRP Accept_Mode.
     pub flags: u32,
     /// Used slots of `addrs`.
     pub naddrs: u32,
@@ -105,6 +107,16 @@ pub struct carp_req {
     /// The virtual addresses, `naddrs` of them, with the prefix lengths
     /// given when they were configured.
     pub addrs: [carp_req_addr; CARP_MAX_ADDRS],
+    /// 2 (CARP) or 3 (VRRPv3).
+    pub version: u8,
+    /// VRRP priority, 1..255 (100).
+    pub vrrp_priority: u8,
+    /// VRRP advertisement interval, 1..4095 centiseconds (100).
+    pub vrrp_interval: u16,
+    /// IPv4 unicast peer (flag bit 2), network order; zero otherwise.
+    pub peer: [u8; 4],
+    /// IPv6 unicast peer (flag bit 3); zero otherwise.
+    pub peer6: [u8; 16],
 }
 
 /// What `carp_host_apply_config` did (each count: carp interfaces and
@@ -188,10 +200,12 @@ pub struct carp_stats {
     pub disabled: u64,
     /// Sends the driver refused for other reasons (ours).
     pub senderr: u64,
+    /// Unicast mode: adverts from a source other than the peer (ours).
+    pub badpeer: u64,
 }
 
 /// Number of counters in a [`carp_stats`].
-pub const CARP_COUNTERS: usize = 23;
+pub const CARP_COUNTERS: usize = 24;
 
 impl From<&Stats> for carp_stats {
     fn from(s: &Stats) -> carp_stats {
@@ -219,6 +233,7 @@ impl From<&Stats> for carp_stats {
             own: s.get(Counter::Own),
             disabled: s.get(Counter::Disabled),
             senderr: s.get(Counter::Senderr),
+            badpeer: s.get(Counter::Badpeer),
         }
     }
 }

@@ -131,6 +131,9 @@ fn c_structs_have_the_documented_layout() {
         offset_of!(CarpReq, dead_ratio)
     );
     assert_eq!(offset_of!(carp_req, addrs), offset_of!(CarpReq, addrs));
+    assert_eq!(offset_of!(carp_req, version), offset_of!(CarpReq, version));
+    assert_eq!(offset_of!(carp_req, peer), offset_of!(CarpReq, peer));
+    assert_eq!(offset_of!(carp_req, peer6), offset_of!(CarpReq, peer6));
     assert_eq!(size_of::<carp_stats>(), CARP_COUNTERS * 8);
     assert_eq!(CARP_COUNTERS, carp_core::Counter::COUNT);
     assert_eq!(size_of::<carp_parent_info>(), 40);
@@ -520,7 +523,8 @@ fn name_strings_are_the_bsd_states_and_the_shared_reason_words() {
     // The words carpd's JSON events and carp-sim print.
     assert_eq!(name(carp_reason_name(4)), "master-down");
     assert_eq!(name(carp_reason_name(8)), "bow-out");
-    assert_eq!(name(carp_reason_name(14)), "unknown");
+    assert_eq!(name(carp_reason_name(14)), "owner");
+    assert_eq!(name(carp_reason_name(15)), "unknown");
     assert_eq!(name(carp_demote_reason_name(2)), "send-errors");
     assert_eq!(name(carp_demote_reason_name(5)), "unknown");
     // carp_stats field order (BSD struct carpstats).
