@@ -3,7 +3,8 @@
 //! missing prerequisite skips a test and when it fails it.
 //!
 //! * [`fixtures`]: the ucarp captures in `tests/fixtures/` as CARP headers.
-//! * [`tshark`]: decode pcaps with tshark and read the CARP fields back.
+//! * [`tshark`]: decode pcaps with tshark and read the CARP fields back;
+//!   [`tshark_vrrp`] the VRRPv3 ones.
 //! * [`netns`]: throw-away namespaces joined by a bridge, cleaned up on drop.
 //! * [`mod@require`]: [`require!`] skips on a laptop, fails in CI.
 //! * [`process`]: running commands with a deadline.
@@ -41,3 +42,4 @@ pub mod require;
 pub use carp_require::require;
 pub mod stream;
 pub mod tshark;
+pub mod tshark_vrrp;

@@ -11,6 +11,9 @@ use carp_ifnet::lladdr::MacAddr;
 pub struct SimDriver {
     down: bool,
     outbox: Vec<Vec<u8>>,
+    /// IP packets handed to `transmit_ip` (unicast adverts), framed by the
+    /// simulator towards their next hop.
+    ip_outbox: Vec<Vec<u8>>,
     groups: Vec<MacAddr>,
     unicast: Vec<MacAddr>,
 }
@@ -29,6 +32,12 @@ impl SimDriver {
     /// Takes every frame sent since the last call, oldest first.
     pub fn take_sent(&mut self) -> Vec<Vec<u8>> {
         core::mem::take(&mut self.outbox)
+    }
+
+    /// Takes every IP packet sent through `transmit_ip` since the last
+    /// call, oldest first.
+    pub fn take_sent_ip(&mut self) -> Vec<Vec<u8>> {
+        core::mem::take(&mut self.ip_outbox)
     }
 
     /// The multicast groups joined (a group joined twice is listed twice).
@@ -59,6 +68,16 @@ impl Driver for SimDriver {
         if let Some(at) = self.groups.iter().position(|g| *g == mac) {
             self.groups.remove(at);
         }
+        Ok(())
+    }
+    /// The simulated host's IP stack: the packet goes to its next hop on
+    /// the host's segment (resolved by the simulator, which knows every
+    /// address; there is no ARP on the wire for it).
+    fn transmit_ip(&mut self, packet: &[u8]) -> Result<(), TxError> {
+        if self.down {
+            return Err(TxError::LinkDown);
+        }
+        self.ip_outbox.push(packet.to_vec());
         Ok(())
     }
     fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {

@@ -4,7 +4,8 @@
 //! [`driver::SimDriver`]; the [`lan::Lan`] joins them on one segment with a
 //! virtual clock in microseconds, seeded loss, delay, jitter and
 //! duplication, partitions, link and admin faults, crashes and restarts, an
-//! attacker that injects frames, and clients that send ARP requests.
+//! attacker that injects frames, and clients that send ARP requests; routers
+//! join several segments for unicast peers ([`lan::RouterSpec`]).
 //! [`scenario`] reads the same from TOML, [`report`] prints the timeline and
 //! summary, [`pcap`] writes what crossed the wire, and [`oracle`] says when
 //! a takeover must happen without asking carp.
@@ -34,5 +35,6 @@ pub mod rng;
 pub mod scenario;
 
 pub use lan::{
-    Action, Captured, Fate, HostSpec, Knobs, Lan, LinkParams, Received, Record, RecordKind, Sender,
+    Action, Captured, Fate, HostSpec, Knobs, Lan, LinkParams, Received, Record, RecordKind, Router,
+    RouterIf, RouterSpec, Sender,
 };

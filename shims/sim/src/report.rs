@@ -14,8 +14,16 @@ pub fn secs(micros: u64) -> String {
 }
 
 /// The master-down formula of a takeover, e.g. `3 s + 50/256 s`, or
-/// `3 x 50/256 s` in advbase-0 mode.
+/// `3 x 50/256 s` in advbase-0 mode, or for VRRP `3 x 100 cs + 156/256 x
+/// 100 cs`.
 pub fn formula(t: &Takeover) -> String {
+    if let Some((priority, interval)) = t.vrrp {
+        // RFC 9568 6.1: 3 x Active_Adver_Interval + Skew_Time.
+        return format!(
+            "3 x {interval} cs + {}/256 x {interval} cs",
+            256 - u32::from(priority)
+        );
+    }
     if t.advbase == 0 {
         format!("{} x {}/256 s", t.dead_ratio, t.advskew.max(1))
     } else {

@@ -194,6 +194,8 @@ fn host_spec(i: usize, plan: &Plan, start: Instant) -> HostSpec {
     };
     HostSpec {
         ip6: None,
+        ip6_global: None,
+        segment: 0,
         start,
         ..HostSpec::ethernet(&format!("h{n}"), n, vhosts, knobs)
     }

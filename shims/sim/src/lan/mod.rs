@@ -18,9 +18,11 @@
 
 mod faults;
 mod host;
+mod route;
 mod types;
 
 pub use host::{SimEngine, SimHost, PARENT, SIM_ITEMS};
+pub use route::{Router, RouterIf, RouterSpec};
 pub use types::{
     Action, Captured, Fate, HostSpec, Knobs, LinkParams, Received, Record, RecordKind, Sender,
     Takeover,
@@ -59,6 +61,8 @@ enum Item {
 enum Receiver {
     Host(usize),
     Client(usize),
+    /// A router's interface: (router, interface).
+    Router(usize, usize),
 }
 
 #[derive(Debug)]
@@ -95,6 +99,7 @@ pub struct Lan {
     link: LinkParams,
     hosts: Vec<SimHost>,
     clients: Vec<Client>,
+    routers: Vec<Router>,
     captured: Vec<Captured>,
     received: Vec<Received>,
     records: Vec<Record>,
@@ -115,6 +120,7 @@ impl Lan {
             link,
             hosts: Vec::new(),
             clients: Vec::new(),
+            routers: Vec::new(),
             captured: Vec::new(),
             received: Vec::new(),
             records: Vec::new(),
@@ -356,7 +362,7 @@ impl Lan {
         let now = self.now;
         let reachable = |lan: &Lan, i: usize| match from {
             Sender::Host(s) => lan.connected(s, i),
-            Sender::Client(_) | Sender::Attacker => true,
+            Sender::Client(_) | Sender::Attacker | Sender::Router(_) => true,
         };
         match to {
             Receiver::Host(i) => {
@@ -382,6 +388,7 @@ impl Lan {
                 h.poll(now);
                 self.drain(i);
             }
+            Receiver::Router(r, at) => self.route(r, at, frame),
             Receiver::Client(c) => {
                 let Sender::Host(host) = from else {
                     return;
@@ -418,9 +425,16 @@ impl Lan {
         }
     }
 
-    /// Puts one frame on the segment: capture it, then schedule a copy for
-    /// every other host and client, with loss, delay and duplication.
+    /// Puts one frame on the sender's segment (see [`route`]): capture it,
+    /// then schedule a copy for every other host, client and router
+    /// interface there, with loss, delay and duplication.
     fn transmit(&mut self, from: Sender, frame: Vec<u8>) {
+        let segment = self.segment_of(from);
+        self.transmit_on(from, segment, frame);
+    }
+
+    /// As [`Lan::transmit`] on `segment` (`None`: every segment).
+    fn transmit_on(&mut self, from: Sender, segment: Option<usize>, frame: Vec<u8>) {
         let now = self.now;
         let frame: Rc<[u8]> = Rc::from(frame);
         let capture = self.captured.len();
@@ -429,14 +443,25 @@ impl Lan {
             from,
             frame: frame.to_vec(),
         });
+        let on = |s: usize| segment.is_none_or(|seg| seg == s);
+        let routers = self.routers.iter().enumerate().flat_map(|(r, x)| {
+            x.spec()
+                .interfaces
+                .iter()
+                .enumerate()
+                .filter(move |(_, i)| from != Sender::Router(r) && on(i.segment))
+                .map(move |(at, _)| Receiver::Router(r, at))
+        });
         let receivers: Vec<Receiver> = (0..self.hosts.len())
             .filter(|i| from != Sender::Host(*i))
+            .filter(|i| self.hosts.get(*i).is_some_and(|h| on(h.spec.segment)))
             .map(Receiver::Host)
             .chain(
                 (0..self.clients.len())
                     .filter(|c| from != Sender::Client(*c))
                     .map(Receiver::Client),
             )
+            .chain(routers)
             .collect();
         let link = self.link;
         let advert = self.count_advert(from, &frame);
@@ -503,12 +528,16 @@ impl Lan {
             return;
         };
         let sent = h.nic.take_sent();
-        h.frames_sent += sent.len() as u64;
+        let ip = h.nic.take_sent_ip();
         let mut events = Vec::new();
         while let Some((_, e)) = h.engine.poll_event() {
             events.push(e);
         }
-        for frame in sent {
+        let routed = self.frame_ip_packets(i, ip);
+        if let Some(h) = self.hosts.get_mut(i) {
+            h.frames_sent += (sent.len() + routed.len()) as u64;
+        }
+        for frame in sent.into_iter().chain(routed) {
             self.transmit(Sender::Host(i), frame);
         }
         for e in events {
@@ -592,14 +621,24 @@ impl Lan {
         } else {
             Duration::ZERO
         };
+        let vrrp = config
+            .is_vrrp()
+            .then(|| (config.vrrp.priority.get(), v.master_interval()));
+        let expected = match vrrp {
+            Some((priority, interval)) => {
+                carp_core::vhost::personality::master_down_interval(priority, interval)
+            }
+            None => timing.master_down_interval(dead_ratio) + margin,
+        };
         Some(Takeover {
             reference,
             from_advert,
             delay: at - reference,
-            expected: timing.master_down_interval(dead_ratio) + margin,
+            expected,
             advbase: timing.advbase,
             advskew: timing.advskew,
             dead_ratio,
+            vrrp,
         })
     }
 

@@ -92,6 +92,12 @@ pub struct HostSpec {
     pub ip: Option<Ipv4Addr>,
     /// The parent's IPv6 link-local address (source of IPv6 adverts).
     pub ip6: Option<Ipv6Addr>,
+    /// The parent's global IPv6 address (source of IPv6 adverts to a
+    /// routed unicast peer).
+    pub ip6_global: Option<Ipv6Addr>,
+    /// The segment its parent is on (0 unless routers join several; see
+    /// [`super::RouterSpec`]).
+    pub segment: usize,
     /// Its vhosts, added at boot in this order.
     pub vhosts: Vec<VhostConfig>,
     /// Its sysctl knobs.
@@ -109,7 +115,7 @@ impl HostSpec {
             mtu: 1500,
             ipv4: self.ip,
             ipv6_link_local: self.ip6,
-            ipv6: None,
+            ipv6: self.ip6_global,
             router: false,
         }
     }
@@ -123,6 +129,8 @@ impl HostSpec {
             mac: MacAddr([0x02, 0, 0, 0, 0, n]),
             ip: Some(Ipv4Addr::new(192, 0, 2, n)),
             ip6: Some(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n))),
+            ip6_global: None,
+            segment: 0,
             vhosts,
             knobs,
             start: Instant::ZERO,
@@ -139,6 +147,8 @@ pub enum Sender {
     Client(usize),
     /// [`Lan::inject`](super::Lan::inject) and friends.
     Attacker,
+    /// A router forwarding a unicast packet, by index.
+    Router(usize),
 }
 
 /// One frame as it appeared on the segment.
@@ -230,6 +240,10 @@ pub struct Takeover {
     pub advskew: u8,
     /// Dead ratio in force.
     pub dead_ratio: u8,
+    /// For a VRRP vhid: its priority and the master's interval in
+    /// centiseconds that master-down was timed from (RFC 9568's
+    /// Active_Down_Interval); `None` for CARP.
+    pub vrrp: Option<(u8, u16)>,
 }
 
 /// What a timeline entry says.

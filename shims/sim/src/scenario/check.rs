@@ -123,6 +123,8 @@ impl RawScenario {
                 mac,
                 ip,
                 ip6: Some(ip6),
+                ip6_global: None,
+                segment: 0,
                 vhosts,
                 knobs: knobs.clone(),
                 start,
