@@ -143,7 +143,8 @@ fn carpreq(bytes: &[u8]) {
     }
 }
 
-/// Two parents, a master on carp0 (em0), a vhid on em1, knobs set.
+/// Two parents, a master on carp0 (em0), a vhid on em1, a VRRP vhid on
+/// em1, a unicast vhid on em0, knobs set.
 type Host = Engine<Vec<Box<Parent<8>>>, 8, 16>;
 
 fn host() -> Host {
@@ -164,6 +165,10 @@ fn host() -> Host {
     e.ifconfig(t, "em1", "vhid 9 pass y alias 198.51.100.9/32")
         .expect("em1 vhid 9");
     e.ifconfig(t, "carp1", "create").expect("carp1");
+    e.ifconfig(t, "em1", "vhid 10 carpver 3 vrrpprio 200 add 198.51.100.10/32")
+        .expect("em1 VRRP vhid 10");
+    e.ifconfig(t, "em0", "vhid 11 peer 192.0.2.77 peer6 2001:db8::77 add 192.0.2.111/32")
+        .expect("em0 unicast vhid 11");
     e.sysctl_line(t, "net.inet.carp.preempt=1")
         .expect("preempt");
     e

@@ -1,5 +1,6 @@
-//! Any bytes as a received link frame on a parent with four vhids (IPv4,
-//! IPv6, both; two of them the ucarp fixtures' own).
+//! Any bytes as a received link frame on a parent with six vhids (IPv4,
+//! IPv6, both; two of them the ucarp fixtures' own; one VRRPv3; one with
+//! a unicast peer).
 //!
 //! Input: `[link selector, set-up flags, frame...]`. The link selector picks
 //! Ethernet, FDDI or Token Ring; the flags pick the replay policy, `allow`,
@@ -25,6 +26,7 @@ const DISALLOW: u8 = 0b0000_0100;
 const ARPBALANCE: u8 = 0b0000_1000;
 const FORCE_MASTER_7: u8 = 0b0001_0000;
 const FORCE_MASTER_1: u8 = 0b0010_0000;
+/// Forces vhid 200, the VRRP vhid 5 and the unicast vhid 12 to MASTER.
 const FORCE_MASTER_200: u8 = 0b0100_0000;
 const TWICE: u8 = 0b1000_0000;
 
@@ -45,6 +47,8 @@ fuzz_target!(|data: &[u8]| {
         (FORCE_MASTER_7, 7),
         (FORCE_MASTER_1, 1),
         (FORCE_MASTER_200, 200),
+        (FORCE_MASTER_200, 5),
+        (FORCE_MASTER_200, 12),
     ] {
         if flags & bit != 0 {
             r.cif

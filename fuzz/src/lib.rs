@@ -48,17 +48,26 @@ pub struct VhidSetup {
     pub v6: &'static [[u16; 8]],
     /// Its advskew.
     pub advskew: u8,
+    /// VRRPv3 with this priority instead of CARP.
+    pub vrrp: Option<u8>,
+    /// Its IPv4 unicast peer (multicast without).
+    pub peer: Option<[u8; 4]>,
 }
 
 /// The vhids of the `frame_input` parent. 7 and 9 are the ucarp fixtures'
-/// (their captured adverts verify); 1 has both families; 200 only IPv6.
-pub const VHIDS: [VhidSetup; 4] = [
+/// (their captured adverts verify); 1 has both families; 200 only IPv6; 5
+/// speaks VRRPv3 over both families (keepalived's vrid 7 is CARP's here:
+/// its captured advert meets the version check); 12 sends to the unicast
+/// peer 192.0.2.11, the ucarp fixtures' master.
+pub const VHIDS: [VhidSetup; 6] = [
     VhidSetup {
         vhid: 1,
         pass: b"fuzzing",
         v4: &[[198, 51, 100, 1]],
         v6: &[[0x2001, 0xdb8, 0, 0, 0, 0, 0, 1]],
         advskew: 100,
+        vrrp: None,
+        peer: None,
     },
     VhidSetup {
         vhid: 7,
@@ -66,6 +75,8 @@ pub const VHIDS: [VhidSetup; 4] = [
         v4: &[[192, 0, 2, 100]],
         v6: &[],
         advskew: 100,
+        vrrp: None,
+        peer: None,
     },
     VhidSetup {
         vhid: 9,
@@ -73,6 +84,8 @@ pub const VHIDS: [VhidSetup; 4] = [
         v4: &[[192, 0, 2, 100]],
         v6: &[],
         advskew: 100,
+        vrrp: None,
+        peer: None,
     },
     VhidSetup {
         vhid: 200,
@@ -80,6 +93,26 @@ pub const VHIDS: [VhidSetup; 4] = [
         v4: &[],
         v6: &[[0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x200]],
         advskew: 100,
+        vrrp: None,
+        peer: None,
+    },
+    VhidSetup {
+        vhid: 5,
+        pass: b"",
+        v4: &[[192, 0, 2, 5]],
+        v6: &[[0xfe80, 0, 0, 0, 0, 0, 1, 5]],
+        advskew: 0,
+        vrrp: Some(100),
+        peer: None,
+    },
+    VhidSetup {
+        vhid: 12,
+        pass: b"unicast",
+        v4: &[[192, 0, 2, 112]],
+        v6: &[],
+        advskew: 100,
+        vrrp: None,
+        peer: Some([192, 0, 2, 11]),
     },
 ];
 
@@ -91,6 +124,17 @@ impl VhidSetup {
             .expect("advskew")
             .with_passphrase(self.pass)
             .expect("pass");
+        if let Some(priority) = self.vrrp {
+            c = c
+                .with_version(carp_core::Version::Vrrp)
+                .with_vrrp_priority(priority)
+                .expect("priority");
+        }
+        if let Some(peer) = self.peer {
+            c = c
+                .with_peer(IpAddr::V4(Ipv4Addr::from(peer)))
+                .expect("peer");
+        }
         for a in self.v4 {
             c.add_address(IpAddr::V4(Ipv4Addr::from(*a)))
                 .expect("v4 address");
@@ -170,7 +214,7 @@ pub fn snapshot(r: &Receiver, sysctl: &Sysctl) -> Snapshot {
         deadline: cif.poll_timeout(),
         stats: cif.stats().clone(),
         host_stats: sysctl.stats(),
-        sent: r.nic.sent.len(),
+        sent: r.nic.sent.len() + r.nic.ip_sent.len(),
     }
 }
 

@@ -28,6 +28,9 @@ pub struct RecordingDriver {
     pub groups: Vec<MacAddr>,
     /// Unicast MACs accepted besides the parent's own.
     pub unicast: Vec<MacAddr>,
+    /// IP packets handed to `transmit_ip` (adverts to a unicast peer),
+    /// oldest first.
+    pub ip_sent: Vec<Vec<u8>>,
 }
 
 impl RecordingDriver {
@@ -49,6 +52,7 @@ impl RecordingDriver {
             sent: Vec::new(),
             groups: Vec::new(),
             unicast: Vec::new(),
+            ip_sent: Vec::new(),
         }
     }
 
@@ -103,5 +107,14 @@ impl Driver for RecordingDriver {
             self.unicast.retain(|m| *m != mac);
         }
         Ok(())
+    }
+    fn transmit_ip(&mut self, packet: &[u8]) -> Result<(), TxError> {
+        match self.fail {
+            Some(e) => Err(e),
+            None => {
+                self.ip_sent.push(packet.to_vec());
+                Ok(())
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Writes the generated seeds of `fuzz/seeds/frame_input/`: for Ethernet,
 //! FDDI and Token Ring, what a master of every `frame_input` vhid sends
-//! (IPv4 and IPv6 adverts, gratuitous ARP, unsolicited NA), an ARP request
+//! (IPv4 and IPv6 adverts, CARP and VRRPv3, multicast and unicast,
+//! gratuitous ARP, unsolicited NA), an ARP request
 //! and a neighbour solicitation for a virtual address, each behind the
 //! target's two set-up bytes. Run from the repository root:
 //! `cargo run --manifest-path fuzz/seedgen/Cargo.toml`.
@@ -16,7 +17,7 @@ mod shared;
 use carp_core::{Instant, State};
 use carp_ifnet::arp::{ArpOperation, ArpRepr};
 use carp_ifnet::carpif::CarpIf;
-use carp_ifnet::frame::{emit_ipv6_frame, Ipv6Repr};
+use carp_ifnet::frame::{emit_frame, emit_ipv6_frame, Ipv6Repr, ETHERTYPE_IPV4};
 use carp_ifnet::lladdr::{solicited_node, LinkType, MacAddr};
 use carp_sysctl::Sysctl;
 use shared::{link_byte, Mock, VHIDS};
@@ -42,7 +43,17 @@ fn master_frames(link: LinkType) -> Vec<Vec<u8>> {
             .expect("master");
     }
     cif.poll(Instant::ZERO, &mut nic, &sysctl);
-    std::mem::take(&mut nic.sent)
+    // Unicast adverts leave as IP packets: frame them to the receiver.
+    let receiver = Mock::on(link, shared::RECEIVER).mac;
+    let unicast = std::mem::take(&mut nic.ip_sent).into_iter().map(|packet| {
+        let mut buf = [0u8; 256];
+        let n = emit_frame(link, receiver, nic.mac, ETHERTYPE_IPV4, &packet, &mut buf)
+            .expect("unicast frame");
+        buf[..n].to_vec()
+    });
+    let mut frames = std::mem::take(&mut nic.sent);
+    frames.extend(unicast);
+    frames
 }
 
 fn arp_request(link: LinkType, target: Ipv4Addr) -> Vec<u8> {
