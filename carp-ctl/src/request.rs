@@ -21,9 +21,9 @@
 //!     70    1 dead_ratio  u8: 1..255 advert intervals of silence
 //!     71    1 reserved    0
 //!     72  144 addrs       MAX_ADDRS x CarpReqAddr (18 bytes each)
-//!    216    1 version     u8: 2 CARP, 3 VRRPv3 (FreeBSD carpkreq carpr_version)
-//!    217    1 vrrp_prio   u8: 1..255 (carpr_vrrp_priority)
-//!    218    2 vrrp_interval u16: 1..4095 centiseconds (carpr_vrrp_adv_inter)
+//!    216    1 version     u8: 2 CARP, 3 VRRPv3 (FreeBSD carpkreq carpr_version); 0: 2
+//!    217    1 vrrp_prio   u8: 1..255 (carpr_vrrp_priority); 0: 100
+//!    218    2 vrrp_interval u16: 1..4095 centiseconds (carpr_vrrp_adv_inter); 0: 100
 //!    220    4 peer        IPv4 unicast peer, network order (FLAG_PEER; else 0)
 //!    224   16 peer6       IPv6 unicast peer (FLAG_PEER6; else 0)
 //!    240      (size)
@@ -160,11 +160,11 @@ pub struct CarpReq {
     pub reserved: u8,
     /// The virtual addresses, `naddrs` of them in order.
     pub addrs: [CarpReqAddr; MAX_ADDRS],
-    /// 2 (CARP) or 3 (VRRPv3).
+    /// 2 (CARP) or 3 (VRRPv3); 0 reads as 2.
     pub version: u8,
-    /// VRRP priority, 1..255.
+    /// VRRP priority, 1..255; 0 reads as 100.
     pub vrrp_priority: u8,
-    /// VRRP advertisement interval, 1..4095 centiseconds.
+    /// VRRP advertisement interval, 1..4095 centiseconds; 0 reads as 100.
     pub vrrp_interval: u16,
     /// IPv4 unicast peer with [`CarpReq::FLAG_PEER`], zero without.
     pub peer: [u8; 4],
@@ -354,9 +354,11 @@ impl CarpReq {
     /// NUL; [`CtlError::NotZeroPadded`]; [`CtlError::UnknownFlags`];
     /// [`CtlError::BadFamily`]; [`CtlError::Config`] for a dead ratio of 0
     /// or an address no vhid may carry, or a duplicate, or a peer that is
-    /// no unicast address; [`CtlError::OutOfRange`] naming `version`,
-    /// `vrrp_priority` or `vrrp_interval`; [`CtlError::MissingPeer`] for a
-    /// unicast flag without a peer.
+    /// no unicast address; [`CtlError::OutOfRange`] naming `version` or
+    /// `vrrp_interval`; [`CtlError::MissingPeer`] for a unicast flag
+    /// without a peer. A zero version, priority or interval is the default
+    /// (CARP, 100, 100 cs): a zeroed request of older code means what it
+    /// meant.
     pub fn to_config(&self) -> Result<VhostConfig, CtlError> {
         let vhid = field_u8(self.vhid, "vhid", 1, 255)?;
         let advskew = field_u8(
@@ -393,26 +395,31 @@ impl CarpReq {
         if self.flags & CarpReq::FLAG_LINK_LOCAL_EXCLUDE != 0 {
             config.link_local = carp_core::LinkLocalRule::Exclude;
         }
-        config.version = Version::from_number(self.version).map_err(|_| CtlError::OutOfRange {
-            word: "version",
-            min: 2,
-            max: 3,
-            got: i64::from(self.version),
-        })?;
-        config.vrrp.priority =
-            Priority::new(self.vrrp_priority).map_err(|_| CtlError::OutOfRange {
-                word: "vrrp_priority",
-                min: 1,
-                max: 255,
-                got: 0,
-            })?;
-        config.vrrp.interval =
-            AdverInt::new(self.vrrp_interval).map_err(|_| CtlError::OutOfRange {
-                word: "vrrp_interval",
-                min: 1,
-                max: i64::from(AdverInt::MAX),
-                got: i64::from(self.vrrp_interval),
-            })?;
+        // 0 in the fields appended for VRRP means the default (CARP,
+        // priority 100, 100 cs), so a zeroed request of older code keeps
+        // its meaning (as FreeBSD's SIOCSVH leaves a 0 priority or interval
+        // alone).
+        config.version = match self.version {
+            0 => Version::Carp,
+            n => Version::from_number(n).map_err(|_| CtlError::OutOfRange {
+                word: "version",
+                min: 2,
+                max: 3,
+                got: i64::from(n),
+            })?,
+        };
+        if self.vrrp_priority != 0 {
+            config.vrrp.priority = Priority::new(self.vrrp_priority)?;
+        }
+        if self.vrrp_interval != 0 {
+            config.vrrp.interval =
+                AdverInt::new(self.vrrp_interval).map_err(|_| CtlError::OutOfRange {
+                    word: "vrrp_interval",
+                    min: 1,
+                    max: i64::from(AdverInt::MAX),
+                    got: i64::from(self.vrrp_interval),
+                })?;
+        }
         config.vrrp.accept = self.flags & CarpReq::FLAG_VRRP_ACCEPT != 0;
         let peer = IpAddr::V4(Ipv4Addr::from(self.peer));
         let peer6 = IpAddr::V6(Ipv6Addr::from(self.peer6));

@@ -148,7 +148,6 @@ fn carpreq_with_a_bad_field_is_refused_naming_it() {
         ),
         (|r| r.flags |= 0x20, CtlError::UnknownFlags { bits: 0x20 }),
         (|r| r.version = 1, range("version", 2, 3, 1)),
-        (|r| r.vrrp_priority = 0, range("vrrp_priority", 1, 255, 0)),
         (
             |r| r.vrrp_interval = 4096,
             range("vrrp_interval", 1, 4095, 4096),
@@ -222,6 +221,15 @@ fn carpreq_with_a_bad_field_is_refused_naming_it() {
         req.set_prefix_len(0, 33),
         Err(range("prefixlen", 0, 32, 33))
     );
+}
+
+#[test]
+fn a_zeroed_vrrp_tail_means_the_defaults_as_older_callers_meant() {
+    let mut req = CarpReq::from_config(&base(), State::Init, None);
+    req.version = 0;
+    req.vrrp_priority = 0;
+    req.vrrp_interval = 0;
+    assert_eq!(req.to_config(), Ok(base()));
 }
 
 #[test]

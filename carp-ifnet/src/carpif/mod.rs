@@ -37,7 +37,7 @@
 //! # Memory
 //!
 //! On 64-bit targets a vhid slot of a `CarpIf<N>` is about 1.35 KiB: a
-//! 992-byte [`VirtualHost`] with its deadline, its output state and the
+//! 1000-byte [`VirtualHost`] with its deadline, its output state and the
 //! room its removal needs for the bow-out advert (a VRRP one is up to 176
 //! bytes). Keep it in a `static` or on the heap, not on a small kernel
 //! stack. `docs/embedding.md` has the whole table and the rest of the

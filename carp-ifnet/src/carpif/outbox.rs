@@ -6,8 +6,8 @@ use carp_core::vhost::{Peers, MAX_ADDRS};
 use carp_core::wire::MAX_TRANSMIT_LEN;
 use carp_core::Transmit;
 
-use crate::arp::ArpRepr;
 use super::slot::vhost_mac;
+use crate::arp::ArpRepr;
 use crate::lladdr::{LinkType, MacAddr};
 use crate::nd::NeighborSolicit;
 

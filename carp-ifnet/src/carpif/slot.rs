@@ -51,9 +51,10 @@ impl Slot {
 /// VRRP the family's, see [`LinkType::vhid_mac`]).
 pub(crate) fn vhost_mac(link: LinkType, host: &VirtualHost, ipv6: bool) -> MacAddr {
     let config = host.config();
-    config
-        .mac
-        .map_or_else(|| link.vhid_mac(config.vhid.get(), config.version, ipv6), MacAddr)
+    config.mac.map_or_else(
+        || link.vhid_mac(config.vhid.get(), config.version, ipv6),
+        MacAddr,
+    )
 }
 
 /// The virtual MACs a vhost's master receives on: its CARP MAC, or for VRRP

@@ -144,6 +144,9 @@
 // Transmit callbacks return it when no buffer is free (counted as `onomem`).
 #define CARP_ENOBUFS -105
 
+// `transmit_ip` returns it when the host has no route to the unicast peer.
+#define CARP_EHOSTUNREACH -113
+
 // An internal error (a Rust panic, caught at the boundary) left the handle
 // unusable; every later call on it returns this too. Free it.
 #define CARP_ENOTRECOVERABLE -131
@@ -191,7 +194,7 @@
 #endif
 
 // Size of a `carp_req` in bytes: the `len` argument of the carpreq calls.
-#define CARP_CARPREQ_LEN 216
+#define CARP_CARPREQ_LEN 240
 
 // `carp_req.state` and `carp_host_state`: INIT.
 #define CARP_STATE_INIT 0
@@ -203,7 +206,7 @@
 #define CARP_STATE_MASTER 2
 
 // Number of counters in a [`carp_stats`].
-#define CARP_COUNTERS 23
+#define CARP_COUNTERS 24
 
 // `carp_event.kind`: the state changed (`from`, `to`, `reason`).
 #define CARP_EVENT_STATE_CHANGE 1
@@ -236,7 +239,7 @@ typedef struct carp_req_addr {
 } carp_req_addr;
 
 // The set/get request of one virtual host (BSD `struct carpreq` and more;
-// 216 bytes, no padding, integers in host order), for
+// 240 bytes, no padding, integers in host order), for
 // `carp_host_set_carpreq` (`SIOCSVH`) and `carp_host_get_carpreq`
 // (`SIOCGVH`). Zero it, fill it and pass `sizeof(carp_req)` as the
 // length. A set request is a whole configuration: there is no "0 means
@@ -262,7 +265,9 @@ typedef struct carp_req {
   // ignored).
   int32_t demote;
   // Bit 0: `lladdr` holds a non-default virtual MAC. Bit 1: sign IPv6
-  // without link-local addresses (OpenBSD's form).
+  // without link-local addresses (OpenBSD's form). Bit 2: IPv4 adverts
+  // go to `peer` (unicast). Bit 3: IPv6 adverts go to `peer6`. Bit 4:
+  // VRRP Accept_Mode.
   uint32_t flags;
   // Used slots of `addrs`.
   uint32_t naddrs;
@@ -275,6 +280,16 @@ typedef struct carp_req {
   // The virtual addresses, `naddrs` of them, with the prefix lengths
   // given when they were configured.
   struct carp_req_addr addrs[CARP_MAX_ADDRS];
+  // 2 (CARP) or 3 (VRRPv3); 0 reads as 2.
+  uint8_t version;
+  // VRRP priority, 1..255; 0 reads as 100.
+  uint8_t vrrp_priority;
+  // VRRP advertisement interval, 1..4095 centiseconds; 0 reads as 100.
+  uint16_t vrrp_interval;
+  // IPv4 unicast peer (flag bit 2), network order; zero otherwise.
+  uint8_t peer[4];
+  // IPv6 unicast peer (flag bit 3); zero otherwise.
+  uint8_t peer6[16];
 } carp_req;
 
 // What `carp_host_apply_config` did (each count: carp interfaces and
@@ -382,6 +397,8 @@ typedef struct carp_stats {
   uint64_t disabled;
   // Sends the driver refused for other reasons (ours).
   uint64_t senderr;
+  // Unicast mode: adverts from a source other than the peer (ours).
+  uint64_t badpeer;
 } carp_stats;
 
 // The operations of a parent interface ("carpdev").
@@ -390,13 +407,15 @@ typedef struct carp_stats {
 // removed or the host freed.
 //
 // `transmit` and `hw_addr` are required; the others may be NULL (see each).
+// `transmit_ip` and `ipv6_addr` came with unicast peers, at the end so a
+// zero-initialised struct of older code keeps its meaning.
 // Every callback is called only from inside a `carp_host_*` call, on the
 // caller's thread. The description callbacks (`link_state`, `hw_addr`,
 // `ipv4_addr`, `ipv6_link_local`, `mtu`, `link_type`) are asked once, by
 // `carp_host_add_parent`; later changes are pushed by the caller
 // (`carp_host_set_link`, `carp_host_set_parent_info`). The output
-// callbacks (`transmit`, the multicast and unicast filters) are called by
-// every call that sends what carp owes the wire.
+// callbacks (`transmit`, `transmit_ip`, the multicast and unicast filters)
+// are called by every call that sends what carp owes the wire.
 typedef struct carp_driver_ops {
   // Sends one complete link-layer frame (header included, no FCS) of
   // `len` bytes. `frame` is valid only during the call: copy it. Returns
@@ -429,10 +448,24 @@ typedef struct carp_driver_ops {
   // of a vhid (BSD programs the parent's filter so). 0 or a negative
   // code. NULL: nothing to do (the NIC receives every frame).
   int (*set_unicast_filter)(void *ctx, const uint8_t *mac, int accept);
+  // Sends one complete IPv4 or IPv6 packet of `len` bytes (header
+  // included, checksums filled, TTL or hop limit 255) through the host's
+  // IP stack, which routes it, resolves the next hop and frames it from
+  // the parent's own MAC: the adverts of a vhid with a unicast peer
+  // (`peer`, `peer6`, `carppeer`), which may sit behind a router.
+  // `packet` is valid only during the call. Returns 0 when queued, or a
+  // negative code as `transmit` (`CARP_EHOSTUNREACH` without a route).
+  // NULL: unicast adverts are not sent (counted as send errors).
+  int (*transmit_ip)(void *ctx, const uint8_t *packet, size_t len);
+  // Writes the parent's own global (or unique-local) IPv6 address to
+  // `out[16]` and returns 0, or returns non-zero when it has none: the
+  // source of IPv6 adverts to a unicast peer that is not link-local.
+  // NULL: none.
+  int (*ipv6_addr)(void *ctx, uint8_t *out);
 } carp_driver_ops;
 
 // The parent as carp knows it (`carp_host_parent_info`,
-// `carp_host_set_parent_info`); 40 bytes, no padding.
+// `carp_host_set_parent_info`); 56 bytes, no padding.
 typedef struct carp_parent_info {
   // The parent's own hardware address.
   uint8_t hw_addr[6];
@@ -453,8 +486,13 @@ typedef struct carp_parent_info {
   // 1 when the host forwards IPv6: neighbour advertisements carry the
   // router flag (RFC 4861 4.4).
   uint8_t router;
+  // 1 when `ipv6` holds the parent's own global IPv6 address.
+  uint8_t has_ipv6;
   // Reserved, 0.
-  uint8_t reserved[3];
+  uint8_t reserved[2];
+  // The parent's global (or unique-local) IPv6 address: the source of
+  // IPv6 adverts to a unicast peer that is not link-local.
+  uint8_t ipv6[16];
 } carp_parent_info;
 
 #ifdef __cplusplus

@@ -31,13 +31,15 @@ pub const CARP_DEFAULT_MTU: u32 = 1500;
 /// removed or the host freed.
 ///
 /// `transmit` and `hw_addr` are required; the others may be NULL (see each).
+/// `transmit_ip` and `ipv6_addr` came with unicast peers, at the end so a
+/// zero-initialised struct of older code keeps its meaning.
 /// Every callback is called only from inside a `carp_host_*` call, on the
 /// caller's thread. The description callbacks (`link_state`, `hw_addr`,
 /// `ipv4_addr`, `ipv6_link_local`, `mtu`, `link_type`) are asked once, by
 /// `carp_host_add_parent`; later changes are pushed by the caller
 /// (`carp_host_set_link`, `carp_host_set_parent_info`). The output
-/// callbacks (`transmit`, the multicast and unicast filters) are called by
-/// every call that sends what carp owes the wire.
+/// callbacks (`transmit`, `transmit_ip`, the multicast and unicast filters)
+/// are called by every call that sends what carp owes the wire.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 #[allow(non_camel_case_types)]
@@ -75,10 +77,25 @@ pub struct carp_driver_ops {
     /// code. NULL: nothing to do (the NIC receives every frame).
     pub set_unicast_filter:
         Option<unsafe extern "C" fn(ctx: *mut c_void, mac: *const u8, accept: c_int) -> c_int>,
+    /// Sends one complete IPv4 or IPv6 packet of `len` bytes (header
+    /// included, checksums filled, TTL or hop limit 255) through the host's
+    /// IP stack, which routes it, resolves the next hop and frames it from
+    /// the parent's own MAC: the adverts of a vhid with a unicast peer
+    /// (`peer`, `peer6`, `carppeer`), which may sit behind a router.
+    /// `packet` is valid only during the call. Returns 0 when queued, or a
+    /// negative code as `transmit` (`CARP_EHOSTUNREACH` without a route).
+    /// NULL: unicast adverts are not sent (counted as send errors).
+    pub transmit_ip:
+        Option<unsafe extern "C" fn(ctx: *mut c_void, packet: *const u8, len: usize) -> c_int>,
+    /// Writes the parent's own global (or unique-local) IPv6 address to
+    /// `out[16]` and returns 0, or returns non-zero when it has none: the
+    /// source of IPv6 adverts to a unicast peer that is not link-local.
+    /// NULL: none.
+    pub ipv6_addr: Option<unsafe extern "C" fn(ctx: *mut c_void, out: *mut u8) -> c_int>,
 }
 
 /// The parent as carp knows it (`carp_host_parent_info`,
-/// `carp_host_set_parent_info`); 40 bytes, no padding.
+/// `carp_host_set_parent_info`); 56 bytes, no padding.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
@@ -102,8 +119,13 @@ pub struct carp_parent_info {
     /// 1 when the host forwards IPv6: neighbour advertisements carry the
     /// router flag (RFC 4861 4.4).
     pub router: u8,
+    /// 1 when `ipv6` holds the parent's own global IPv6 address.
+    pub has_ipv6: u8,
     /// Reserved, 0.
-    pub reserved: [u8; 3],
+    pub reserved: [u8; 2],
+    /// The parent's global (or unique-local) IPv6 address: the source of
+    /// IPv6 adverts to a unicast peer that is not link-local.
+    pub ipv6: [u8; 16],
 }
 
 impl carp_parent_info {
@@ -119,6 +141,7 @@ impl carp_parent_info {
             ipv4: (self.has_ipv4 != 0).then(|| Ipv4Addr::from(self.ipv4)),
             ipv6_link_local: (self.has_ipv6_link_local != 0)
                 .then(|| Ipv6Addr::from(self.ipv6_link_local)),
+            ipv6: (self.has_ipv6 != 0).then(|| Ipv6Addr::from(self.ipv6)),
             router: self.router != 0,
         })
     }
@@ -139,7 +162,9 @@ impl From<&ParentInfo> for carp_parent_info {
                 _ => CARP_LINK_ETHERNET,
             },
             router: u8::from(p.router),
-            reserved: [0; 3],
+            has_ipv6: u8::from(p.ipv6.is_some()),
+            reserved: [0; 2],
+            ipv6: p.ipv6.map_or([0; 16], |a| a.octets()),
         }
     }
 }
@@ -242,7 +267,7 @@ impl CDriver {
             ipv6_link_local: self
                 .address::<16>(self.ops.ipv6_link_local)
                 .map(Ipv6Addr::from),
-            ipv6: None,
+            ipv6: self.address::<16>(self.ops.ipv6_addr).map(Ipv6Addr::from),
             router: false,
         }
     }
@@ -289,5 +314,16 @@ impl Driver for CDriver {
             unsafe { f(self.ctx, octets.as_ptr(), c_int::from(accept)) },
             0,
         )
+    }
+
+    fn transmit_ip(&mut self, packet: &[u8]) -> Result<(), TxError> {
+        let Some(f) = self.ops.transmit_ip else {
+            return Err(TxError::Unsupported);
+        };
+        // SAFETY: `f` is callable with `ctx` (type invariant); `packet` is
+        // valid for `packet.len()` bytes of reads during the call, and the
+        // callback does not keep the pointer (its documented contract).
+        let code = unsafe { f(self.ctx, packet.as_ptr(), packet.len()) };
+        tx_result(code, packet.len())
     }
 }

@@ -49,6 +49,8 @@ pub const CARP_EMSGSIZE: c_int = -90;
 pub const CARP_ENETDOWN: c_int = -100;
 /// Transmit callbacks return it when no buffer is free (counted as `onomem`).
 pub const CARP_ENOBUFS: c_int = -105;
+/// `transmit_ip` returns it when the host has no route to the unicast peer.
+pub const CARP_EHOSTUNREACH: c_int = -113;
 /// An internal error (a Rust panic, caught at the boundary) left the handle
 /// unusable; every later call on it returns this too. Free it.
 pub const CARP_ENOTRECOVERABLE: c_int = -131;
@@ -212,6 +214,7 @@ pub(crate) fn tx_result(code: c_int, len: usize) -> Result<(), TxError> {
         CARP_ENOBUFS => Err(TxError::NoBuffers),
         CARP_ENETDOWN => Err(TxError::LinkDown),
         CARP_EMSGSIZE => Err(TxError::TooLong { len }),
+        CARP_EHOSTUNREACH => Err(TxError::NoRoute),
         _ => Err(TxError::Other),
     }
 }
@@ -280,6 +283,7 @@ pub fn strerror(code: c_int) -> &'static CStr {
         CARP_EMSGSIZE => c"wrong length",
         CARP_ENETDOWN => c"virtual host or link not running",
         CARP_ENOBUFS => c"no buffer space",
+        CARP_EHOSTUNREACH => c"no route to the unicast peer",
         CARP_ENOTRECOVERABLE => c"internal error: handle unusable",
         _ => c"unknown error",
     }

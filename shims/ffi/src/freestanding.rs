@@ -34,7 +34,7 @@
 //!
 //! Stack: built with the `freestanding` profile (optimised), the host and
 //! its parents are written in place, never through the stack (a parent
-//! of 16 vhids is 26 KiB, a host 133 KiB, both more than the run uses):
+//! of 16 vhids is 29 KiB, a host 149 KiB, both more than the run uses):
 //! `examples/freestanding/runtime.c` paints its stack and measures the
 //! deepest use of the whole failover run (10.5 KiB on x86_64, the
 //! program's own frames included), and `tests/freestanding.rs` fails above

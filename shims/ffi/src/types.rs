@@ -107,11 +107,11 @@ pub struct carp_req {
     /// The virtual addresses, `naddrs` of them, with the prefix lengths
     /// given when they were configured.
     pub addrs: [carp_req_addr; CARP_MAX_ADDRS],
-    /// 2 (CARP) or 3 (VRRPv3).
+    /// 2 (CARP) or 3 (VRRPv3); 0 reads as 2.
     pub version: u8,
-    /// VRRP priority, 1..255 (100).
+    /// VRRP priority, 1..255; 0 reads as 100.
     pub vrrp_priority: u8,
-    /// VRRP advertisement interval, 1..4095 centiseconds (100).
+    /// VRRP advertisement interval, 1..4095 centiseconds; 0 reads as 100.
     pub vrrp_interval: u16,
     /// IPv4 unicast peer (flag bit 2), network order; zero otherwise.
     pub peer: [u8; 4],

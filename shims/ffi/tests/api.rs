@@ -111,6 +111,7 @@ fn every_code_has_a_name() {
         CARP_EMSGSIZE,
         CARP_ENETDOWN,
         CARP_ENOBUFS,
+        CARP_EHOSTUNREACH,
         CARP_ENOTRECOVERABLE,
     ] {
         assert_ne!(name(carp_strerror(code)), "unknown error", "{code}");
@@ -136,7 +137,7 @@ fn c_structs_have_the_documented_layout() {
     assert_eq!(offset_of!(carp_req, peer6), offset_of!(CarpReq, peer6));
     assert_eq!(size_of::<carp_stats>(), CARP_COUNTERS * 8);
     assert_eq!(CARP_COUNTERS, carp_core::Counter::COUNT);
-    assert_eq!(size_of::<carp_parent_info>(), 40);
+    assert_eq!(size_of::<carp_parent_info>(), 56);
     assert_eq!(size_of::<carp_event>(), 64);
     assert_eq!(size_of::<carp_apply_report>(), 20);
 }
@@ -530,7 +531,8 @@ fn name_strings_are_the_bsd_states_and_the_shared_reason_words() {
     // carp_stats field order (BSD struct carpstats).
     assert_eq!(name(carp_counter_name(0)), "ipackets");
     assert_eq!(name(carp_counter_name(5)), "badsum");
-    assert_eq!(name(carp_counter_name(23)), "unknown");
+    assert_eq!(name(carp_counter_name(23)), "badpeer");
+    assert_eq!(name(carp_counter_name(24)), "unknown");
 }
 
 #[test]

@@ -22,8 +22,8 @@ fn documented(what: &str) -> usize {
 fn memory_figures() {
     assert_eq!(
         size_of::<carp_core::VirtualHost>(),
-        1024,
-        "the vhid slot row names 1024"
+        1000,
+        "the vhid slot row names 1000"
     );
     let slot = documented("one vhid slot");
     assert_eq!(size_of::<CarpIf<2>>() - size_of::<CarpIf<1>>(), slot);

@@ -27,6 +27,8 @@ pub struct Nic {
     pub link_up: bool,
     pub sent: Vec<Vec<u8>>,
     pub filter: Vec<String>,
+    /// Packets handed to `transmit_ip` (unicast adverts).
+    pub ip_sent: Vec<Vec<u8>>,
 }
 
 impl Nic {
@@ -47,6 +49,11 @@ unsafe fn nic<'a>(ctx: *mut c_void) -> &'a mut Nic {
 pub unsafe extern "C" fn tx(ctx: *mut c_void, frame: *const u8, len: usize) -> c_int {
     let frame = unsafe { std::slice::from_raw_parts(frame, len) }.to_vec();
     unsafe { nic(ctx) }.sent.push(frame);
+    0
+}
+pub unsafe extern "C" fn tx_ip(ctx: *mut c_void, packet: *const u8, len: usize) -> c_int {
+    let packet = unsafe { std::slice::from_raw_parts(packet, len) }.to_vec();
+    unsafe { nic(ctx) }.ip_sent.push(packet);
     0
 }
 pub unsafe extern "C" fn hw_addr(ctx: *mut c_void, out: *mut u8) {
@@ -81,6 +88,8 @@ pub fn ops() -> carp_driver_ops {
         mtu: None,
         link_type: None,
         set_unicast_filter: Some(unicast),
+        transmit_ip: Some(tx_ip),
+        ipv6_addr: None,
     }
 }
 
