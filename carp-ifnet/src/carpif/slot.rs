@@ -65,10 +65,12 @@ pub(crate) fn wanted_filters(link: LinkType, host: &VirtualHost) -> heapless::Ve
         return macs;
     }
     let config = host.config();
-    let families = [
-        (config.has_ipv4() || !config.is_vrrp(), false),
-        (config.has_ipv6(), true),
-    ];
+    if !config.is_vrrp() {
+        // One MAC for both families: no need to look at the addresses.
+        let _ = macs.push(vhost_mac(link, host, false));
+        return macs;
+    }
+    let families = [(config.has_ipv4(), false), (config.has_ipv6(), true)];
     for (wanted, ipv6) in families {
         let mac = vhost_mac(link, host, ipv6);
         if wanted && !macs.contains(&mac) {
