@@ -53,7 +53,10 @@ def main():
         first.setdefault(key, block)
     summary = [l for l in log if l.startswith("advbase 0: takeover")]
     readme = [stamp]
-    for key in sorted(first, key=lambda k: ("ucarp" in k, "advbase=0" in k)):
+    # carpd's CARP lines, its VRRPv3 line, then the other daemons'.
+    for key in sorted(
+        first, key=lambda k: (not k.startswith("failover carpd"), "vrrp3" in k, "advbase=0" in k)
+    ):
         readme += first[key]
     readme += summary
     replace("README.md", readme)

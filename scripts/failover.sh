@@ -1,10 +1,11 @@
 #!/bin/sh
-# The real-network failover measurement (tests/tests/interop_failover.rs)
-# with a release carpd, one test at a time, as .ci/run runs it; every
-# measured line goes to stdout and, stamped (scripts/stamp.sh), to
-# $FAILOVER_LOG (default bench/failover.txt), where README.md and
-# BENCHMARKS.md take their failover figures from. Root, network namespaces,
-# tshark and ucarp are needed. Fails when an assertion of the test fails.
+# The real-network failover measurement (tests/tests/interop_failover.rs,
+# CARP, and tests/tests/interop_failover_vrrp.rs, VRRPv3) with a release
+# carpd, one test at a time, as .ci/run runs it; every measured line goes
+# to stdout and, stamped (scripts/stamp.sh), to $FAILOVER_LOG (default
+# bench/failover.txt), where README.md and BENCHMARKS.md take their
+# failover figures from. Root, network namespaces, tshark, ucarp and
+# keepalived are needed. Fails when an assertion of a test fails.
 #
 #   scripts/failover.sh                      # FAILOVER_RUNS=3 advbase-1 runs
 #   FAILOVER_RUNS=10 scripts/failover.sh
@@ -17,7 +18,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 cargo build --quiet --release -p carpd
 status=0
-CARPD_BIN="$CARGO_TARGET_DIR/release/carpd" cargo test -p carp-tests --test interop_failover \
+CARPD_BIN="$CARGO_TARGET_DIR/release/carpd" cargo test -p carp-tests --test interop_failover --test interop_failover_vrrp \
     -- --ignored --nocapture --test-threads=1 >"$out" 2>&1 || status=$?
 cat "$out"
 {

@@ -19,6 +19,7 @@
 //! * [`stream`]: a TCP stream of numbered lines and its gap report.
 //! * [`firewall`]: the firewall pair of examples/firewall-pair in namespaces.
 //! * [`ping`]: what a client sees (ping every 10 ms, arping).
+//! * [`port_switch`]: a bridge port set down at an exact instant.
 
 pub mod carpd;
 pub mod cpu;
@@ -33,6 +34,7 @@ pub mod model;
 pub mod netns;
 pub mod pcapfile;
 pub mod ping;
+pub mod port_switch;
 pub mod process;
 pub mod require;
 
