@@ -12,6 +12,10 @@
 //!   carp";
 //! * passed: the kernel counted nothing but "passed".
 //!
+//! VRRPv3 adverts take the library's VRRP order (length, vhid) and go up
+//! for a configured vhid; with a unicast peer configured
+//! the TTL is left to the library.
+//!
 //! And the frames a flood is made of (TTL 254, a wrong vhid, VRRP, a bad
 //! CARP checksum, a multicast source, other traffic) must be dropped, while
 //! valid and forged adverts of a configured vhid, and ARP/ND for a virtual
@@ -20,8 +24,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use carp_core::wire::vrrp::{self, PseudoHeader, VrrpFamily};
 use carp_core::wire::{checksum, Advert, Packet, HEADER_LEN, TOS_LOWDELAY};
-use carp_core::{AuthContext, Counter, Instant, Stats, Vhid, VhostConfig};
+use carp_core::{AuthContext, Counter, Instant, Stats, Version, Vhid, VhostConfig};
 use carp_ifnet::carpif::CarpIf;
 use carp_ifnet::frame::{emit_advert, AdvertIp, MAX_FRAME_LEN};
 use carp_ifnet::lladdr::{LinkType, MacAddr};
@@ -50,26 +55,51 @@ fn config(vhid: u8) -> VhostConfig {
         .unwrap()
 }
 
-/// The library side: vhid 1 running (BACKUP), vhid 7 configured but
-/// administratively down (INIT).
-fn library(allow: bool) -> (CarpIf, Sysctl) {
+/// The vhids of both sides: 1 (CARP; with `unicast`, peers PEER4 and
+/// PEER6), 5 (VRRPv3), 7 (CARP, administratively down).
+fn configs(unicast: bool) -> [VhostConfig; 3] {
+    let mut one = config(1);
+    if unicast {
+        one = one
+            .with_peer(IpAddr::V4(PEER4))
+            .unwrap()
+            .with_peer(IpAddr::V6(PEER6))
+            .unwrap();
+    }
+    let five = VhostConfig::new(Vhid::new(5).unwrap())
+        .with_version(Version::Vrrp)
+        .with_address(IpAddr::V4(V4))
+        .unwrap()
+        .with_address(IpAddr::V6(V6))
+        .unwrap();
+    [one, five, config(7)]
+}
+
+/// The library side: vhids 1 and 5 running (BACKUP), vhid 7 configured
+/// but administratively down (INIT).
+fn library(allow: bool, unicast: bool) -> (CarpIf, Sysctl) {
     let sysctl = Sysctl::new();
     sysctl
         .set_line(&format!("net.inet.carp.allow={}", u8::from(allow)))
         .unwrap();
     let nic = RecordingDriver::host(11);
     let mut carp: CarpIf = CarpIf::new(nic.parent(), nic.link_state());
-    carp.add_vhost(Instant::ZERO, config(1), 1, &sysctl)
-        .unwrap();
-    carp.add_vhost(Instant::ZERO, config(7), 2, &sysctl)
-        .unwrap();
+    for (skew, c) in (1..).zip(configs(unicast)) {
+        carp.add_vhost(Instant::ZERO, c, skew, &sysctl).unwrap();
+    }
     carp.set_admin(Instant::ZERO, 7, false, &sysctl).unwrap();
     (carp, sysctl)
 }
 
-fn spec(allow: bool) -> FilterSpec {
-    let addrs = [IpAddr::V4(V4), IpAddr::V6(V6)];
-    FilterSpec::from_vhosts(allow, [(1, &addrs[..]), (7, &addrs[..])])
+/// The spec carpd builds for the same vhids (`sync_filters`).
+fn spec(allow: bool, unicast: bool) -> FilterSpec {
+    let configs = configs(unicast);
+    let vhosts = configs.iter().map(|c| (c.vhid.get(), c.addresses()));
+    let mut spec = FilterSpec::from_vhosts(allow, vhosts);
+    for c in &configs {
+        spec.note_vhost(c);
+    }
+    spec
 }
 
 fn signed_carp(vhid: u8, key: &[u8]) -> [u8; HEADER_LEN] {
@@ -143,6 +173,43 @@ fn v4(edit: impl FnOnce(&mut Vec<u8>), keep_sums: bool) -> Vec<u8> {
             fix_carp(&mut f, ETH + ihl, total - ihl);
         }
         fix_ip(&mut f);
+    }
+    f
+}
+
+/// A VRRPv3 advert for `vrid` over IPv4 or IPv6 with one address but
+/// `count` in its header, checksummed over the pseudo-header (RFC 9568
+/// 5.2.8), in the IP header of a CARP advert from the peer.
+fn vrrp(vrid: u8, count: u8, v6: bool) -> Vec<u8> {
+    let mut f = advert(1, b"pw", v6);
+    let (ip, family, addr) = if v6 {
+        (40, VrrpFamily::V6, IpAddr::V6(V6))
+    } else {
+        (20, VrrpFamily::V4, IpAddr::V4(V4))
+    };
+    let mut msg = [0u8; 24];
+    let n = vrrp::emit(vrid, 100, 100, family, [&addr], &mut msg).unwrap();
+    msg[3] = count;
+    let pseudo = if v6 {
+        PseudoHeader::V6 {
+            src: PEER6,
+            dst: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
+        }
+    } else {
+        PseudoHeader::V4 {
+            src: PEER4,
+            dst: Ipv4Addr::new(224, 0, 0, 18),
+        }
+    };
+    vrrp::fill_checksum(&mut msg[..n], &pseudo);
+    f.truncate(ETH + ip);
+    f.extend_from_slice(&msg[..n]);
+    if v6 {
+        f[ETH + 4..ETH + 6].copy_from_slice(&(n as u16).to_be_bytes());
+    } else {
+        f[ETH + 2..ETH + 4].copy_from_slice(&((ip + n) as u16).to_be_bytes());
+        fix_ip(&mut f);
+        f.resize(60, 0);
     }
     f
 }
@@ -221,8 +288,19 @@ enum Want {
     Either,
 }
 
-/// Every frame of the corpus with what the filter must do with it.
-fn corpus() -> Vec<(&'static str, Vec<u8>, Want)> {
+/// Every frame of the corpus with what the filter must do with it; with
+/// `unicast` (vhid 1 has peers) a low TTL from a peer goes up.
+fn corpus(unicast: bool) -> Vec<(&'static str, Vec<u8>, Want)> {
+    let mut frames = frames();
+    for (name, _, want) in &mut frames {
+        if unicast && ["ttl 254", "ttl 1", "hop limit 254"].contains(name) {
+            *want = Want::Pass;
+        }
+    }
+    frames
+}
+
+fn frames() -> Vec<(&'static str, Vec<u8>, Want)> {
     use Want::{Drop, Either, Pass};
     let ttl = |t: u8| move |f: &mut Vec<u8>| f[ETH + 8] = t;
     let vhid = |v: u8| move |f: &mut Vec<u8>| f[ETH + 21] = v;
@@ -249,6 +327,33 @@ fn corpus() -> Vec<(&'static str, Vec<u8>, Want)> {
         ("ttl 1", v4(ttl(1), false), Drop),
         ("hop limit 254", v6(|f| f[ETH + 7] = 254), Drop),
         ("vrrp v3", vrrp, Drop),
+        ("vrrp v3 for a vrrp vhid", self::vrrp(5, 1, false), Pass),
+        (
+            "vrrp v3 for a vrrp vhid, ttl 254 (the library counts it)",
+            {
+                let mut f = self::vrrp(5, 1, false);
+                f[ETH + 8] = 254;
+                fix_ip(&mut f);
+                f
+            },
+            Pass,
+        ),
+        (
+            "vrrp v3 for a carp vhid (badver, or badvhid in INIT)",
+            self::vrrp(1, 1, false),
+            Pass,
+        ),
+        ("vrrp v3 for no vhid", self::vrrp(9, 1, false), Drop),
+        ("vrrp v3 for vhid in INIT", self::vrrp(7, 1, false), Pass),
+        (
+            "vrrp v3 counting more addresses",
+            self::vrrp(5, 2, false),
+            Drop,
+        ),
+        ("vrrp v3 v6 for a vrrp vhid", self::vrrp(5, 1, true), Pass),
+        ("vrrp v3 v6 for a carp vhid", self::vrrp(1, 1, true), Pass),
+        ("vrrp v3 v6 for no vhid", self::vrrp(9, 1, true), Drop),
+        ("vrrp v3 v6 counting more", self::vrrp(5, 2, true), Drop),
         (
             "bad carp checksum",
             v4(|f| f[ETH + 20 + 10] ^= 1, true),
@@ -498,11 +603,11 @@ fn delta(before: &Stats, after: &Stats) -> Vec<(Counter, u64)> {
         .collect()
 }
 
-fn check_corpus(allow: bool) {
-    let kernel = Kernel::load(&spec(allow));
-    let (mut carp, sysctl) = library(allow);
+fn check_corpus(allow: bool, unicast: bool) {
+    let kernel = Kernel::load(&spec(allow, unicast));
+    let (mut carp, sysctl) = library(allow, unicast);
     let (mut dropped, mut ran) = (0, 0);
-    let corpus = corpus();
+    let corpus = corpus(unicast);
     for (name, frame, want) in &corpus {
         let (name, frame, want) = (*name, frame.as_slice(), *want);
         let (k0, n0, p0) = kernel.snapshot();
@@ -546,20 +651,30 @@ fn check_corpus(allow: bool) {
         corpus.len()
     );
     // Allowed: every flood frame dropped; disabled: only what is not CARP.
-    let floor = if allow { 24 } else { 6 };
+    let floor = match (allow, unicast) {
+        (true, false) => 29,
+        (true, true) => 26,
+        (false, _) => 6,
+    };
     assert!(dropped >= floor, "only {dropped} frames dropped");
 }
 
 #[test]
 fn the_kernel_filter_drops_only_what_carp_rejects_and_counts_it_the_same() {
     require!(Root);
-    check_corpus(true);
+    check_corpus(true, false);
+}
+
+#[test]
+fn with_unicast_peers_the_ttl_is_left_to_the_library() {
+    require!(Root);
+    check_corpus(true, true);
 }
 
 #[test]
 fn with_carp_disabled_every_carp_frame_reaches_the_library() {
     require!(Root);
-    check_corpus(false);
+    check_corpus(false, false);
 }
 
 /// What the filter costs the kernel per frame: the program alone, run by
@@ -570,7 +685,7 @@ fn with_carp_disabled_every_carp_frame_reaches_the_library() {
 #[ignore = "a measurement: cargo test -p carp-tests --test socket_filter -- --ignored --nocapture"]
 fn filter_cost_per_flood_frame() {
     require!(Root);
-    let kernel = Kernel::load(&spec(true));
+    let kernel = Kernel::load(&spec(true, false));
     let mut empty = carpd::filter::ebpf::Asm::new();
     empty.mov32(carpd::filter::ebpf::R0, 0);
     empty.exit();

@@ -430,7 +430,11 @@ impl Daemon {
                 .carpif()
                 .vhosts()
                 .map(|h| (h.vhid().get(), h.config().addresses()));
-            link.sync_filter(FilterSpec::from_vhosts(allow, vhosts));
+            let mut spec = FilterSpec::from_vhosts(allow, vhosts);
+            for h in p.carpif().vhosts() {
+                spec.note_vhost(h.config());
+            }
+            link.sync_filter(spec);
         }
     }
 

@@ -1,7 +1,8 @@
 //! carpd: carp on real Linux interfaces.
 //!
 //! One [`carp_ctl::Engine`] for the host ([`engine`]): its parents, each an
-//! AF_PACKET socket ([`packet`], [`driver`]) kept in step with the kernel
+//! AF_PACKET socket ([`packet`], [`driver`]; adverts to unicast peers
+//! through raw IP sockets, [`ip_send`]) kept in step with the kernel
 //! through rtnetlink ([`links`], [`netlink`], [`monitor`]), and one `net.inet.carp`
 //! tree, driven by the CLOCK_MONOTONIC deadlines it asks for ([`daemon`]).
 //! Every configuration source is a request to that engine ([`cli`],
@@ -34,6 +35,7 @@ pub mod event_sink;
 pub mod events;
 pub mod filter;
 pub mod hostconf;
+pub mod ip_send;
 pub mod links;
 pub mod lock;
 pub mod logging;

@@ -31,8 +31,9 @@ use crate::driver::LinuxDriver;
 use crate::engine::HostEngine;
 use crate::filter::FilterSpec;
 use crate::hostconf::ParentSettings;
+use crate::ip_send::IpSender;
 use crate::monitor::Notice;
-use crate::netlink::{pick_sources, LinkInfoSnapshot, Netlink};
+use crate::netlink::{pick_global_v6, pick_sources, LinkInfoSnapshot, Netlink};
 use crate::packet::PacketSocket;
 
 /// How a parent's IPv4 advert source is chosen (`--srcip`).
@@ -182,6 +183,10 @@ impl Links {
             link_up: self.is_up(&snap),
             ipv4: self.source_for(name, v4),
             ipv6_link_local: v6,
+            ipv6: pick_global_v6(&addrs),
+            ip: IpSender::open(name, snap.index),
+            ip_sent: 0,
+            ip_error: None,
             router: forwarding(name),
             frames_sent: 0,
         };
@@ -263,10 +268,18 @@ impl Links {
                     Some((_, Source::Fixed(a))) => (!a.is_unspecified()).then_some(*a),
                     _ => v4,
                 };
+                let global = pick_global_v6(&addrs);
                 link.addrs = addrs;
-                if (v4, v6) != (link.driver.ipv4, link.driver.ipv6_link_local) {
+                let now_info = (v4, v6, global);
+                let was = (
+                    link.driver.ipv4,
+                    link.driver.ipv6_link_local,
+                    link.driver.ipv6,
+                );
+                if now_info != was {
                     link.driver.ipv4 = v4;
                     link.driver.ipv6_link_local = v6;
+                    link.driver.ipv6 = global;
                     set_info(engine, now, link);
                 }
                 None

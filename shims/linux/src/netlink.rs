@@ -451,9 +451,42 @@ pub fn pick_sources(addrs: &[(IpAddr, u8)]) -> (Option<Ipv4Addr>, Option<Ipv6Add
     (v4, v6)
 }
 
+/// The first global (or unique-local) IPv6 address in `addrs`: the
+/// source of IPv6 adverts to a unicast peer that is not link-local
+/// (FreeBSD's `carp_best_ifa` takes the parent's preferred address).
+/// Virtual addresses live on the vhids' macvlans, never on the parent.
+pub fn pick_global_v6(addrs: &[(IpAddr, u8)]) -> Option<Ipv6Addr> {
+    addrs.iter().find_map(|(a, _)| match a {
+        IpAddr::V6(v6)
+            if !v6.is_unicast_link_local()
+                && !v6.is_multicast()
+                && !v6.is_loopback()
+                && !v6.is_unspecified() =>
+        {
+            Some(*v6)
+        }
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn picks_the_first_global_ipv6_for_unicast_peers() {
+        let addrs = [
+            ("fe80::1".parse().unwrap(), 64),
+            ("192.0.2.11".parse().unwrap(), 24),
+            ("2001:db8:1::11".parse().unwrap(), 64),
+            ("2001:db8:2::11".parse().unwrap(), 64),
+        ];
+        assert_eq!(
+            pick_global_v6(&addrs),
+            Some("2001:db8:1::11".parse().unwrap())
+        );
+        assert_eq!(pick_global_v6(&addrs[..2]), None);
+    }
 
     #[test]
     fn broadcast_of_a_slash_24_ends_in_255() {

@@ -116,6 +116,18 @@ fn carpd_conf_5_names_every_knob_and_its_default() {
 
 #[test]
 fn the_example_configuration_uncommented_is_accepted_whole() {
+    // An unoptimised build moves the hosted engine (504 KiB plus 357 KiB
+    // per parent, docs/embedding.md) through several stack frames: more
+    // than a test thread's 2 MiB, less than carpd's 8 MiB main thread.
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(example_configuration_is_accepted_whole)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn example_configuration_is_accepted_whole() {
     let text = read("dist/carpd.conf");
     let live: String = text
         .lines()

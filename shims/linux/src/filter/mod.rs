@@ -3,7 +3,7 @@
 //!
 //! Anyone on the segment can make every carp host pay for every frame.
 //! With this filter, a flood of frames the library rejects before the HMAC
-//! (a wrong vhid, a TTL of 254, a VRRP router's 12-byte adverts, bad CARP
+//! (a wrong vhid, a TTL of 254, a VRRP router's adverts for a vrid carp does not run, bad CARP
 //! checksums) never reaches user space: an eBPF socket filter generated
 //! from the running configuration ([`FilterSpec`]) replays the input
 //! checks in the library's order and drops those frames in the receive
@@ -43,7 +43,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::os::fd::BorrowedFd;
 
-use carp_core::Stats;
+use carp_core::{Stats, VhostConfig};
 
 pub use program::{FilterSpec, Slot, VhidSet};
 
@@ -69,6 +69,15 @@ impl FilterSpec {
             }
         }
         spec
+    }
+
+    /// Notes the unicast peers of a vhid: a peer leaves the TTLs of its
+    /// family to the library, which checks them per vhid (the same
+    /// `peers` its input path reads). A VRRPv3 vhid needs nothing more:
+    /// every version-3 advert for a configured vhid goes up.
+    pub fn note_vhost(&mut self, config: &VhostConfig) {
+        self.unicast_v4 |= config.peers.v4().is_some();
+        self.unicast_v6 |= config.peers.v6().is_some();
     }
 }
 

@@ -10,6 +10,18 @@
 //! CARP payload longer than 36 bytes, a short frame, a disabled carp, no
 //! vhid yet) goes to user space, where the library decides and counts.
 //!
+//! Two FreeBSD 14 additions of the input path are replayed too:
+//!
+//! * a payload of version 3 is VRRPv3 and takes the library's VRRP order
+//!   (`carp_ifnet` `input_vrrp`): the message length with the addresses it
+//!   counts (`badlen`), then the vhid (`badvhid`); one for a configured
+//!   vhid goes up, where the library checks the vhid's state (INIT is
+//!   `badvhid`) before its personality (a CARP vhid is `badver`), then
+//!   the TTL and the pseudo-header checksum;
+//! * while a vhid of the parent has a unicast peer of the family, the TTL
+//!   is not checked here: a routed peer's adverts arrive with TTL 254 and
+//!   the library decides per vhid, after the vhid lookup.
+//!
 //! Dropped CARP frames bump `ipackets`/`ipackets6` and the reason's
 //! counter in a per-CPU map ([`Slot`]); frames that are not CARP's at all
 //! (other protocols, ARP and neighbour solicitations for addresses that
@@ -91,6 +103,12 @@ pub struct FilterSpec {
     pub ipv4: Vec<Ipv4Addr>,
     /// Virtual IPv6 addresses: neighbour solicitations for them go up.
     pub ipv6: Vec<Ipv6Addr>,
+    /// Some vhid has an IPv4 unicast peer: IPv4 TTLs are left to the
+    /// library.
+    pub unicast_v4: bool,
+    /// Some vhid has an IPv6 unicast peer: hop limits are left to the
+    /// library.
+    pub unicast_v6: bool,
 }
 
 /// The counters of the filter's map, by index.
@@ -161,6 +179,8 @@ const KEEP: u32 = u32::MAX;
 
 const ETH: usize = 14;
 const CARP_LEN: usize = 36;
+/// The fixed VRRPv3 header, before the addresses (RFC 9568 5.1).
+const VRRP_HEADER_LEN: i32 = 8;
 const PROTO_CARP: i32 = 112;
 const PROTO_ICMPV6: i32 = 58;
 const ND_SOLICIT: i32 = 135;
@@ -295,7 +315,8 @@ impl Gen {
 
 /// Labels of the drop tails of one address family.
 struct Drops {
-    ttl: Label,
+    /// `None` when the TTL is left to the library (unicast peers).
+    ttl: Option<Label>,
     len: Label,
     sum: Label,
     addr: Label,
@@ -303,9 +324,9 @@ struct Drops {
 }
 
 impl Drops {
-    fn new(a: &mut Asm) -> Drops {
+    fn new(a: &mut Asm, check_ttl: bool) -> Drops {
         Drops {
-            ttl: a.label(),
+            ttl: check_ttl.then(|| a.label()),
             len: a.label(),
             sum: a.label(),
             addr: a.label(),
@@ -314,13 +335,13 @@ impl Drops {
     }
 
     fn emit(&self, g: &mut Gen, received: Slot) {
-        for (label, slot) in [
-            (self.ttl, Slot::Badttl),
+        let ttl = self.ttl.map(|t| (t, Slot::Badttl));
+        for (label, slot) in ttl.into_iter().chain([
             (self.len, Slot::Badlen),
             (self.sum, Slot::Badsum),
             (self.addr, Slot::Badaddrs),
             (self.vhid, Slot::Badvhid),
-        ] {
+        ]) {
             g.a.bind(label);
             g.count(received);
             g.count(slot);
@@ -349,9 +370,20 @@ fn ipv4_checks(g: &mut Gen, spec: &FilterSpec, drop: &Drops, pass: Label, not_ca
     g.a.be16(R1);
     g.a.alu_imm(Alu::And, R1, 0x3fff);
     g.a.jump_imm(Cond::Ne, R1, 0, pass);
-    // carp_input: TTL, length, checksum, source, vhid.
-    g.a.load(Size::B, R1, FP, at(ETH + 8));
-    g.a.jump_imm(Cond::Ne, R1, 255, drop.ttl);
+    // Version 3: the VRRPv3 checks, before the TTL (`carp_input`
+    // dispatches on the version nibble).
+    let carp = g.a.label();
+    g.a.load(Size::H, R3, FP, at(ETH + 2));
+    g.a.be16(R3);
+    g.a.alu_imm(Alu::Sub, R3, 20);
+    vrrp_dispatch(g, spec, drop, pass, carp, ETH + 20, 2);
+    g.a.bind(carp);
+    // carp_input: TTL (here only without unicast peers), length,
+    // checksum, source, vhid.
+    if let Some(bad_ttl) = drop.ttl {
+        g.a.load(Size::B, R1, FP, at(ETH + 8));
+        g.a.jump_imm(Cond::Ne, R1, 255, bad_ttl);
+    }
     g.a.load(Size::H, R1, FP, at(ETH + 2));
     g.a.be16(R1);
     g.a.jump_imm(Cond::Lt, R1, 20 + CARP_LEN as i32, drop.len);
@@ -370,6 +402,36 @@ fn ipv4_checks(g: &mut Gen, spec: &FilterSpec, drop: &Drops, pass: Label, not_ca
     g.a.jump(pass);
 }
 
+/// With the payload's length in `r3` (at most 36 bytes, all on the
+/// stack) and the payload at frame byte `from`: a version-3 payload gets
+/// the VRRPv3 checks of `input_vrrp` (length with `count << addr_shift`
+/// address bytes, vhid) and goes to `pass` or a drop; any
+/// other goes on at `carp`. Clobbers r1, r2.
+fn vrrp_dispatch(
+    g: &mut Gen,
+    spec: &FilterSpec,
+    drop: &Drops,
+    pass: Label,
+    carp: Label,
+    from: usize,
+    addr_shift: i32,
+) {
+    let a = &mut g.a;
+    // No payload byte: the library reads no version and takes the CARP path.
+    a.jump_imm(Cond::Eq, R3, 0, carp);
+    a.load(Size::B, R1, FP, at(from));
+    a.alu_imm(Alu::Rsh, R1, 4);
+    a.jump_imm(Cond::Ne, R1, 3, carp);
+    // VrrpPacket::check_len: the fixed header, then the counted addresses.
+    a.jump_imm(Cond::Lt, R3, VRRP_HEADER_LEN, drop.len);
+    a.load(Size::B, R1, FP, at(from + 3));
+    a.alu_imm(Alu::Lsh, R1, addr_shift);
+    a.alu_imm(Alu::Add, R1, VRRP_HEADER_LEN);
+    a.jump_reg(Cond::Gt, R1, R3, drop.len);
+    g.vhid_in(&spec.vhids, from + 1, drop.vhid);
+    g.a.jump(pass);
+}
+
 /// The IPv6 CARP checks, after the next header said 112 (the first 54
 /// frame bytes on the stack).
 fn ipv6_checks(g: &mut Gen, spec: &FilterSpec, drop: &Drops, pass: Label) {
@@ -381,8 +443,15 @@ fn ipv6_checks(g: &mut Gen, spec: &FilterSpec, drop: &Drops, pass: Label) {
     g.a.jump_imm(Cond::Gt, R4, CARP_LEN as i32, pass);
     g.a.alu_imm(Alu::Add, R4, (ETH + 40) as i32);
     g.load_r4(pass);
-    g.a.load(Size::B, R1, FP, at(ETH + 7));
-    g.a.jump_imm(Cond::Ne, R1, 255, drop.ttl);
+    let carp = g.a.label();
+    g.a.load(Size::H, R3, FP, at(ETH + 4));
+    g.a.be16(R3);
+    vrrp_dispatch(g, spec, drop, pass, carp, ETH + 40, 4);
+    g.a.bind(carp);
+    if let Some(bad_ttl) = drop.ttl {
+        g.a.load(Size::B, R1, FP, at(ETH + 7));
+        g.a.jump_imm(Cond::Ne, R1, 255, bad_ttl);
+    }
     g.a.load(Size::H, R1, FP, at(ETH + 4));
     g.a.be16(R1);
     g.a.jump_imm(Cond::Lt, R1, CARP_LEN as i32, drop.len);
@@ -409,7 +478,10 @@ pub fn program(spec: &FilterSpec, map: RawFd) -> Result<Vec<Insn>, AsmError> {
     let a = &mut g.a;
     let (pass, not_carp, quiet) = (a.label(), a.label(), a.label());
     let (arp, ipv4, ipv6, icmpv6) = (a.label(), a.label(), a.label(), a.label());
-    let (v4, v6) = (Drops::new(a), Drops::new(a));
+    let (v4, v6) = (
+        Drops::new(a, !spec.unicast_v4),
+        Drops::new(a, !spec.unicast_v6),
+    );
     // With carp disabled or no vhid, the library counts every CARP frame
     // (`disabled`, `badif`): pass them all.
     let active = spec.allow && !spec.vhids.is_empty();
