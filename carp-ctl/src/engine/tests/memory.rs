@@ -63,4 +63,3 @@ fn memory_figures() {
     assert!(DOC.contains("are 504 KiB plus 357 KiB per parent"));
     assert_eq!(carpif(size_of::<Parent<255>>()) / 1024, 357);
 }
-
