@@ -1,7 +1,8 @@
 //! What an operator should be told about a configuration the engine
-//! accepted: vhids that will sit in INIT for want of an address, and vhids
-//! that sign with the empty passphrase (any host on the link can forge
-//! their adverts). Said at start, after every reload, and by `carpctl
+//! accepted: vhids that will sit in INIT for want of an address, and CARP
+//! vhids that sign with the empty passphrase (any host on the link can
+//! forge their adverts; a VRRPv3 vhid has no authentication to warn about,
+//! RFC 9568 removed it). Said at start, after every reload, and by `carpctl
 //! check`.
 
 use carp_core::auth::Key;
@@ -25,7 +26,7 @@ pub fn warnings(engine: &HostEngine) -> Vec<String> {
                      give at least one)"
                 ));
             }
-            if h.config().key.padded() == Key::EMPTY.padded() {
+            if !h.config().is_vrrp() && h.config().key.padded() == Key::EMPTY.padded() {
                 out.push(format!(
                     "{at}: no passphrase: its adverts are signed with the empty key, which \
                      any host on the link can forge (ucarp refuses this)"
@@ -54,7 +55,8 @@ mod tests {
         .unwrap();
         let text = "ifconfig carp0 create vhid 1 pass x carpdev eth0 192.0.2.1/24\n\
                     ifconfig eth0 vhid 2 pass y\n\
-                    ifconfig eth0 vhid 3 alias 192.0.2.3/32\n";
+                    ifconfig eth0 vhid 3 alias 192.0.2.3/32\n\
+                    ifconfig eth0 vhid 4 carpver 3 alias 192.0.2.4/32\n";
         e.apply_config(Instant::ZERO, text, None).unwrap();
         assert_eq!(
             warnings(&e),
