@@ -10,7 +10,7 @@
 //! | `forged` | advert for the victim's vhid, advskew 0, digest of a wrong key | the HMAC (`badauth`) |
 //! | `badvhid` | the same for vhid + 1 | the vhid lookup (`badvhid`) |
 //! | `ttl254` | the forged advert with TTL 254 | the TTL check (`badttl`) |
-//! | `vrrp` | a VRRPv3 advert (RFC 5798 section 5.1) for vrid = the vhid, priority 1, one address | the length (`badlen`: 12 bytes < 36) |
+//! | `vrrp` | a VRRPv3 advert (RFC 5798 section 5.1) for vrid = the vhid, priority 1, one address | FreeBSD 14: the version (`badver`: a VRRPv3 advert for a CARP vhid, `carp_input`); OpenBSD: the length (`badlen`: 12 bytes < 36) |
 
 use std::io;
 use std::net::Ipv4Addr;

@@ -360,7 +360,9 @@ impl Daemon {
         if seen.state_changed || full {
             self.reconcile();
         }
-        if full {
+        // The filter knows which vhids run (not INIT): a state change may
+        // change it (only a changed spec is re-attached).
+        if full || seen.state_changed {
             self.sync_filters();
         }
         self.reporter.remember(&self.engine, &self.links);
@@ -418,8 +420,8 @@ impl Daemon {
         }
     }
 
-    /// Each parent's kernel filter from its vhids and addresses now (only
-    /// a changed spec is re-attached).
+    /// Each parent's kernel filter from its vhids, their states and
+    /// peers, and their addresses now (only a changed spec is re-attached).
     fn sync_filters(&mut self) {
         let allow = self.engine.sysctl().allow();
         for link in self.links.iter_mut() {
@@ -432,7 +434,7 @@ impl Daemon {
                 .map(|h| (h.vhid().get(), h.config().addresses()));
             let mut spec = FilterSpec::from_vhosts(allow, vhosts);
             for h in p.carpif().vhosts() {
-                spec.note_vhost(h.config());
+                spec.note_vhost(h.config(), h.state() != State::Init);
             }
             link.sync_filter(spec);
         }

@@ -71,11 +71,14 @@ impl FilterSpec {
         spec
     }
 
-    /// Notes the unicast peers of a vhid: a peer leaves the TTLs of its
-    /// family to the library, which checks them per vhid (the same
-    /// `peers` its input path reads). A VRRPv3 vhid needs nothing more:
-    /// every version-3 advert for a configured vhid goes up.
-    pub fn note_vhost(&mut self, config: &VhostConfig) {
+    /// Notes the personality, state and unicast peers of a vhid: a CARP
+    /// vhid not in INIT (`running`) makes a VRRPv3 advert for it `badver`;
+    /// a peer leaves the TTLs of its family to the library, which checks
+    /// them per vhid (the same `peers` its input path reads).
+    pub fn note_vhost(&mut self, config: &VhostConfig, running: bool) {
+        if running && !config.is_vrrp() {
+            self.carp_running.insert(config.vhid.get());
+        }
         self.unicast_v4 |= config.peers.v4().is_some();
         self.unicast_v6 |= config.peers.v6().is_some();
     }

@@ -14,10 +14,12 @@
 //!
 //! * a payload of version 3 is VRRPv3 and takes the library's VRRP order
 //!   (`carp_ifnet` `input_vrrp`): the message length with the addresses it
-//!   counts (`badlen`), then the vhid (`badvhid`); one for a configured
-//!   vhid goes up, where the library checks the vhid's state (INIT is
-//!   `badvhid`) before its personality (a CARP vhid is `badver`), then
-//!   the TTL and the pseudo-header checksum;
+//!   counts (`badlen`), the vhid (`badvhid`), then the vhid's
+//!   personality: one for a running CARP vhid is `badver`; one for a VRRP
+//!   vhid goes up, where the library checks its TTL and pseudo-header
+//!   checksum, and so does one for a vhid in INIT, which the library
+//!   counts as `badvhid` (the filter is regenerated on every state change,
+//!   so it knows which vhids run);
 //! * while a vhid of the parent has a unicast peer of the family, the TTL
 //!   is not checked here: a routed peer's adverts arrive with TTL 254 and
 //!   the library decides per vhid, after the vhid lookup.
@@ -103,6 +105,9 @@ pub struct FilterSpec {
     pub ipv4: Vec<Ipv4Addr>,
     /// Virtual IPv6 addresses: neighbour solicitations for them go up.
     pub ipv6: Vec<Ipv6Addr>,
+    /// The CARP vhids not in INIT: a VRRPv3 advert for one of them is
+    /// `badver` for certain (for a vhid in INIT it is `badvhid`).
+    pub carp_running: VhidSet,
     /// Some vhid has an IPv4 unicast peer: IPv4 TTLs are left to the
     /// library.
     pub unicast_v4: bool,
@@ -128,6 +133,8 @@ pub enum Slot {
     Badaddrs,
     /// A vhid not configured on this parent.
     Badvhid,
+    /// A VRRPv3 advert for a running CARP vhid.
+    Badver,
     /// Not CARP's: other traffic, ARP and ND for other addresses.
     NotCarp,
     /// Frames let through to the ring.
@@ -136,7 +143,7 @@ pub enum Slot {
 
 impl Slot {
     /// Every slot, in map order.
-    pub const ALL: [Slot; 9] = [
+    pub const ALL: [Slot; 10] = [
         Slot::Ipackets,
         Slot::Ipackets6,
         Slot::Badttl,
@@ -144,6 +151,7 @@ impl Slot {
         Slot::Badsum,
         Slot::Badaddrs,
         Slot::Badvhid,
+        Slot::Badver,
         Slot::NotCarp,
         Slot::Passed,
     ];
@@ -158,6 +166,7 @@ impl Slot {
             Slot::Badsum => Some(Counter::Badsum),
             Slot::Badaddrs => Some(Counter::Badaddrs),
             Slot::Badvhid => Some(Counter::Badvhid),
+            Slot::Badver => Some(Counter::Badver),
             Slot::NotCarp | Slot::Passed => None,
         }
     }
@@ -269,8 +278,14 @@ impl Gen {
 
     /// Jumps to `bad` unless the vhid at frame byte `from` is in `set`.
     fn vhid_in(&mut self, set: &VhidSet, from: usize, bad: Label) {
+        self.vhid_test(set, from, bad, false);
+    }
+
+    /// Jumps to `target` when the vhid at frame byte `from` is in `set`
+    /// (`when_in`) or is not (`!when_in`); falls through otherwise.
+    fn vhid_test(&mut self, set: &VhidSet, from: usize, target: Label, when_in: bool) {
         let a = &mut self.a;
-        let test = a.label();
+        let (test, done) = (a.label(), a.label());
         a.load(Size::B, R1, FP, at(from));
         a.alu_reg(Alu::Mov, R2, R1);
         a.alu_imm(Alu::Rsh, R2, 6);
@@ -284,12 +299,15 @@ impl Gen {
             a.load_imm64(R3, *word);
             a.jump(test);
         }
+        // A byte's top two bits pick one of the four words: not reached.
         a.bind(next);
-        a.jump(bad);
+        a.jump(if when_in { done } else { target });
         a.bind(test);
         a.alu_reg(Alu::Rsh, R3, R1);
         a.alu_imm(Alu::And, R3, 1);
-        a.jump_imm(Cond::Eq, R3, 0, bad);
+        let cond = if when_in { Cond::Ne } else { Cond::Eq };
+        a.jump_imm(cond, R3, 0, target);
+        a.bind(done);
     }
 
     /// Jumps to `hit` when the `N` 4-byte words at frame byte `from`
@@ -321,6 +339,7 @@ struct Drops {
     sum: Label,
     addr: Label,
     vhid: Label,
+    ver: Label,
 }
 
 impl Drops {
@@ -331,6 +350,7 @@ impl Drops {
             sum: a.label(),
             addr: a.label(),
             vhid: a.label(),
+            ver: a.label(),
         }
     }
 
@@ -341,6 +361,7 @@ impl Drops {
             (self.sum, Slot::Badsum),
             (self.addr, Slot::Badaddrs),
             (self.vhid, Slot::Badvhid),
+            (self.ver, Slot::Badver),
         ]) {
             g.a.bind(label);
             g.count(received);
@@ -405,7 +426,7 @@ fn ipv4_checks(g: &mut Gen, spec: &FilterSpec, drop: &Drops, pass: Label, not_ca
 /// With the payload's length in `r3` (at most 36 bytes, all on the
 /// stack) and the payload at frame byte `from`: a version-3 payload gets
 /// the VRRPv3 checks of `input_vrrp` (length with `count << addr_shift`
-/// address bytes, vhid) and goes to `pass` or a drop; any
+/// address bytes, vhid, personality) and goes to `pass` or a drop; any
 /// other goes on at `carp`. Clobbers r1, r2.
 fn vrrp_dispatch(
     g: &mut Gen,
@@ -429,6 +450,7 @@ fn vrrp_dispatch(
     a.alu_imm(Alu::Add, R1, VRRP_HEADER_LEN);
     a.jump_reg(Cond::Gt, R1, R3, drop.len);
     g.vhid_in(&spec.vhids, from + 1, drop.vhid);
+    g.vhid_test(&spec.carp_running, from + 1, drop.ver, true);
     g.a.jump(pass);
 }
 

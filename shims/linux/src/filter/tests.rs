@@ -71,7 +71,8 @@ fn slots_map_onto_the_library_counters() {
             Counter::Badlen,
             Counter::Badsum,
             Counter::Badaddrs,
-            Counter::Badvhid
+            Counter::Badvhid,
+            Counter::Badver
         ]
     );
 }
