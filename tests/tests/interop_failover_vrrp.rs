@@ -16,13 +16,15 @@
 //! What is asserted:
 //! * keepalived (Debian's 2.2.7), VRRPv3 at 100 cs, priorities 200/100: it
 //!   takes over, not before the formula (how late is printed);
+//! * carpd in VRRPv3 mode (`carpver 3 vrrpprio P vrrpinterval 100`,
+//!   `net.inet.carp.preempt=1` as keepalived preempts by default) at the
+//!   same settings: the same assertion, its line beside keepalived's;
 //! * a run counts only when the steady state held until the crash (every
 //!   request of the last second answered within 5 ms, no advert from the
 //!   backup); a disturbed run is printed as discarded and measured again,
 //!   three times at most.
 //!
-//! carpd's VRRPv3 line joins these when carpd speaks VRRPv3 (issue 17's
-//! front-end part). Timings on a real network: `#[ignore]`d in `cargo
+//! Timings on a real network: `#[ignore]`d in `cargo
 //! test`, run by `scripts/failover.sh` one test at a time:
 //! `cargo test -p carp-tests --test interop_failover_vrrp -- --ignored
 //! --nocapture --test-threads=1`.
@@ -30,7 +32,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use carp_tests::carpd::Scratch;
+use carp_tests::carpd::{Carpd, Scratch};
 use carp_tests::echo::Probe;
 use carp_tests::keepalived::{Instance, Keepalived};
 use carp_tests::netns::{Host, Lab};
@@ -75,28 +77,70 @@ impl Setup {
     }
 }
 
+/// Which daemon a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Impl {
+    Keepalived,
+    Carpd,
+}
+
 /// One daemon of the pair.
 enum Running {
     Keepalived(Keepalived),
+    Carpd(Carpd),
 }
 
 impl Running {
-    fn start(host: &Host, dir: &Path, name: &str, setup: Setup, priority: u8) -> Running {
-        let addrs = [VCIDR];
-        let mut instance = Instance::new(VRID, priority, &addrs);
-        instance.interval_cs = setup.interval_cs;
-        Running::Keepalived(Keepalived::start_with(host, dir, name, &instance))
+    fn start(
+        which: Impl,
+        host: &Host,
+        dir: &Path,
+        name: &str,
+        setup: Setup,
+        priority: u8,
+    ) -> Running {
+        match which {
+            Impl::Keepalived => {
+                let addrs = [VCIDR];
+                let mut instance = Instance::new(VRID, priority, &addrs);
+                instance.interval_cs = setup.interval_cs;
+                Running::Keepalived(Keepalived::start_with(host, dir, name, &instance))
+            }
+            Impl::Carpd => {
+                let (vrid, prio, interval) = (
+                    VRID.to_string(),
+                    priority.to_string(),
+                    setup.interval_cs.to_string(),
+                );
+                let args = [
+                    "-P",
+                    "--",
+                    "vhid",
+                    &vrid,
+                    "carpver",
+                    "3",
+                    "vrrpprio",
+                    &prio,
+                    "vrrpinterval",
+                    &interval,
+                    VCIDR,
+                ];
+                Running::Carpd(Carpd::start(host, dir, name, &args))
+            }
+        }
     }
 
     fn wait_state(&self, want: &str, timeout: Duration) -> bool {
         match self {
             Running::Keepalived(k) => k.wait_state(want, timeout),
+            Running::Carpd(c) => c.wait_state(want, timeout),
         }
     }
 
     fn crash(&mut self) {
         match self {
             Running::Keepalived(k) => k.crash(),
+            Running::Carpd(c) => c.crash(),
         }
     }
 }
@@ -147,7 +191,7 @@ impl Measured {
 }
 
 /// One crash of the master, measured.
-fn measure(setup: Setup) -> Measured {
+fn measure(which: Impl, setup: Setup) -> Measured {
     let dir = Scratch::new("failover-vrrp");
     let mut lab = Lab::new().unwrap();
     let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
@@ -155,9 +199,9 @@ fn measure(setup: Setup) -> Measured {
     let c = lab.add_host("c", &["192.0.2.13/24"]).unwrap();
     let elect = Duration::from_secs(10);
 
-    let mut master = Running::start(&a, &dir.path, "m", setup, setup.prios.0);
+    let mut master = Running::start(which, &a, &dir.path, "m", setup, setup.prios.0);
     assert!(master.wait_state(MASTER, elect), "master");
-    let backup = Running::start(&b, &dir.path, "b", setup, setup.prios.1);
+    let backup = Running::start(which, &b, &dir.path, "b", setup, setup.prios.1);
     assert!(backup.wait_state(BACKUP, elect), "backup");
     assert!(carp_tests::carpd::wait_reachable(
         &c,
@@ -259,11 +303,15 @@ fn measure(setup: Setup) -> Measured {
 }
 
 /// `n` runs whose steady state held until the crash, each printed.
-fn steady_runs(name: &str, setup: Setup, n: usize) -> Vec<Measured> {
+fn steady_runs(which: Impl, setup: Setup, n: usize) -> Vec<Measured> {
+    let name = match which {
+        Impl::Keepalived => "keepalived",
+        Impl::Carpd => "carpd",
+    };
     let mut valid = Vec::new();
     let mut discarded = 0;
     while valid.len() < n {
-        let m = measure(setup);
+        let m = measure(which, setup);
         if let Some(why) = &m.disturbed {
             discarded += 1;
             println!("discarded ({why}):");
@@ -289,10 +337,26 @@ fn keepalived_vrrp3_takes_over_but_not_before_the_formula() {
         interval_cs: 100,
         prios: (200, 100),
     };
-    let m = steady_runs("keepalived", setup, 1).remove(0);
+    let m = steady_runs(Impl::Keepalived, setup, 1).remove(0);
     assert!(
         m.off() > -FORMULA_TOLERANCE_MS,
         "keepalived took over {:+.1} ms from the formula: early",
+        m.off()
+    );
+}
+
+#[test]
+#[ignore = "real-network timing: scripts/failover.sh runs it one test at a time"]
+fn carpd_vrrp3_takes_over_but_not_before_the_formula() {
+    require!(Root, Netns, Tshark);
+    let setup = Setup {
+        interval_cs: 100,
+        prios: (200, 100),
+    };
+    let m = steady_runs(Impl::Carpd, setup, 1).remove(0);
+    assert!(
+        m.off() > -FORMULA_TOLERANCE_MS,
+        "carpd took over {:+.1} ms from the formula: early",
         m.off()
     );
 }
