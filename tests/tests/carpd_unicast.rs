@@ -3,14 +3,17 @@
 //! not flood unknown multicast.
 //!
 //! What is asserted:
-//! * **Across a router** (FreeBSD's `unicast_v4` shape): carpd on
-//!   192.0.2.0/24 and carpd on 198.51.100.0/24, a router namespace
-//!   forwarding between them. One master (skew 0), the other BACKUP for
+//! * **Across a router** (FreeBSD's `unicast_v4` and `unicast_v6`
+//!   shapes): carpd on 192.0.2.0/24 and carpd on 198.51.100.0/24 (IPv6:
+//!   2001:db8:1::/64 and 2001:db8:2::/64, `peer6`, adverts from the
+//!   parents' global addresses), a router namespace forwarding between
+//!   them. One master (skew 0), the other BACKUP for
 //!   5 s: it hears every advert, which arrives routed (TTL 254, accepted
 //!   because it comes from the configured peer; the eBPF socket filter
 //!   leaves the TTL to the library in unicast mode). On the far segment
-//!   every advert is unicast 192.0.2.11 -> 198.51.100.12 with a good CARP
-//!   checksum in tshark. The master killed (SIGKILL), the backup takes
+//!   every advert is unicast 192.0.2.11 -> 198.51.100.12 (2001:db8:1::11
+//!   -> 2001:db8:2::12) with TTL (hop limit) 254 and a good CARP checksum
+//!   in tshark. The master killed (SIGKILL), the backup takes
 //!   over within 2-6 s (master-down: 3 x advbase + skew/256 from the last
 //!   advert).
 //! * **A bridge with multicast snooping on and no querier** (`mcast_snooping
@@ -72,48 +75,79 @@ fn crash_and_take_over(master: &mut Carpd, backup: &Carpd) -> Duration {
     t
 }
 
-#[test]
-fn a_unicast_pair_across_a_router_keeps_one_master_and_fails_over() {
-    require!(Root, Netns, Tshark);
+/// One family's addressing of the routed pair: segment 1 (a, the
+/// router's first leg) and segment 2 (b, the router's second leg).
+struct Routed {
+    a: &'static str,
+    r1: &'static str,
+    r2: &'static str,
+    b: &'static str,
+    /// The peer word (`peer` or `peer6`).
+    peer: &'static str,
+    vaddr: &'static str,
+    /// The capture filter and the tshark fields of source, destination
+    /// and TTL.
+    filter: &'static str,
+    fields: [&'static str; 3],
+    forwarding: &'static str,
+    /// The two segments' prefixes.
+    nets: [&'static str; 2],
+}
+
+const ROUTED_V4: Routed = Routed {
+    a: "192.0.2.11/24",
+    r1: "192.0.2.1/24",
+    r2: "198.51.100.1/24",
+    b: "198.51.100.12/24",
+    peer: "peer",
+    vaddr: "192.0.2.100/24",
+    filter: "ip proto 112",
+    fields: ["ip.src", "ip.dst", "ip.ttl"],
+    forwarding: "net.ipv4.ip_forward=1",
+    nets: ["192.0.2.0/24", "198.51.100.0/24"],
+};
+
+const ROUTED_V6: Routed = Routed {
+    a: "2001:db8:1::11/64",
+    r1: "2001:db8:1::1/64",
+    r2: "2001:db8:2::1/64",
+    b: "2001:db8:2::12/64",
+    peer: "peer6",
+    vaddr: "2001:db8:1::100/64",
+    filter: "ip6 proto 112",
+    fields: ["ipv6.src", "ipv6.dst", "ipv6.hlim"],
+    forwarding: "net.ipv6.conf.all.forwarding=1",
+    nets: ["2001:db8:1::/64", "2001:db8:2::/64"],
+};
+
+fn addr(cidr: &str) -> &str {
+    cidr.split('/').next().unwrap()
+}
+
+fn routed_pair(f: &Routed) {
     let dir = Scratch::new("unicast-router");
     let mut lab = Lab::new().unwrap();
     lab.add_bridge("lan2").unwrap();
-    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
-    let r = lab.add_host("r", &["192.0.2.1/24"]).unwrap();
-    lab.add_port(&r, "lan2", "eth1", &["198.51.100.1/24"])
-        .unwrap();
-    r.ns.run(&["sysctl", "-qw", "net.ipv4.ip_forward=1"])
-        .unwrap();
+    let a = lab.add_host("a", &[f.a]).unwrap();
+    let r = lab.add_host("r", &[f.r1]).unwrap();
+    lab.add_port(&r, "lan2", "eth1", &[f.r2]).unwrap();
+    r.ns.run(&["sysctl", "-qw", f.forwarding]).unwrap();
     // b lives on lan2 only: its first interface (on br0) goes down.
     let b0 = lab.add_host("b", &[]).unwrap();
     b0.ns.run(&["ip", "link", "set", "eth0", "down"]).unwrap();
-    let b = lab
-        .add_port(&b0, "lan2", "eth1", &["198.51.100.12/24"])
+    let b = lab.add_port(&b0, "lan2", "eth1", &[f.b]).unwrap();
+    a.ns.run(&["ip", "route", "add", f.nets[1], "via", addr(f.r1)])
         .unwrap();
-    a.ns.run(&["ip", "route", "add", "198.51.100.0/24", "via", "192.0.2.1"])
-        .unwrap();
-    b.ns.run(&["ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1"])
+    b.ns.run(&["ip", "route", "add", f.nets[0], "via", addr(f.r2)])
         .unwrap();
     assert!(a
         .ns
-        .ping_within("198.51.100.12".parse().unwrap(), Duration::from_secs(5)));
+        .ping_within(addr(f.b).parse().unwrap(), Duration::from_secs(5)));
     let pcap = dir.path.join("lan2.pcap");
-    let cap = capture(lab.bridge(), "lan2", &pcap, "ip proto 112").unwrap();
+    let cap = capture(lab.bridge(), "lan2", &pcap, f.filter).unwrap();
 
-    let mut ma = carpd(
-        &a,
-        &dir,
-        "a",
-        0,
-        &["peer", "198.51.100.12", "192.0.2.100/24"],
-    );
-    let mb = carpd(
-        &b,
-        &dir,
-        "b",
-        100,
-        &["peer", "192.0.2.11", "192.0.2.100/24"],
-    );
+    let mut ma = carpd(&a, &dir, "a", 0, &[f.peer, addr(f.b), f.vaddr]);
+    let mb = carpd(&b, &dir, "b", 100, &[f.peer, addr(f.a), f.vaddr]);
     assert!(ma.wait_state(MASTER, ELECT), "{:?}", ma.event_lines());
     assert!(mb.wait_state(BACKUP, ELECT), "{:?}", mb.event_lines());
     stays_backup(&mb);
@@ -122,28 +156,42 @@ fn a_unicast_pair_across_a_router_keeps_one_master_and_fails_over() {
     let report = mb.status_report();
     assert!(report.contains("socket filter: eBPF"), "{report}");
     let t = crash_and_take_over(&mut ma, &mb);
-    println!("router: backup across the router took over {t:?} after the master was killed");
+    println!(
+        "router ({}): the backup took over {t:?} after the master was killed",
+        f.peer
+    );
     std::thread::sleep(Duration::from_millis(1500));
     drop(mb);
     drop(cap);
 
-    let rows = decode_fields(&pcap, &["ip.src", "ip.dst", "ip.ttl"]).unwrap();
-    let from_a: Vec<_> = rows.iter().filter(|r| r[0] == "192.0.2.11").collect();
+    let rows = decode_fields(&pcap, &f.fields).unwrap();
+    let from_a: Vec<_> = rows.iter().filter(|r| r[0] == addr(f.a)).collect();
     assert!(from_a.len() >= 5, "{rows:?}");
     for r in &from_a {
-        assert_eq!(
-            (r[1].as_str(), r[2].as_str()),
-            ("198.51.100.12", "254"),
-            "{r:?}"
-        );
+        assert_eq!((r[1].as_str(), r[2].as_str()), (addr(f.b), "254"), "{r:?}");
     }
-    let from_b = rows.iter().filter(|r| r[0] == "198.51.100.12").count();
+    let from_b = rows.iter().filter(|r| r[0] == addr(f.b)).count();
     assert!(from_b >= 1, "no advert from the new master: {rows:?}");
     let n = assert_every_carp_checksum_good(&pcap);
     println!(
-        "router: {} adverts from 192.0.2.11 routed to 198.51.100.12 (TTL 254), {from_b} from the new master, {n} CARP checksums good",
-        from_a.len()
+        "router ({}): {} adverts from {} routed to {} (TTL 254), {from_b} from the new master, {n} CARP checksums good",
+        f.peer,
+        from_a.len(),
+        addr(f.a),
+        addr(f.b)
     );
+}
+
+#[test]
+fn a_unicast_pair_across_a_router_keeps_one_master_and_fails_over() {
+    require!(Root, Netns, Tshark);
+    routed_pair(&ROUTED_V4);
+}
+
+#[test]
+fn an_ipv6_unicast_pair_across_a_router_keeps_one_master_and_fails_over() {
+    require!(Root, Netns, Tshark);
+    routed_pair(&ROUTED_V6);
 }
 
 #[test]
