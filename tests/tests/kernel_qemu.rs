@@ -29,11 +29,14 @@ const VADDR: &str = "192.0.2.100";
 const ELECT: Duration = Duration::from_secs(15);
 /// How far past the formula a takeover may land (TCG, 2 kHz tick).
 const TAKEOVER_SLACK_US: i64 = 2_000;
-/// On the wire the takeover also carries QEMU's tap I/O both ways (the
-/// dead master's last advert in, the guest's first out) and the guest
-/// clock's calibration against the HPET: CI's two-CPU machine measured
-/// +2.2 and +3.0 ms at a load average near 1 where the guest's own
-/// measure was +0.1 ms, so the wire bound is this.
+/// On the wire the takeover also carries the dead master's last advert
+/// in (QEMU's tap read, then the guest's 2 kHz poll) and the guest's first
+/// advert out (QEMU's tap write from its main loop): CI's two-CPU machine
+/// measured +1.5 to +3.2 ms at a load average near 1 where the guest's own
+/// measure was +0.01 to +0.11 ms. It is not the guest's clock: 72 of its
+/// adverts spaced on the wire by its clock drifted 1.6 ms from the host's
+/// in 75 s (22 ppm, 0.07 ms over a master-down), while single adverts left
+/// up to 4 ms late. So the wire bound is this.
 const WIRE_SLACK_US: i64 = 5_000;
 
 /// The guest's command line: its address, optional sysctl lines, then
