@@ -197,6 +197,21 @@ pub struct Cli {
     #[arg(long = "script-timeout", value_name = "SECONDS", default_value_t = 30)]
     pub script_timeout: u32,
 
+    /// Run FILE as `FILE STATE GROUP` when an interface group's state
+    /// changes (`ifconfig carp0 group fw`): MASTER when every member vhid
+    /// is MASTER, INIT when every one is INIT, else BACKUP; once with
+    /// BACKUP at start; runs of a group never overlap, changes meanwhile
+    /// are coalesced to the latest; environment CARP_GROUP, CARP_STATE,
+    /// CARP_PREVIOUS_STATE, CARP_REASON, CARP_VHIDS, CARP_DEMOTE,
+    /// CARP_SEQ, CARP_TIME.
+    #[arg(long = "group-hook", value_name = "FILE")]
+    pub group_hook: Option<PathBuf>,
+
+    /// Kill a group hook (and its process group) still running after
+    /// SECONDS.
+    #[arg(long = "hook-timeout", value_name = "SECONDS", default_value_t = crate::hook::DEFAULT_TIMEOUT_SECS)]
+    pub hook_timeout: u32,
+
     /// On SIGTERM, wait at most SECONDS for scripts and event readers.
     #[arg(
         long = "shutdown-timeout",
