@@ -212,6 +212,24 @@ pub struct Cli {
     #[arg(long = "hook-timeout", value_name = "SECONDS", default_value_t = crate::hook::DEFAULT_TIMEOUT_SECS)]
     pub hook_timeout: u32,
 
+    /// A link that is not a carp parent (the state-sync link, e.g.
+    /// conntrackd's) whose being down (admin or carrier) adds 1 to
+    /// --demote-group's demote counter until it is back (OpenBSD pfsync's
+    /// syncdev).
+    #[arg(long = "syncdev", value_name = "IF")]
+    pub syncdev: Option<String>,
+
+    /// For SECONDS after start, add 128 to --demote-group's demote counter
+    /// (OpenBSD /etc/rc's `carpdemote 128` at boot), so that a returning
+    /// box does not preempt before its state is synced.
+    #[arg(long = "holddown", value_name = "SECONDS", default_value_t = 0)]
+    pub holddown: u32,
+
+    /// The interface group --syncdev and --holddown demote (default
+    /// `carp`: every vhid, the host's demotion, as pfsync's).
+    #[arg(long = "demote-group", value_name = "GROUP", default_value = "carp")]
+    pub demote_group: String,
+
     /// On SIGTERM, wait at most SECONDS for scripts and event readers.
     #[arg(
         long = "shutdown-timeout",

@@ -43,6 +43,7 @@ use crate::monitor::{self, parse_monitor, Notice};
 use crate::netlink::Netlink;
 use crate::reject_log::{source_of, RejectLog};
 use crate::scripts::{log_outcome, ScriptRunner};
+use crate::syncdev::SyncDemote;
 use crate::vmac::{remove_stale, Vmacs};
 
 /// A running carpd.
@@ -77,6 +78,10 @@ pub struct Daemon {
     held: Vec<(ParentId, u8, Instant)>,
     /// `--group-hook`: the groups' hooks.
     hooks: Option<Hooks<Processes>>,
+    /// `--syncdev` and `--holddown`: what they owe `demote_group`.
+    sync: SyncDemote,
+    /// `--demote-group`.
+    demote_group: String,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -228,7 +233,11 @@ impl Daemon {
                     u64::from(cli.hook_timeout).saturating_mul(1_000_000),
                 )
             }),
+            sync: SyncDemote::new(cli.syncdev.clone()),
+            demote_group: cli.demote_group.clone(),
         };
+        // The hold-down is in the first adverts.
+        daemon.start_sync(cli.holddown);
         daemon.after_control(now());
         for w in advice::warnings(&daemon.engine) {
             log::warn!(target: "carpd", "{w}");
@@ -252,6 +261,7 @@ impl Daemon {
         loop {
             let t = now();
             self.release_held(t);
+            self.poll_sync(t);
             self.poll_due(t);
             self.settle(false);
             self.poll_hooks(t);
@@ -477,6 +487,7 @@ impl Daemon {
             .iter()
             .map(|h| h.2)
             .chain(self.hooks_deadline())
+            .chain(self.sync_deadline())
             .min();
         let next = match (self.engine.poll_timeout(), hold) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -570,6 +581,7 @@ impl Daemon {
         let t = now();
         let mut changes = Vec::new();
         for notice in &notices {
+            self.sync_notice(t, notice);
             if let Notice::LinkGone(index) = notice {
                 if self.vmacs.is_macvlan(*index) {
                     self.vmacs.link_gone(*index);

@@ -1,7 +1,8 @@
 //! The daemon's side of the group hooks ([`crate::hook`]): each named
 //! interface group's state after every settle, its `group` events, the
 //! hook runs it starts and reaps (on SIGCHLD and at their deadlines) and
-//! their `hook` events.
+//! their `hook` events; and of the sync link's and the start-up
+//! hold-down's demotions ([`crate::syncdev`]).
 
 use carp_core::Instant;
 use carp_ctl::EventBody;
@@ -9,6 +10,7 @@ use carp_ctl::EventBody;
 use super::{now, Daemon};
 use crate::event_sink::wall_time;
 use crate::hook::{Ended, Finished, GroupState, Observed, Transition};
+use crate::monitor::Notice;
 
 impl Daemon {
     /// Every named group as the engine has it now.
@@ -162,5 +164,78 @@ impl Daemon {
             stderr: done.stderr.as_deref(),
         };
         self.send_group_line(done.run.seq, body);
+    }
+
+    /// At start: the hold-down of `secs` seconds, and the sync link's
+    /// state now (a sync link that does not exist is down).
+    pub(super) fn start_sync(&mut self, secs: u32) {
+        let t = now();
+        let delta = self
+            .sync
+            .start(t, u64::from(secs).saturating_mul(1_000_000));
+        self.apply_sync(t, delta, &format!("hold-down {secs} s at start"));
+        let Some(name) = self.sync.syncdev.clone() else {
+            return;
+        };
+        let running = match self.netlink.link_by_name(&name) {
+            Ok(link) => {
+                self.sync.index = Some(link.index);
+                link.running
+            }
+            Err(e) => {
+                log::warn!(target: "carpd", "--syncdev {name}: {e}: counted as down");
+                false
+            }
+        };
+        let delta = self.sync.link(running);
+        self.apply_sync(t, delta, &format!("sync link {name} down"));
+    }
+
+    /// A link notice about the sync link: its state now.
+    pub(super) fn sync_notice(&mut self, t: Instant, notice: &Notice) {
+        let Some(name) = self.sync.syncdev.clone() else {
+            return;
+        };
+        let running = match notice {
+            Notice::Link(link) if link.name == name => {
+                self.sync.index = Some(link.index);
+                link.running
+            }
+            Notice::LinkGone(index) if self.sync.index == Some(*index) => {
+                self.sync.index = None;
+                false
+            }
+            _ => return,
+        };
+        let delta = self.sync.link(running);
+        let why = if running { "up" } else { "down" };
+        self.apply_sync(t, delta, &format!("sync link {name} {why}"));
+    }
+
+    /// The hold-down's end, when due.
+    pub(super) fn poll_sync(&mut self, t: Instant) {
+        let delta = self.sync.poll(t);
+        self.apply_sync(t, delta, "hold-down over");
+    }
+
+    /// When the hold-down ends.
+    pub(super) fn sync_deadline(&self) -> Option<Instant> {
+        self.sync.deadline()
+    }
+
+    fn apply_sync(&mut self, t: Instant, delta: Option<i32>, why: &str) {
+        let Some(delta) = delta else {
+            return;
+        };
+        let group = self.demote_group.clone();
+        match self.engine.group_demote_adj(t, &group, delta) {
+            Ok(count) => {
+                log::info!(target: "carpd", "group {group}: demote {delta:+} ({why}): count {count}");
+                self.note = Some(why.to_owned());
+                self.after_control(t);
+                self.note = None;
+            }
+            Err(e) => log::warn!(target: "carpd", "group {group}: demote {delta:+} ({why}): {e}"),
+        }
     }
 }

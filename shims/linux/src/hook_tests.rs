@@ -75,7 +75,9 @@ fn a_group_is_master_only_when_every_member_is() {
 fn the_hook_runs_backup_at_start_up_even_with_its_parents_down() {
     let f = FakeLauncher::default();
     let mut h = Hooks::new(f.clone(), DEFAULT_TIMEOUT);
-    let t = h.observe("fw", obs(GroupState::Init, "admin-up"), T).unwrap();
+    let t = h
+        .observe("fw", obs(GroupState::Init, "admin-up"), T)
+        .unwrap();
     assert_eq!(t.to.reason, "start");
     assert_eq!(
         (t.seq, t.from, t.to.state),
@@ -177,6 +179,24 @@ fn a_hook_that_cannot_start_is_reported_and_the_next_change_runs() {
     assert!(!h.busy());
 }
 
+/// Writes an executable script from a child process: a file this test
+/// process held open for writing would be inherited by the children other
+/// tests fork meanwhile, and executing it would fail with ETXTBSY.
+fn write_script(path: &std::path::Path, body: &str) {
+    let ok = std::process::Command::new("/bin/sh")
+        .args([
+            "-c",
+            "printf '%s' \"$1\" >\"$2\" && chmod 755 \"$2\"",
+            "sh",
+            body,
+        ])
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
 /// Polls real processes until none runs (bounded).
 fn run_out(h: &mut Hooks<Processes>) -> Vec<Finished> {
     let start = std::time::Instant::now();
@@ -194,13 +214,11 @@ fn a_real_hook_gets_its_arguments_and_environment_and_its_stderr_is_kept() {
     let dir = std::env::temp_dir().join(format!("carpd-hook-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("hook");
-    std::fs::write(
+    write_script(
         &script,
         "#!/bin/sh\necho \"$1 $2 $CARP_GROUP $CARP_STATE $CARP_PREVIOUS_STATE $CARP_REASON \
          [$CARP_VHIDS] $CARP_DEMOTE $CARP_SEQ $CARP_TIME\" >&2\nexit 3\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let mut h = Hooks::new(Processes { program: script }, DEFAULT_TIMEOUT);
     h.observe("fw", obs(GroupState::Master, "start"), T);
     let done = run_out(&mut h);
@@ -220,12 +238,10 @@ fn a_real_hook_past_its_timeout_is_killed_with_its_children() {
     run_dir.push(format!("carpd-hook-timeout-{}", std::process::id()));
     std::fs::create_dir_all(&run_dir).unwrap();
     let script = run_dir.join("hook");
-    std::fs::write(
+    write_script(
         &script,
         "#!/bin/sh\nsleep 30 &\necho $! >\"$0.child\"\nsleep 30\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let mut h = Hooks::new(Processes { program: script }, 200_000);
     h.observe("fw", obs(GroupState::Backup, "start"), T);
     let done = run_out(&mut h);

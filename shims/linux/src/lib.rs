@@ -47,6 +47,7 @@ pub mod netlink;
 pub mod packet;
 pub mod reject_log;
 pub mod scripts;
+pub mod syncdev;
 pub mod ucarp;
 pub mod vmac;
 
