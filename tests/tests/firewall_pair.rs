@@ -225,7 +225,14 @@ fn a_crash_keeps_the_connection_and_preemption_after_the_holddown_brings_it_back
         pair.logs()
     );
     let (invalid2, established2) = pair.fw[1].forward_counters().unwrap();
-    let sequence = hook_ms(&pair.fw[1], "master").unwrap_or(0);
+    // The stream resumes after the hook's commit (-c), before its last
+    // step: its `hook` event comes when it exits.
+    let mut sequence = None;
+    carp_tests::process::wait_until(Duration::from_secs(10), || {
+        sequence = hook_ms(&pair.fw[1], "master");
+        sequence.is_some()
+    });
+    let sequence = sequence.unwrap_or_else(|| panic!("fw2 ran no MASTER hook:\n{}", pair.logs()));
 
     // fw1 returns, stays backup for its hold-down, then preempts.
     let back = at_now();
