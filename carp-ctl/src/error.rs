@@ -17,6 +17,7 @@ use carp_ifnet::carpif::IfError;
 pub use carp_sysctl::Snippet;
 use carp_sysctl::SysctlError;
 
+use super::group::GroupName;
 use super::ifname::IfName;
 
 /// Why a control request is refused. A refused request changes nothing.
@@ -280,6 +281,46 @@ pub enum CtlError {
         /// The field: `peer` or `peer6`.
         field: &'static str,
     },
+    /// Not a group name: not an interface name, or ending in a digit
+    /// (OpenBSD ifconfig: "group names may not end in a digit").
+    BadGroupName {
+        /// Index of the word (0 when the name came alone).
+        index: usize,
+        /// The name given.
+        name: Snippet,
+    },
+    /// `-group NAME` for a group the interface is not in.
+    NotInGroup {
+        /// The carp interface.
+        ifname: IfName,
+        /// The group.
+        group: GroupName,
+    },
+    /// No carp interface is in this group (a group exists while it has
+    /// members, as OpenBSD's interface groups do).
+    NoSuchGroup(GroupName),
+    /// The engine holds its capacity of named groups already.
+    TooManyGroups {
+        /// The capacity.
+        max: usize,
+    },
+    /// A `carpdemote` that would take the group's demote count outside
+    /// 0-255 (OpenBSD `if_setgroupattribs` refuses it alike).
+    GroupDemoteOutOfRange {
+        /// The group.
+        group: GroupName,
+        /// Its count now.
+        count: i64,
+        /// The change asked for.
+        delta: i64,
+    },
+    /// `group` on a parent: interface groups are for carp interfaces
+    /// (OpenBSD `ifconfig carp0 group fw`); FreeBSD's vhids on a parent
+    /// have none.
+    GroupOnParent(IfName),
+    /// `-group carp`: every carp interface is in the group `carp` (its
+    /// counter is the host's demotion).
+    CarpGroupFixed,
 }
 
 impl From<SysctlError> for CtlError {
@@ -314,7 +355,8 @@ impl CtlError {
             | CtlError::PassHasNul { index }
             | CtlError::BadState { index, .. }
             | CtlError::BadLladdr { index, .. }
-            | CtlError::BadIfName { index, .. } => Some(index),
+            | CtlError::BadIfName { index, .. }
+            | CtlError::BadGroupName { index, .. } => Some(index),
             _ => None,
         }
     }
@@ -337,7 +379,8 @@ impl CtlError {
             | CtlError::PassHasNul { index }
             | CtlError::BadState { index, .. }
             | CtlError::BadLladdr { index, .. }
-            | CtlError::BadIfName { index, .. } => *index = index.saturating_add(by),
+            | CtlError::BadIfName { index, .. }
+            | CtlError::BadGroupName { index, .. } => *index = index.saturating_add(by),
             _ => {}
         }
         self
@@ -496,6 +539,34 @@ impl fmt::Display for CtlError {
             CtlError::MissingPeer { field } => {
                 write!(f, "carpreq {field}: unicast needs a peer address")
             }
+            CtlError::BadGroupName { index, name } => write!(
+                f,
+                "{}: not a group name (1-15 letters, digits, '.', '_', '-', not ending in a digit)",
+                At(index, name)
+            ),
+            CtlError::NotInGroup { ifname, group } => {
+                write!(f, "-group {group}: {ifname} is not in group {group}")
+            }
+            CtlError::NoSuchGroup(g) => write!(f, "{g}: no such group (no carp interface in it)"),
+            CtlError::TooManyGroups { max } => {
+                write!(f, "too many interface groups (at most {max})")
+            }
+            CtlError::GroupDemoteOutOfRange {
+                group,
+                count,
+                delta,
+            } => write!(
+                f,
+                "{group}: carp demote count {count} {delta:+} is outside 0..255"
+            ),
+            CtlError::GroupOnParent(n) => write!(
+                f,
+                "group: {n} is a parent; interface groups are for carp interfaces \
+                 (ifconfig carpN ... group NAME)"
+            ),
+            CtlError::CarpGroupFixed => f.write_str(
+                "-group carp: every carp interface is in group carp (its count is the host's demotion)",
+            ),
         }
     }
 }

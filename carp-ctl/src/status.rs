@@ -18,6 +18,9 @@
 //! standing for a multicast family; FreeBSD prints it for every CARP vhid,
 //! we only in unicast mode, so multicast output stays the BSDs' common
 //! form.
+//! An interface in a named group shows OpenBSD's `groups: carp fw` line
+//! after it (OpenBSD prints `groups: carp` for every carp interface; the
+//! line is left out when `carp` is the only group).
 //! Flags print as `printb` does: hex value, then the names of the set bits
 //! in bit order.
 
@@ -26,6 +29,8 @@ use core::net::IpAddr;
 
 use bitflags::bitflags;
 use carp_core::{State, VhostConfig};
+
+use crate::group::{GroupName, CARP_GROUP};
 
 bitflags! {
     /// Interface flags shown in the status, with their BSD `IFF_*` values.
@@ -140,6 +145,8 @@ pub struct Status<'a> {
     pub prefix_lens: &'a [u8],
     /// The parent, if any.
     pub carpdev: Option<&'a str>,
+    /// Its named groups besides `carp` (none: no `groups:` line).
+    pub groups: &'a [GroupName],
 }
 
 impl Status<'_> {
@@ -197,6 +204,13 @@ impl fmt::Display for Status<'_> {
         writeln!(f, "\t{line}")?;
         if let Some(peers) = line.peer_line() {
             writeln!(f, "\t{peers}")?;
+        }
+        if !self.groups.is_empty() {
+            write!(f, "\tgroups: {CARP_GROUP}")?;
+            for g in self.groups.iter().filter(|g| !g.is_carp()) {
+                write!(f, " {g}")?;
+            }
+            writeln!(f)?;
         }
         for (i, addr) in self.config.addresses().iter().enumerate() {
             let prefix = self.prefix_lens.get(i).copied();

@@ -279,6 +279,7 @@ fn status_matches_the_shape_in_the_fixture_comment() {
         config: &config,
         prefix_lens: &[24],
         carpdev: None,
+        groups: &[],
     }
     .to_string();
     let ours: Vec<&str> = out.lines().map(str::trim).collect();

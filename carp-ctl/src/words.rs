@@ -40,6 +40,7 @@ use carp_core::vhost::{AdverInt, Priority, MAX_ADDRS};
 use carp_core::{AdvSkew, Key, State, Version, Vhid, VhostConfig};
 use carp_ifnet::lladdr::MacAddr;
 
+use super::group::{GroupOp, MAX_GROUP_WORDS};
 use super::ifname::IfName;
 use super::CtlError;
 pub use parser::Syntax;
@@ -180,6 +181,9 @@ pub struct IfconfigRequest {
     pub up: Option<bool>,
     /// `create` or `destroy`.
     pub lifecycle: Option<Lifecycle>,
+    /// `group NAME` and `-group NAME`, in the order given (OpenBSD
+    /// ifconfig(8); see [`crate::group`]).
+    pub groups: heapless::Vec<GroupOp, MAX_GROUP_WORDS>,
 }
 
 /// Parses whitespace-separated ifconfig arguments.
@@ -331,7 +335,8 @@ impl IfconfigRequest {
 
     /// The first word of the request that a [`VhostConfig`] cannot hold,
     /// in the order `state`, `up`/`down`, `create`/`destroy`,
-    /// `carpdev`/`-carpdev`, `lladdr`; `None` when it is configuration only.
+    /// `carpdev`/`-carpdev`, `lladdr`, `group`/`-group`; `None` when it is
+    /// configuration only.
     pub fn unexpressed(&self) -> Option<&'static str> {
         let lifecycle = self.lifecycle.map(|l| match l {
             Lifecycle::Create => "create",
@@ -347,6 +352,10 @@ impl IfconfigRequest {
             .or(lifecycle)
             .or(carpdev)
             .or(self.lladdr.map(|_| "lladdr"))
+            .or(self.groups.first().map(|g| match g {
+                GroupOp::Join(_) => "group",
+                GroupOp::Leave(_) => "-group",
+            }))
     }
 
     /// True if the request says nothing but `create` or `destroy`.

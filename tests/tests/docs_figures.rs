@@ -11,10 +11,11 @@
 //! | `bench/fuzz.txt` | `FUZZ_LOG=bench/fuzz.txt bash fuzz/smoke.sh SECONDS` |
 //! | `bench/model.txt` | `scripts/model.sh` |
 //! | `bench/mutations.txt` | `scripts/mutations.sh` |
+//! | `bench/firewall.txt` | `scripts/firewall.sh` |
 //!
 //! Checked: each log starts with a stamp; every bench summary line, every
-//! callgrind line and every failover line the docs show (indented code
-//! blocks or fenced) is a line of its log; the bare-metal size tables are
+//! callgrind line, every failover line and every firewall-pair line the
+//! docs show (indented code blocks or fenced) is a line of its log; the bare-metal size tables are
 //! the log's rows; the README's fuzz table is the fuzz log's figures.
 
 use std::path::{Path, PathBuf};
@@ -108,6 +109,11 @@ fn failover_lines_are_those_of_failover_sh() {
         ],
         "bench/failover.txt",
     );
+}
+
+#[test]
+fn firewall_pair_lines_are_those_of_firewall_sh() {
+    assert_quoted_lines_are_logged(&["firewall-pair "], "bench/firewall.txt");
 }
 
 #[test]

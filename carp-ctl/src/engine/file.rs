@@ -238,6 +238,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                         && now.up == item.up
                         && now.parent == item.parent
                         && now.prefix == item.prefix
+                        && now.groups == item.groups
                         && item.force.is_none();
                     if same {
                         report.unchanged += 1;
@@ -273,6 +274,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             carpdev_named: true,
             managed: p.extra(vhid).managed,
             random_mac: false,
+            groups: 0,
         })
     }
 }

@@ -7,6 +7,7 @@
 use carp_core::vhost::MAX_ADDRS;
 use carp_core::{State, VhostConfig};
 
+use super::groups::GroupMask;
 use super::store::ParentId;
 use crate::IfName;
 
@@ -33,6 +34,9 @@ pub(crate) struct Item {
     pub(crate) managed: bool,
     /// `lladdr random`: the engine draws the MAC when it applies.
     pub(crate) random_mac: bool,
+    /// The named groups it is in (bits into the engine's group table;
+    /// named carp interfaces only).
+    pub(crate) groups: GroupMask,
 }
 
 impl Item {
@@ -48,6 +52,7 @@ impl Item {
             carpdev_named: false,
             managed: false,
             random_mac: false,
+            groups: 0,
         }
     }
 

@@ -48,6 +48,7 @@
 mod control;
 mod error;
 mod file;
+mod groups;
 mod items;
 mod names;
 mod plan;
@@ -58,6 +59,7 @@ mod store;
 use crate::CtlError;
 pub use error::FileError;
 pub use file::ApplyReport;
+pub use groups::GroupMember;
 pub use store::{Parent, ParentId, ParentStore};
 
 use carp_core::{Event, Instant, Reject};
@@ -83,7 +85,7 @@ pub const HOSTED_ITEMS: usize = 1024;
 /// `S` stores the parents (see [`ParentStore`]), `N` is the capacity of
 /// each parent in vhids, `M` the number of carp interfaces and vhids the
 /// engine can describe at once (names and vhids configured on parents
-/// together). Memory: the parents, plus 488 + 440 × `M` bytes on 64-bit
+/// together). Memory: the parents, plus 1064 + 440 × `M` bytes on 64-bit
 /// targets (`docs/embedding.md`).
 pub struct Engine<S: ParentStore<N>, const N: usize = DEFAULT_VHIDS, const M: usize = DEFAULT_ITEMS>
 {
@@ -97,6 +99,10 @@ pub struct Engine<S: ParentStore<N>, const N: usize = DEFAULT_VHIDS, const M: us
     /// here so no request needs a large stack).
     want: Items<M>,
     file: file::FileKnobs,
+    /// The named interface groups (see [`crate::group`]).
+    groups: groups::GroupTable,
+    /// The group table of the request being applied (scratch, as `want`).
+    want_groups: groups::GroupTable,
 }
 
 impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
@@ -111,6 +117,8 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             seed: (0, 0),
             want: heapless::Vec::new(),
             file: file::FileKnobs::new(),
+            groups: [None; crate::group::MAX_GROUPS],
+            want_groups: [None; crate::group::MAX_GROUPS],
         }
     }
 
@@ -439,6 +447,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> core::fmt::Debug for Eng
             .field("next_parent", &self.next_parent)
             .field("seed", &self.seed)
             .field("file", &self.file)
+            .field("groups", &self.groups)
             .finish()
     }
 }

@@ -5,6 +5,7 @@
 use carp_core::vhost::MAX_ADDRS;
 use carp_core::{Vhid, VhostConfig};
 
+use super::groups::GroupMask;
 use super::store::ParentId;
 use crate::IfName;
 
@@ -38,6 +39,8 @@ pub(crate) struct Entry {
     pub(crate) carpdev_named: bool,
     /// Created by the last configuration file.
     pub(crate) managed: bool,
+    /// Its named groups (bits into the engine's group table).
+    pub(crate) groups: GroupMask,
 }
 
 impl Entry {

@@ -25,9 +25,12 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             names,
             parents,
             want,
+            groups,
+            want_groups,
             ..
         } = self;
         want.clear();
+        *want_groups = *groups;
         let full = || CtlError::TooManyInterfaces { max: M };
         for entry in names.iter() {
             want.push(item_of_entry(parents, entry))
@@ -53,6 +56,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                     carpdev_named: true,
                     managed: extra.managed,
                     random_mac: false,
+                    groups: 0,
                 };
                 want.push(item).map_err(|_| full())?;
             }
@@ -212,11 +216,13 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                 up: item.up,
                 carpdev_named: item.carpdev_named,
                 managed: item.managed,
+                groups: item.groups,
             };
             names
                 .push(entry)
                 .map_err(|_| CtlError::TooManyInterfaces { max: M })?;
         }
+        self.commit_groups(now);
         Ok(())
     }
 }
@@ -239,6 +245,7 @@ pub(crate) fn item_of_entry<S: ParentStore<N>, const N: usize>(parents: &S, entr
     item.up = entry.up;
     item.carpdev_named = entry.carpdev_named;
     item.managed = entry.managed;
+    item.groups = entry.groups;
     match &entry.slot {
         Slot::Unset => {}
         Slot::Attached { parent, vhid } => {

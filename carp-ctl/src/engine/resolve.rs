@@ -124,6 +124,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             item.up = up;
         }
         item.force = force_of(req.state);
+        item.groups = self.plan_groups(name, item.groups, &req.groups)?;
         if let Some(slot) = self.want.get_mut(at) {
             *slot = item;
         }
@@ -138,6 +139,9 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
     ) -> Result<Option<usize>, CtlError> {
         if req.lifecycle.is_some() || req.carpdev.is_some() {
             return Err(CtlError::NotACarpInterface(name));
+        }
+        if !req.groups.is_empty() {
+            return Err(CtlError::GroupOnParent(name));
         }
         let vhid = match req.vhid {
             Some(v) => v,
@@ -201,6 +205,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                     carpdev_named: true,
                     managed: false,
                     random_mac: random,
+                    groups: 0,
                 };
                 self.want
                     .push(item)
@@ -344,6 +349,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
                             carpdev_named: true,
                             managed: false,
                             random_mac: false,
+                            groups: 0,
                         };
                         self.want
                             .push(item)

@@ -86,6 +86,8 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
         let carpdev = parent
             .filter(|_| entry.carpdev_named)
             .map(|p| p.name.as_str());
+        let groups: heapless::Vec<crate::GroupName, { crate::MAX_GROUPS }> =
+            self.groups_of(entry.name.as_str()).collect();
         let status = Status {
             ifname: entry.name.as_str(),
             flags,
@@ -94,6 +96,7 @@ impl<S: ParentStore<N>, const N: usize, const M: usize> Engine<S, N, M> {
             config,
             prefix_lens: item.prefix.get(..config.addresses().len()).unwrap_or(&[]),
             carpdev,
+            groups: &groups,
         };
         write!(out, "{status}")
     }

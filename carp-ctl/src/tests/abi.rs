@@ -278,6 +278,7 @@ fn status_of(
         config,
         prefix_lens,
         carpdev,
+        groups: &[],
     }
     .write_to(&mut out)
     .unwrap();
@@ -295,6 +296,7 @@ fn status_prints_in_bsd_shape_with_tabs() {
         config: &config,
         prefix_lens: &[24],
         carpdev: None,
+        groups: &[],
     };
     assert_eq!(
         status.to_string(),

@@ -31,6 +31,7 @@ use super::{
     parse_netmask, AddrSpec, AliasOp, CarpdevChange, Family, IfconfigRequest, Lifecycle, Lladdr,
     PeerChange,
 };
+use crate::group::{GroupName, GroupOp, MAX_GROUP_WORDS};
 use crate::ifname::IfName;
 use crate::CtlError;
 
@@ -222,6 +223,15 @@ impl Parser {
             "-peer" => choose(&mut self.req.peer, PeerChange::Clear, "-peer", index),
             "-carppeer" => choose(&mut self.req.peer, PeerChange::Clear, "-carppeer", index),
             "-peer6" => choose(&mut self.req.peer6, PeerChange::Clear, "-peer6", index),
+            "group" | "-group" => {
+                let keyword = if word == "group" { "group" } else { "-group" };
+                let (i, v) = value(rest, keyword, index)?;
+                let name = GroupName::new(v).ok_or(CtlError::BadGroupName {
+                    index: i,
+                    name: Snippet::new(v),
+                })?;
+                self.group(word == "group", name, keyword, index)
+            }
             "inet" => self.family(Family::Inet, "inet", index),
             "inet6" => self.family(Family::Inet6, "inet6", index),
             "alias" => choose(&mut self.req.alias, AliasOp::Add, "alias", index),
@@ -283,6 +293,36 @@ impl Parser {
             }
             _ => self.positional_or_address(index, word, slot, after_address),
         }
+    }
+
+    /// `group NAME` (`join`) or `-group NAME`: the same group twice is
+    /// [`CtlError::Repeated`], joined and left [`CtlError::Conflict`].
+    fn group(
+        &mut self,
+        join: bool,
+        name: GroupName,
+        word: &'static str,
+        index: usize,
+    ) -> Result<(), CtlError> {
+        let same = |g: &GroupOp| matches!(g, GroupOp::Join(n) | GroupOp::Leave(n) if *n == name);
+        if let Some(earlier) = self.req.groups.iter().find(|g| same(g)) {
+            return Err(if matches!(earlier, GroupOp::Join(_)) == join {
+                CtlError::Repeated { word, index }
+            } else {
+                CtlError::Conflict { word, index }
+            });
+        }
+        let op = if join {
+            GroupOp::Join(name)
+        } else {
+            GroupOp::Leave(name)
+        };
+        self.req
+            .groups
+            .push(op)
+            .map_err(|_| CtlError::TooManyGroups {
+                max: MAX_GROUP_WORDS,
+            })
     }
 
     fn family(&mut self, family: Family, word: &'static str, index: usize) -> Result<(), CtlError> {

@@ -181,7 +181,9 @@ impl<const N: usize> CarpIf<N> {
         if !peers.admits(&src) {
             return Err(Reject::BadPeer(src));
         }
-        let host = &mut self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?.host;
+        let slot = self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?;
+        let policy = slot.policy(&sysctl.policy());
+        let host = &mut slot.host;
         let verified = host.verify(&advert).map_err(|_| Reject::BadAuth)?;
         // A parent without an IPv4 address sends from 0.0.0.0 (NetBSD):
         // then our own looped-back advert is known by its counter, the one
@@ -189,7 +191,6 @@ impl<const N: usize> CarpIf<N> {
         if src.is_unspecified() && advert.counter == host.counter() {
             return Err(Reject::Own);
         }
-        let policy = sysctl.policy();
         // A replay the vhost drops (enforce) still reports an event: settle.
         let origin = Origin::new(src, self.parent.ipv4, self.parent.ipv6_link_local);
         let outcome = host.handle_advert(now, &verified, origin, &policy);

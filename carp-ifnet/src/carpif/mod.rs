@@ -235,8 +235,8 @@ impl<const N: usize> CarpIf<N> {
         if self.leaving.is_full() {
             return Err(IfError::OutputPending);
         }
-        let policy = sysctl.policy();
         let mut slot = self.slots.remove(at);
+        let policy = slot.policy(&sysctl.policy());
         self.deadlines.remove(at);
         slot.host.set_admin(now, false);
         let mut bytes = [0u8; MAX_TRANSMIT_LEN];
@@ -397,6 +397,7 @@ impl<const N: usize> CarpIf<N> {
                     break;
                 };
                 if let Some(slot) = self.slots.get_mut(at) {
+                    let policy = slot.policy(&policy);
                     slot.host.handle_timeout(now, &policy);
                 }
                 self.settle(at, now, sysctl);

@@ -130,7 +130,8 @@ impl<const N: usize> CarpIf<N> {
         };
         let sender = Sender::of(parent.link, &slot.host);
         let mut bytes = [0u8; MAX_TRANSMIT_LEN];
-        while let Some(t) = slot.host.poll_transmit(now, policy, &mut bytes) {
+        let policy = slot.policy(policy);
+        while let Some(t) = slot.host.poll_transmit(now, &policy, &mut bytes) {
             let ok = out.send_advert(&sender, &t, &bytes);
             slot.host.handle_send_result(now, ok);
         }

@@ -1,9 +1,10 @@
-//! Noticing a host-wide policy change made outside any call.
+//! Noticing a host-wide policy change made outside any call, and the
+//! demotion of a vhid's carp interface groups.
 
 use carp_core::Instant;
 use carp_sysctl::Sysctl;
 
-use super::CarpIf;
+use super::{CarpIf, IfError};
 
 impl<const N: usize> CarpIf<N> {
     /// Acts on a change of the host's policy since the last call: every
@@ -23,10 +24,52 @@ impl<const N: usize> CarpIf<N> {
         let policy = sysctl.policy();
         for at in 0..self.slots.len() {
             if let Some(slot) = self.slots.get_mut(at) {
+                let policy = slot.policy(&policy);
                 slot.host.handle_policy(now, &policy);
             }
             self.settle(at, now, sysctl);
         }
         self.refresh_next_deadline();
+    }
+
+    /// Sets the demote count of the interface groups `vhid` belongs to
+    /// (the sum of their counters, 0-255, as OpenBSD's
+    /// `carp_group_demote_count`). The vhid advertises and elects with the
+    /// host's demotion plus this, saturated at 255; as MASTER it owes an
+    /// advert at once when that changes what it advertises (OpenBSD
+    /// `carp_group_demote_adj` -> `carp_send_ad_all`). Setting the value it
+    /// has changes nothing.
+    ///
+    /// # Errors
+    /// [`IfError::NoSuchVhid`].
+    pub fn set_group_demote(
+        &mut self,
+        now: Instant,
+        vhid: u8,
+        demote: u8,
+        sysctl: &Sysctl,
+    ) -> Result<(), IfError> {
+        let at = self.index(vhid)?;
+        let Some(slot) = self.slots.get_mut(at) else {
+            return Err(IfError::NoSuchVhid(vhid));
+        };
+        if slot.group_demote == demote {
+            return Ok(());
+        }
+        slot.group_demote = demote;
+        let policy = slot.policy(&sysctl.policy());
+        slot.host.handle_policy(now, &policy);
+        self.settle(at, now, sysctl);
+        self.refresh_next_deadline();
+        Ok(())
+    }
+
+    /// The demote count of `vhid`'s groups (see
+    /// [`CarpIf::set_group_demote`]); 0 for an unknown vhid.
+    pub fn group_demote(&self, vhid: u8) -> u8 {
+        self.position(vhid)
+            .ok()
+            .and_then(|at| self.slots.get(at))
+            .map_or(0, |s| s.group_demote)
     }
 }

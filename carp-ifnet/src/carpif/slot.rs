@@ -2,7 +2,7 @@
 //! told about it.
 
 use carp_core::vhost::MAX_ADDRS;
-use carp_core::{State, VhostConfig, VirtualHost};
+use carp_core::{Policy, State, VhostConfig, VirtualHost};
 use core::net::IpAddr;
 
 use crate::lladdr::{LinkType, MacAddr};
@@ -23,6 +23,9 @@ pub(crate) struct Slot {
     pub(crate) groups: heapless::Vec<MacAddr, MAX_ADDRS>,
     /// `groups` matches the configuration.
     pub(crate) groups_synced: bool,
+    /// The demote count of the carp interface groups this vhid belongs to,
+    /// added to the host's (see [`Slot::policy`]).
+    pub(crate) group_demote: u8,
 }
 
 impl Slot {
@@ -34,6 +37,19 @@ impl Slot {
             filters: heapless::Vec::new(),
             groups: heapless::Vec::new(),
             groups_synced: false,
+            group_demote: 0,
+        }
+    }
+
+    /// The host's `policy` as this vhid obeys it: its demotion is the
+    /// host's plus its groups', saturated at 255, as OpenBSD's
+    /// `carp_group_demote_count` sums the counters of every group of the
+    /// carp interface (the host-wide demotion standing for the group
+    /// `carp` every carp interface is in).
+    pub(crate) fn policy(&self, host: &Policy) -> Policy {
+        Policy {
+            demotion: host.demotion.saturating_add(self.group_demote),
+            ..*host
         }
     }
 

@@ -768,3 +768,5 @@ fn host_statistics_count_state_updates_and_transitions_to_master() {
     // Removal: MASTER -> INIT, three more updates.
     assert_eq!(stats.get(Counter::Ostates), 9);
 }
+
+mod group_demote;

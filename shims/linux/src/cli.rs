@@ -197,6 +197,39 @@ pub struct Cli {
     #[arg(long = "script-timeout", value_name = "SECONDS", default_value_t = 30)]
     pub script_timeout: u32,
 
+    /// Run FILE as `FILE STATE GROUP` when an interface group's state
+    /// changes (`ifconfig carp0 group fw`): MASTER when every member vhid
+    /// is MASTER, INIT when every one is INIT, else BACKUP; once with
+    /// BACKUP at start; runs of a group never overlap, changes meanwhile
+    /// are coalesced to the latest; environment CARP_GROUP, CARP_STATE,
+    /// CARP_PREVIOUS_STATE, CARP_REASON, CARP_VHIDS, CARP_DEMOTE,
+    /// CARP_SEQ, CARP_TIME.
+    #[arg(long = "group-hook", value_name = "FILE")]
+    pub group_hook: Option<PathBuf>,
+
+    /// Kill a group hook (and its process group) still running after
+    /// SECONDS.
+    #[arg(long = "hook-timeout", value_name = "SECONDS", default_value_t = crate::hook::DEFAULT_TIMEOUT_SECS)]
+    pub hook_timeout: u32,
+
+    /// A link that is not a carp parent (the state-sync link, e.g.
+    /// conntrackd's) whose being down (admin or carrier) adds 1 to
+    /// --demote-group's demote counter until it is back (OpenBSD pfsync's
+    /// syncdev).
+    #[arg(long = "syncdev", value_name = "IF")]
+    pub syncdev: Option<String>,
+
+    /// For SECONDS after start, add 128 to --demote-group's demote counter
+    /// (OpenBSD /etc/rc's `carpdemote 128` at boot), so that a returning
+    /// box does not preempt before its state is synced.
+    #[arg(long = "holddown", value_name = "SECONDS", default_value_t = 0)]
+    pub holddown: u32,
+
+    /// The interface group --syncdev and --holddown demote (default
+    /// `carp`: every vhid, the host's demotion, as pfsync's).
+    #[arg(long = "demote-group", value_name = "GROUP", default_value = "carp")]
+    pub demote_group: String,
+
     /// On SIGTERM, wait at most SECONDS for scripts and event readers.
     #[arg(
         long = "shutdown-timeout",

@@ -36,12 +36,14 @@ use crate::engine::{new_engine, now, HostEngine};
 use crate::event_sink::{host_text, EventSink};
 use crate::events::{Reporter, Scripts};
 use crate::filter::FilterSpec;
+use crate::hook::{Hooks, Processes};
 use crate::links::{parse_sources, Change, Links};
 use crate::lock::{netns_id, PidFile};
 use crate::monitor::{self, parse_monitor, Notice};
 use crate::netlink::Netlink;
 use crate::reject_log::{source_of, RejectLog};
 use crate::scripts::{log_outcome, ScriptRunner};
+use crate::syncdev::SyncDemote;
 use crate::vmac::{remove_stale, Vmacs};
 
 /// A running carpd.
@@ -74,6 +76,12 @@ pub struct Daemon {
     shutdown_timeout: std::time::Duration,
     /// Vhids SIGUSR2 stepped down, and when they come back up.
     held: Vec<(ParentId, u8, Instant)>,
+    /// `--group-hook`: the groups' hooks.
+    hooks: Option<Hooks<Processes>>,
+    /// `--syncdev` and `--holddown`: what they owe `demote_group`.
+    sync: SyncDemote,
+    /// `--demote-group`.
+    demote_group: String,
 }
 
 impl std::fmt::Debug for Daemon {
@@ -107,6 +115,8 @@ impl Daemon {
             Signal::SIGHUP,
             Signal::SIGUSR1,
             Signal::SIGUSR2,
+            // Group hooks are reaped when they end.
+            Signal::SIGCHLD,
         ] {
             mask.add(s);
         }
@@ -217,7 +227,17 @@ impl Daemon {
             rejects: RejectLog::new(),
             shutdown_timeout: std::time::Duration::from_secs(u64::from(cli.shutdown_timeout)),
             held: Vec::new(),
+            hooks: cli.group_hook.clone().map(|program| {
+                Hooks::new(
+                    Processes { program },
+                    u64::from(cli.hook_timeout).saturating_mul(1_000_000),
+                )
+            }),
+            sync: SyncDemote::new(cli.syncdev.clone()),
+            demote_group: cli.demote_group.clone(),
         };
+        // The hold-down is in the first adverts.
+        daemon.start_sync(cli.holddown);
         daemon.after_control(now());
         for w in advice::warnings(&daemon.engine) {
             log::warn!(target: "carpd", "{w}");
@@ -241,8 +261,10 @@ impl Daemon {
         loop {
             let t = now();
             self.release_held(t);
+            self.poll_sync(t);
             self.poll_due(t);
             self.settle(false);
+            self.poll_hooks(t);
             self.arm_timer()?;
             // Under a flood each ring is read once per packet::MODERATION.
             let wall = std::time::Instant::now();
@@ -312,6 +334,7 @@ impl Daemon {
                         }
                         Ok(Signal::SIGUSR1) => self.print_status(),
                         Ok(Signal::SIGUSR2) => self.step_down(),
+                        Ok(Signal::SIGCHLD) => self.poll_hooks(now()),
                         Ok(Signal::SIGHUP) => {
                             let _ = self.reload();
                         }
@@ -366,6 +389,8 @@ impl Daemon {
             self.sync_filters();
         }
         self.reporter.remember(&self.engine, &self.links);
+        // After this wake-up's adverts and gratuitous ARPs went out.
+        self.sync_groups(seen.reason.unwrap_or("control"));
     }
 
     /// Locks and macvlans for exactly the vhids the engine has; each up
@@ -457,7 +482,13 @@ impl Daemon {
     /// past expiry), or disarms it when carp has none. A wake-up that left
     /// the deadline as it was (a frame, a signal) costs no system call.
     fn arm_timer(&mut self) -> io::Result<()> {
-        let hold = self.held.iter().map(|h| h.2).min();
+        let hold = self
+            .held
+            .iter()
+            .map(|h| h.2)
+            .chain(self.hooks_deadline())
+            .chain(self.sync_deadline())
+            .min();
         let next = match (self.engine.poll_timeout(), hold) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -550,6 +581,7 @@ impl Daemon {
         let t = now();
         let mut changes = Vec::new();
         for notice in &notices {
+            self.sync_notice(t, notice);
             if let Notice::LinkGone(index) = notice {
                 if self.vmacs.is_macvlan(*index) {
                     self.vmacs.link_gone(*index);
@@ -634,8 +666,9 @@ impl Daemon {
         self.links.release_settings();
         // carpctl can no longer reach a carpd that is leaving.
         self.control = None;
-        self.daemon_event("stop", None);
         let deadline = std::time::Instant::now() + self.shutdown_timeout;
+        self.finish_hooks(deadline);
+        self.daemon_event("stop", None);
         if !self.reporter.finish(deadline) {
             log::warn!(
                 target: "carpd",
@@ -648,3 +681,6 @@ impl Daemon {
 
 #[path = "daemon_ops.rs"]
 mod ops;
+
+#[path = "daemon_groups.rs"]
+mod groups;

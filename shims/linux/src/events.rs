@@ -42,6 +42,8 @@ pub struct Reported {
     pub events: usize,
     /// Some vhid changed state.
     pub state_changed: bool,
+    /// The reason of the last state change (`master-down`...).
+    pub reason: Option<&'static str>,
 }
 
 /// Turns engine events into lines and script runs.
@@ -104,8 +106,9 @@ impl Reporter {
             }
             // Other kinds (a sender's counter class...) are logged by the
             // library (carp-ifnet's LogEvent) and are in the line above.
-            if let EventKind::StateChange { from, to, .. } = event.kind {
+            if let EventKind::StateChange { from, to, reason } = event.kind {
                 seen.state_changed = true;
+                seen.reason = Some(reason.name());
                 self.touched.insert((parent, event.vhid));
                 self.state_changed(engine, parent, &name, &event, from, to);
             }

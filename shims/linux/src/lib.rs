@@ -11,7 +11,8 @@
 //! file ([`lock`]); the parents' ARP settings are set so that only the
 //! virtual MAC answers ([`hostconf`]). Every event is a JSON line and
 //! ucarp-style up/down scripts run ([`events`], [`event_sink`],
-//! [`scripts`]). Each packet socket carries a kernel filter generated from
+//! [`scripts`]); an interface group's hook runs once per group transition
+//! ([`hook`]). Each packet socket carries a kernel filter generated from
 //! its parent's vhids ([`filter`]); macvlans keep no broadcast queue
 //! ([`macvlan`]). An operator steers a running carpd with `carpctl`
 //! ([`carpctl`]) over a root-only socket ([`control`]); the log goes to the
@@ -34,6 +35,7 @@ pub mod engine;
 pub mod event_sink;
 pub mod events;
 pub mod filter;
+pub mod hook;
 pub mod hostconf;
 pub mod ip_send;
 pub mod links;
@@ -45,6 +47,7 @@ pub mod netlink;
 pub mod packet;
 pub mod reject_log;
 pub mod scripts;
+pub mod syncdev;
 pub mod ucarp;
 pub mod vmac;
 

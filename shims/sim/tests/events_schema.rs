@@ -132,6 +132,36 @@ fn every_example_is_the_encoders_output() {
             "2026-03-01T10:06:00.000000Z",
             EventBody::Dropped { count: 1200 },
         ),
+        EventLine {
+            seq: Some(2),
+            ..timed(
+                3_039_100,
+                "2026-03-01T10:00:03.039100Z",
+                EventBody::Group {
+                    group: "fw",
+                    from: "backup",
+                    to: "master",
+                    reason: "master-down",
+                    demote: 0,
+                    vhids: "eth0:1 eth1:2",
+                },
+            )
+        },
+        EventLine {
+            seq: Some(2),
+            ..timed(
+                3_081_200,
+                "2026-03-01T10:00:03.081200Z",
+                EventBody::Hook {
+                    group: "fw",
+                    state: "master",
+                    ok: true,
+                    status: "exit 0",
+                    ms: 42,
+                    stderr: Some("master: conntrackd -c: ok in 7 ms\n"),
+                },
+            )
+        },
     ];
     let doc = doc();
     let ex = examples(&doc);

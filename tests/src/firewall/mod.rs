@@ -7,15 +7,17 @@
 //!  client ─────────────┬──────── eth0 fw1 eth1 ───────────┬───────── server
 //!  192.0.2.10/25       │         .2  eth2  .2             │   198.51.100.10/24
 //!  via 192.0.2.1       │        .253 │ sync                │   192.0.2.0/25 via
-//!                      │   192.0.2.252/30 (a veth)         │   198.51.100.1
+//!                      │   192.0.2.252/30 (switch "sync")  │   198.51.100.1
 //!                      │        .254 │                     │
 //!                      └──────── eth0 fw2 eth1 ───────────┘
 //!                                .3         .3
 //!  VIPs: 192.0.2.1 (vhid 1, inside), 198.51.100.1 (vhid 2, outside)
 //! ```
 //!
-//! Phase 1 runs ucarp (one process per vhid and interface) with
-//! `ucarp-vip-up`/`ucarp-vip-down`, which call `carp-conntrackd-hook`.
+//! Each box runs one carpd for both sides (`carpd-<box>.conf`: both vhids
+//! in the group `fw`) with `carp-conntrackd-hook` as the group hook and
+//! `eth2` as its sync link. The sync link goes through a switch (a
+//! bridge), so one box's port going down leaves the other's carrier up.
 //! Every path the example names under `/run/firewall-pair/` is moved into
 //! the test's scratch directory. Everything runs inside a [`Lab`] and is
 //! killed and deleted when the [`Pair`] drops, also on a panic.
@@ -172,32 +174,16 @@ impl Pair {
                 ports: [inside, outside],
                 dir: box_dir,
                 conntrackd: None,
-                ucarp: Vec::new(),
+                carpd: None,
             });
         }
         let fw: [Firewall; 2] = fw
             .try_into()
             .map_err(|_| io::Error::other("two firewalls"))?;
-        // The dedicated sync link: one veth from fw1 to fw2.
-        let (ns1, ns2) = (fw[0].ns(), fw[1].ns());
-        ip_in(
-            ns1,
-            &[
-                "link",
-                "add",
-                "eth2",
-                "type",
-                "veth",
-                "peer",
-                "name",
-                "eth2",
-                "netns",
-                ns2.name(),
-            ],
-        )?;
-        for (ns, addr) in [(ns1, "192.0.2.253/30"), (ns2, "192.0.2.254/30")] {
-            ip_in(ns, &["addr", "add", addr, "dev", "eth2"])?;
-            ip_in(ns, &["link", "set", "eth2", "up"])?;
+        // The dedicated sync link, through a switch of its own.
+        lab.add_bridge("sync")?;
+        for (f, addr) in fw.iter().zip(["192.0.2.253/30", "192.0.2.254/30"]) {
+            lab.add_port(&f.ports[0], "sync", "eth2", &[addr])?;
         }
         let ruleset = example_dir().join("nftables.conf");
         for f in &fw {
@@ -233,8 +219,8 @@ impl Pair {
     }
 
     /// Starts conntrackd on both boxes (unless this is the control), then
-    /// ucarp on both sides of fw1 and of fw2, and waits until fw1 holds
-    /// both virtual addresses and fw2 neither.
+    /// carpd on both (no hold-down), and waits until fw1 holds both
+    /// virtual addresses and fw2 neither.
     ///
     /// # Errors
     /// A daemon that did not start, or no such state within 20 s.
@@ -245,7 +231,7 @@ impl Pair {
             }
         }
         for f in &mut self.fw {
-            SIDES.iter().try_for_each(|&s| f.start_ucarp(s))?;
+            f.start_carpd(0)?;
         }
         self.wait_master(0, Duration::from_secs(20))
     }

@@ -1,12 +1,13 @@
 //! One firewall box of the pair: its namespace and parents, its daemons
-//! (conntrackd, one ucarp per side), what a crash or a graceful stop does
+//! (conntrackd, carpd for both sides), what a crash or a graceful stop does
 //! to it, and what it logged and counted.
 
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{example_dir, Side, ADVBASE, INSIDE, SIDES};
+use super::{example_dir, Side, INSIDE, SIDES};
+use crate::carpd::{json_field, Carpd};
 use crate::netns::{signal_group, Background, Host, Netns};
 use crate::process::wait_until;
 
@@ -22,7 +23,7 @@ pub struct Firewall {
     /// Its files: conntrackd.conf, logs, the hook's state.
     pub dir: PathBuf,
     pub(super) conntrackd: Option<Background>,
-    pub(super) ucarp: Vec<Background>,
+    pub(super) carpd: Option<Carpd>,
 }
 
 pub(super) fn ip_in(ns: &Netns, args: &[&str]) -> io::Result<String> {
@@ -78,38 +79,54 @@ impl Firewall {
         ))
     }
 
-    /// Starts ucarp for `side` with the example's scripts, `--preempt` and
-    /// `--shutdown`, its output (and the hook's) in `ucarp-<side>.log`.
+    /// Starts carpd on both parents with the example's configuration
+    /// (`carpd-<box>.conf`), `carp-conntrackd-hook` as the group hook (the
+    /// conntrackd paths in its environment, through a wrapper in the box's
+    /// directory), the sync link `eth2` demoting the group `fw`, and a
+    /// hold-down of `holddown` seconds. Its events and stderr (with the
+    /// hook's lines) are `carpd.events` and `carpd.stderr`.
     ///
     /// # Errors
-    /// Spawn failure.
-    pub fn start_ucarp(&mut self, side: Side) -> io::Result<()> {
-        let port = self.port(side);
-        let src = port
-            .addrs
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+    /// The wrapper cannot be written.
+    pub fn start_carpd(&mut self, holddown: u32) -> io::Result<()> {
         let ex = example_dir();
-        let line = format!(
-            "exec env CONNTRACKD_CONF='{conf}' CARP_HOOK_STATE_DIR='{hook}' \
-             ucarp --interface={ifname} --srcip={src} --vhid={vhid} --pass={pass} \
-             --addr={vip} --advbase={ADVBASE} --advskew={skew} \
-             --upscript='{up}' --downscript='{down}' --xparam={prefix} \
-             --preempt --shutdown >>'{log}' 2>&1",
-            conf = self.conntrackd_conf().display(),
-            hook = self.dir.join("hook").display(),
-            ifname = side.ifname,
-            vhid = side.vhid,
-            pass = side.pass,
-            vip = side.vip,
-            skew = self.advskew,
-            up = ex.join("ucarp-vip-up").display(),
-            down = ex.join("ucarp-vip-down").display(),
-            prefix = side.prefix,
-            log = self.ucarp_log(side).display(),
-        );
-        self.ucarp.push(self.ns().spawn(&["sh", "-c", &line])?);
+        let hook = self.dir.join("hook.sh");
+        std::fs::write(
+            &hook,
+            format!(
+                "#!/bin/sh\nexport CONNTRACKD_CONF='{conf}' CARP_HOOK_STATE_DIR='{state}'\n\
+                 exec '{hook}' \"$@\"\n",
+                conf = self.conntrackd_conf().display(),
+                state = self.dir.join("hook").display(),
+                hook = ex.join("carp-conntrackd-hook").display(),
+            ),
+        )?;
+        std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+        let conf = ex.join(format!("carpd-{}.conf", self.name));
+        let run = self.dir.join("run");
+        let control = self.dir.join("carpd.sock");
+        let holddown = holddown.to_string();
+        let args = [
+            "-i",
+            "eth0",
+            "-i",
+            "eth1",
+            "--config",
+            conf.to_str().unwrap_or_default(),
+            "--group-hook",
+            hook.to_str().unwrap_or_default(),
+            "--syncdev",
+            "eth2",
+            "--demote-group",
+            "fw",
+            "--holddown",
+            &holddown,
+            "--run-dir",
+            run.to_str().unwrap_or_default(),
+            "--control",
+            control.to_str().unwrap_or_default(),
+        ];
+        self.carpd = Some(Carpd::start_args(self.ns(), &self.dir, "carpd", &args));
         Ok(())
     }
 
@@ -122,13 +139,10 @@ impl Firewall {
         }
     }
 
-    fn ucarp_log(&self, side: Side) -> PathBuf {
-        self.dir.join(format!("ucarp-{}.log", side.name))
-    }
-
-    /// Whether `side`'s virtual address is on its parent now.
+    /// Whether `side`'s virtual address is on the box now (carpd puts it
+    /// on the vhid's macvlan).
     pub fn has_vip(&self, side: Side) -> bool {
-        ip_in(self.ns(), &["-4", "addr", "show", "dev", side.ifname])
+        ip_in(self.ns(), &["-4", "-o", "addr", "show"])
             .is_ok_and(|out| out.contains(&format!("inet {}/", side.vip)))
     }
 
@@ -142,9 +156,9 @@ impl Firewall {
         SIDES.iter().all(|&s| !self.has_vip(s))
     }
 
-    /// The box dies: its daemons (and any hook they run) are killed with
-    /// SIGKILL, its links go down, and what a reboot loses goes too: the
-    /// virtual addresses ucarp's scripts added, the neighbour and
+    /// The box dies: its daemons are killed with SIGKILL (carpd sends no
+    /// bow-out), its links go down, and what a reboot loses goes too:
+    /// carpd's macvlans with the virtual addresses, the neighbour and
     /// connection tables, the hook's state on /run, conntrackd's socket and
     /// lock file.
     ///
@@ -152,9 +166,14 @@ impl Firewall {
     /// `conntrack -F` failed: the box would come back with the states it
     /// had, and a preemption would prove nothing about the sync.
     pub fn crash(&mut self) -> io::Result<()> {
-        for proc in self.ucarp.drain(..).chain(self.conntrackd.take()) {
+        // carpd first: a box that loses power sends nothing more, while a
+        // carpd that saw its parents go down would advertise the
+        // demotion and its peer would preempt at once.
+        if let Some(mut c) = self.carpd.take() {
+            c.crash();
+        }
+        if let Some(proc) = self.conntrackd.take() {
             if let Some(pid) = proc.id() {
-                // Its process group: ucarp and a hook it may be running.
                 signal_group(pid, "KILL");
             }
             drop(proc);
@@ -162,9 +181,13 @@ impl Firewall {
         for ifname in ["eth0", "eth1", "eth2"] {
             let _ = ip_in(self.ns(), &["link", "set", ifname, "down"]);
         }
-        for side in SIDES {
-            let vip = format!("{}/{}", side.vip, side.prefix);
-            let _ = ip_in(self.ns(), &["addr", "del", &vip, "dev", side.ifname]);
+        let macvlans = ip_in(self.ns(), &["-o", "link", "show", "type", "macvlan"])?;
+        for name in macvlans
+            .lines()
+            .filter_map(|l| l.split(": ").nth(1))
+            .filter_map(|n| n.split('@').next())
+        {
+            let _ = ip_in(self.ns(), &["link", "del", name]);
         }
         let _ = ip_in(self.ns(), &["neigh", "flush", "all"]);
         let _ = std::fs::remove_dir_all(self.dir.join("hook"));
@@ -174,61 +197,83 @@ impl Firewall {
         self.ns().run(&["conntrack", "-F"]).map(drop)
     }
 
-    /// The box boots again: links up, conntrackd (when `sync`) and ucarp
-    /// on both sides.
+    /// The box boots again: links up, conntrackd (when `sync`), carpd
+    /// with a hold-down of `holddown` seconds.
     ///
     /// # Errors
     /// The failing command.
-    pub fn power_on(&mut self, sync: bool) -> io::Result<()> {
+    pub fn power_on(&mut self, sync: bool, holddown: u32) -> io::Result<()> {
         for ifname in ["eth0", "eth1", "eth2"] {
             ip_in(self.ns(), &["link", "set", ifname, "up"])?;
         }
         if sync {
             self.start_conntrackd()?;
         }
-        SIDES.iter().try_for_each(|&s| self.start_ucarp(s))
+        self.start_carpd(holddown)
     }
 
-    /// SIGTERM to each ucarp: with `--shutdown` it runs its down-script and
-    /// exits (ucarp 1.5.2 sends no bow-out advertisement: UCarp src/carp.c,
-    /// `docarp()`, signal case 15). Waits up to `grace` for each.
-    pub fn stop_ucarp(&mut self, grace: Duration) {
-        for mut proc in self.ucarp.drain(..) {
-            if let Some(pid) = proc.id() {
-                signal_group(pid, "TERM");
-            }
-            wait_until(grace, || !proc.is_running());
+    /// SIGTERM to carpd: its masters send the bow-out advertisement
+    /// (advskew 255), it runs the group hook for INIT and exits. Waits up
+    /// to `grace`.
+    pub fn stop_carpd(&mut self, grace: Duration) {
+        if let Some(mut c) = self.carpd.take() {
+            c.terminate(grace);
         }
     }
 
-    /// The hook's log lines (`<unix ms> carp-conntrackd-hook[pid]: ...`)
-    /// from both ucarp logs, in time order.
+    /// carpd's events of kind `event`.
+    pub fn events(&self, event: &str) -> Vec<String> {
+        self.carpd_events()
+            .into_iter()
+            .filter(|l| json_field(l, "event").as_deref() == Some(event))
+            .collect()
+    }
+
+    fn carpd_events(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("carpd.events"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The hook's log lines (`<unix ms> carp-conntrackd-hook[pid]: ...`),
+    /// as carpd logged them (`carpd: group fw hook: <line>`), in time
+    /// order.
     pub fn hook_lines(&self) -> Vec<(u64, String)> {
-        let mut lines: Vec<(u64, String)> = SIDES
-            .iter()
-            .filter_map(|&s| std::fs::read_to_string(self.ucarp_log(s)).ok())
-            .flat_map(|text| {
-                text.lines()
-                    .filter(|l| l.contains("carp-conntrackd-hook["))
-                    .filter_map(|l| {
-                        let (ms, rest) = l.split_once(' ')?;
-                        Some((ms.parse().ok()?, rest.to_owned()))
-                    })
-                    .collect::<Vec<_>>()
+        let text = std::fs::read_to_string(self.dir.join("carpd.stderr")).unwrap_or_default();
+        let mut lines: Vec<(u64, String)> = text
+            .lines()
+            .filter_map(|l| {
+                let i = l.find(" carp-conntrackd-hook[")?;
+                let ms = l.get(..i)?.rsplit(' ').next()?.parse().ok()?;
+                Some((ms, l.get(i + 1..)?.to_owned()))
             })
             .collect();
         lines.sort();
         lines
     }
 
-    /// When ucarp ran the up-script for `side` at or after `after_ms`:
-    /// the hook's first line for that vhid becoming master (Unix ms).
-    pub fn master_at(&self, side: Side, after_ms: u64) -> Option<u64> {
-        let member = format!(": master ({}-{})", side.ifname, side.vip);
-        self.hook_lines()
-            .into_iter()
-            .find(|(ms, l)| *ms >= after_ms && l.contains(&member))
-            .map(|(ms, _)| ms)
+    /// When `side`'s vhid became MASTER at or after `after_us`
+    /// (CLOCK_MONOTONIC µs, carpd's `at_us`).
+    pub fn master_at(&self, side: Side, after_us: u64) -> Option<u64> {
+        self.events("state")
+            .iter()
+            .filter(|l| json_field(l, "vhid").as_deref() == Some(&side.vhid.to_string()))
+            .filter(|l| json_field(l, "to").as_deref() == Some("MASTER"))
+            .filter_map(|l| json_field(l, "at_us")?.parse().ok())
+            .find(|us| *us >= after_us)
+    }
+
+    /// The demotions of the group `fw` carpd logged (`group fw: demote +1
+    /// (sync link eth2 down): count 1`), in order.
+    pub fn sync_demotions(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("carpd.stderr"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("group fw: demote"))
+            .map(str::to_owned)
+            .collect()
     }
 
     /// How long the hook's master sequence took (ms): from its first line
@@ -281,9 +326,9 @@ impl Firewall {
             .collect()
     }
 
-    /// Its logs (ucarp with the hook, conntrackd) for a failure message.
+    /// Its logs (carpd with the hook, conntrackd) for a failure message.
     pub fn logs(&self) -> String {
-        ["ucarp-inside.log", "ucarp-outside.log", "conntrackd.out"]
+        ["carpd.stderr", "conntrackd.out"]
             .iter()
             .map(|f| {
                 let text = std::fs::read_to_string(self.dir.join(f)).unwrap_or_default();

@@ -664,4 +664,5 @@ fn lladdr_random_is_a_local_unicast_mac_drawn_only_when_accepted() {
         .unwrap();
     assert_eq!(mac[0] & 0x03, 0x02, "locally administered, unicast");
 }
+mod groups;
 mod memory;

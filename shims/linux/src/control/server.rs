@@ -77,6 +77,9 @@ impl ControlServer {
                 .mode(0o700)
                 .create(dir)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+            // The umask can be another thread's 0o177 of the bind below
+            // (a second control socket being made): set the mode itself.
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         }
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if !meta.file_type().is_socket() {
