@@ -33,12 +33,14 @@
 //!   inside one handle at once are a data race.
 //!
 //! Stack: built with the `freestanding` profile (optimised), the host and
-//! its parents are written in place, never through the stack (a parent
-//! of 16 vhids is 29 KiB, a host 149 KiB, both more than the run uses):
+//! its parents are written in place, never through the stack (each is far
+//! larger than the run's stack: `carp_host_size()`, which README.md
+//! quotes and `tests/freestanding.rs` holds it to):
 //! `examples/freestanding/runtime.c` paints its stack and measures the
-//! deepest use of the whole failover run (10.5 KiB on x86_64, the
-//! program's own frames included), and `tests/freestanding.rs` fails above
-//! 16 KiB. An unoptimised build may move them through the stack.
+//! deepest use of the whole failover run (the program's own frames
+//! included; the test prints it with the sizes as `freestanding figures:`)
+//! and `tests/freestanding.rs` fails above 16 KiB. An unoptimised build
+//! may move them through the stack.
 
 use core::ffi::c_char;
 

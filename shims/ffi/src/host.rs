@@ -167,9 +167,10 @@ pub(crate) fn instant(now_us: u64) -> Instant {
 /// replay protection): put the boot time in seconds (Unix time) in its
 /// top 32 bits, so a host restarted in a later second starts above every
 /// counter it sent before, and randomness in the low 32. Returns 0 or
-/// `CARP_EFAULT`. The host takes about 441 KiB of heap, each parent about
-/// 310 KiB more (255 vhids); building it uses up to that much stack. Hosted build only (the freestanding one has
-/// `carp_host_init`).
+/// `CARP_EFAULT`. The host and each parent (255 vhids) take the heap that
+/// docs/embedding.md's memory table gives for the hosted engine (a few
+/// hundred KiB each); building it uses up to that much stack. Hosted build
+/// only (the freestanding one has `carp_host_init`).
 ///
 /// # Safety
 /// `out` is NULL or valid for a write.

@@ -29,7 +29,8 @@ pub(crate) type HostEngine = Engine<Vec<Box<Parent<MAX_VHIDS>>>, MAX_VHIDS, HOST
 /// A value on the heap.
 pub(crate) type Boxed<T> = Box<T>;
 
-/// A new engine, on the heap (it is about 450 KiB, the parents apart).
+/// A new engine, on the heap (its size, the parents apart, is in
+/// docs/embedding.md's memory table).
 pub(crate) fn new_engine() -> Boxed<HostEngine> {
     Box::new(HostEngine::new(Vec::new()))
 }

@@ -404,6 +404,16 @@ fn freestanding_program_links_the_no_std_library_and_fails_over_at_the_formula()
         figure("stack_used"),
     );
     assert!(host_align.is_power_of_two(), "align {host_align}");
+    // README's freestanding paragraph quotes the host's size and alignment.
+    let readme = include_str!("../../../README.md");
+    let quoted = format!(
+        "written in place ({} KiB, align {host_align}",
+        host_size / 1024
+    );
+    assert!(
+        readme.replace('\n', " ").contains(&quoted),
+        "README.md does not say {quoted:?}"
+    );
     assert!(
         stack <= STACK_LIMIT,
         "the run used {stack} bytes of stack, over {STACK_LIMIT}"
