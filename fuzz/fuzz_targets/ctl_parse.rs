@@ -165,10 +165,18 @@ fn host() -> Host {
     e.ifconfig(t, "em1", "vhid 9 pass y alias 198.51.100.9/32")
         .expect("em1 vhid 9");
     e.ifconfig(t, "carp1", "create").expect("carp1");
-    e.ifconfig(t, "em1", "vhid 10 carpver 3 vrrpprio 200 add 198.51.100.10/32")
-        .expect("em1 VRRP vhid 10");
-    e.ifconfig(t, "em0", "vhid 11 peer 192.0.2.77 peer6 2001:db8::77 add 192.0.2.111/32")
-        .expect("em0 unicast vhid 11");
+    e.ifconfig(
+        t,
+        "em1",
+        "vhid 10 carpver 3 vrrpprio 200 add 198.51.100.10/32",
+    )
+    .expect("em1 VRRP vhid 10");
+    e.ifconfig(
+        t,
+        "em0",
+        "vhid 11 peer 192.0.2.77 peer6 2001:db8::77 add 192.0.2.111/32",
+    )
+    .expect("em0 unicast vhid 11");
     e.sysctl_line(t, "net.inet.carp.preempt=1")
         .expect("preempt");
     e

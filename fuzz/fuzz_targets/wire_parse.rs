@@ -70,7 +70,10 @@ fn vrrp_round_trip(data: &[u8]) {
                 if data[4] & 0xf0 == 0 && out[..] != *message {
                     assert_eq!(&out[..6], &message[..6]);
                     assert_eq!(&out[8..], &message[8..]);
-                    assert_eq!((&message[6..8], &out[6..8]), (&[0xff, 0xff][..], &[0, 0][..]));
+                    assert_eq!(
+                        (&message[6..8], &out[6..8]),
+                        (&[0xff, 0xff][..], &[0, 0][..])
+                    );
                 }
                 assert!(vrrp::verify_checksum(&out, &pseudo));
             }

@@ -131,9 +131,7 @@ impl VhidSetup {
                 .expect("priority");
         }
         if let Some(peer) = self.peer {
-            c = c
-                .with_peer(IpAddr::V4(Ipv4Addr::from(peer)))
-                .expect("peer");
+            c = c.with_peer(IpAddr::V4(Ipv4Addr::from(peer))).expect("peer");
         }
         for a in self.v4 {
             c.add_address(IpAddr::V4(Ipv4Addr::from(*a)))
