@@ -12,6 +12,8 @@
 //! * [`pcapfile`]: temporary pcaps for tshark.
 //! * [`carpd`]: running carpd and ucarp inside lab namespaces.
 //! * [`echo`]: what the failover client (`carp-echo-probe`) saw.
+//! * [`failover`]: one crash of the master measured from the client and
+//!   the capture, the lines each run prints.
 //! * [`kernel`]: the example kernel booted under QEMU on a lab's bridge.
 //! * [`flood`]: the flood bench's frames and paced sender.
 //! * [`cpu`]: CPU time of a namespace's processes and of kernel threads.
@@ -25,6 +27,7 @@ pub mod carpd;
 pub mod cpu;
 pub mod driver;
 pub mod echo;
+pub mod failover;
 pub mod firewall;
 pub mod fixtures;
 pub mod flood;

@@ -30,17 +30,14 @@
 //! --nocapture --test-threads=1`.
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use carp_tests::carpd::{Carpd, Scratch};
-use carp_tests::echo::Probe;
+use carp_tests::failover::{crash_under_probe, steady_runs, Crash, Measured};
 use carp_tests::keepalived::{Instance, Keepalived};
 use carp_tests::netns::{Host, Lab};
-use carp_tests::port_switch::PortSwitch;
-use carp_tests::process::wait_until;
 use carp_tests::require;
 use carp_tests::require::Prerequisite::{Keepalived as KeepalivedTool, Netns, Root, Tshark};
-use carp_tests::tshark::decode_fields;
 
 const VRID: u8 = 51;
 const VADDR: &str = "192.0.2.100";
@@ -145,51 +142,6 @@ impl Running {
     }
 }
 
-fn epoch(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
-}
-
-/// One setup's figures, in ms.
-struct Measured {
-    /// Crash to the new master's first advert.
-    takeover: f64,
-    /// Every request unanswered.
-    downtime: f64,
-    /// Last advert of the old master to the first of the new.
-    silence: f64,
-    /// What RFC 9568 gives for `silence`.
-    formula: f64,
-    /// The replies around the outage, relative to the crash.
-    replies: (f64, f64),
-    /// Echo requests in the outage that got no reply.
-    unanswered: usize,
-    /// Why the steady state before the crash was not steady, if it was not.
-    disturbed: Option<String>,
-}
-
-impl Measured {
-    fn print(&self, name: &str, setup: Setup) {
-        println!(
-            "failover {name} vrrp3 interval={}cs prios={}/{}: takeover {:.1} ms, downtime {:.0} ms",
-            setup.interval_cs, setup.prios.0, setup.prios.1, self.takeover, self.downtime
-        );
-        println!(
-            "  last advert of the old master to first of the new: {:.1} ms (formula {:.1} ms, off by {:+.1} ms)",
-            self.silence,
-            self.formula,
-            self.off()
-        );
-        println!(
-            "  client: last echo reply {:+.1} ms, first after the outage {:+.1} ms from the crash, {} requests unanswered",
-            self.replies.0, self.replies.1, self.unanswered
-        );
-    }
-
-    fn off(&self) -> f64 {
-        self.silence - self.formula
-    }
-}
-
 /// One crash of the master, measured.
 fn measure(which: Impl, setup: Setup) -> Measured {
     let dir = Scratch::new("failover-vrrp");
@@ -218,115 +170,42 @@ fn measure(which: Impl, setup: Setup) -> Measured {
     let cap = lab.capture(&pcap, "ip proto 112").unwrap();
     let probe_out = dir.path.join("probe.txt");
     let after_ms = u64::from(setup.interval_cs) * 10 * 5 + 1000;
-    let probe_bin = env!("CARGO_BIN_EXE_carp-echo-probe");
-    let mut probe =
-        c.ns.spawn(&[
-            "sh",
-            "-c",
-            &format!(
-                "exec {probe_bin} {VADDR} {INTERVAL_MS} {} > {}",
-                1000 + after_ms,
-                probe_out.display()
-            ),
-        ])
-        .unwrap();
-    let mut port = PortSwitch::start(&lab);
-    std::thread::sleep(Duration::from_millis(1000));
-    let killed_at = SystemTime::now();
-    port.down("v-a");
-    master.crash();
-    let done = wait_until(Duration::from_millis(after_ms + 10_000), || {
-        !probe.is_running()
-    });
-    assert!(done, "the echo probe did not finish");
-    drop(probe);
+    let (killed_at, text) = crash_under_probe(
+        &lab,
+        &c,
+        env!("CARGO_BIN_EXE_carp-echo-probe"),
+        VADDR,
+        INTERVAL_MS,
+        after_ms,
+        &probe_out,
+        || master.crash(),
+    );
     assert!(backup.wait_state(MASTER, Duration::ZERO), "no takeover");
     drop(cap);
 
-    let text = std::fs::read_to_string(&probe_out).unwrap();
-    let client = Probe::parse(&text);
-    assert!(client.replies.len() > 50, "too few replies:\n{text}");
-    let kill = epoch(killed_at);
-    let outage = client
-        .outage_around(kill)
-        .unwrap_or_else(|| panic!("no outage around the crash:\n{text}"));
-    let interval = INTERVAL_MS as f64 / 1000.0;
-
-    let rows = decode_fields(&pcap, &["frame.time_epoch", "ip.src"]).unwrap();
-    let at = |r: &Vec<String>| r[0].parse::<f64>().unwrap();
-    let last_master = rows
-        .iter()
-        .filter(|r| r[1] == MASTER_IP && at(r) <= kill + 0.005)
-        .map(at)
-        .fold(f64::NAN, f64::max);
-    let first_backup = rows
-        .iter()
-        .filter(|r| r[1] == BACKUP_IP && at(r) > kill)
-        .map(at)
-        .fold(f64::NAN, f64::min);
-    assert!(
-        first_backup.is_finite(),
-        "no advert from the new master: {rows:?}"
-    );
-    let late = client
-        .sent
-        .iter()
-        .filter(|(_, t)| *t > kill - 0.9 && *t < kill - 0.02)
-        .find_map(|(seq, t)| match client.reply_to(*seq) {
-            None => Some(format!(
-                "request sent {:.1} ms before the crash unanswered",
-                (kill - t) * 1000.0
-            )),
-            Some(r) if r - t > STEADY_RTT_MS / 1000.0 => Some(format!(
-                "request sent {:.1} ms before the crash answered after {:.1} ms",
-                (kill - t) * 1000.0,
-                (r - t) * 1000.0
-            )),
-            Some(_) => None,
-        });
-    let early = rows
-        .iter()
-        .any(|r| r[1] == BACKUP_IP && at(r) < kill)
-        .then(|| "the backup advertised before the crash".to_owned());
-    Measured {
-        takeover: (first_backup - kill) * 1000.0,
-        downtime: outage.downtime(interval) * 1000.0,
-        silence: (first_backup - last_master) * 1000.0,
-        formula: setup.formula_ms(),
-        replies: (
-            (outage.last_reply - kill) * 1000.0,
-            (outage.first_reply - kill) * 1000.0,
-        ),
-        unanswered: outage.unanswered,
-        disturbed: early.or(late),
-    }
+    let crash = Crash {
+        at: killed_at,
+        master: MASTER_IP,
+        backup: BACKUP_IP,
+        formula_ms: setup.formula_ms(),
+        interval_ms: INTERVAL_MS,
+        steady_rtt_ms: STEADY_RTT_MS,
+    };
+    Measured::from_run(&format!("{which:?}"), &text, &pcap, &crash)
 }
 
-/// `n` runs whose steady state held until the crash, each printed.
-fn steady_runs(which: Impl, setup: Setup, n: usize) -> Vec<Measured> {
+/// `n` runs of `which` under `setup` whose steady state held until the
+/// crash (see [`steady_runs`](carp_tests::failover::steady_runs)).
+fn runs_of(which: Impl, setup: Setup, n: usize) -> Vec<Measured> {
     let name = match which {
         Impl::Keepalived => "keepalived",
         Impl::Carpd => "carpd",
     };
-    let mut valid = Vec::new();
-    let mut discarded = 0;
-    while valid.len() < n {
-        let m = measure(which, setup);
-        if let Some(why) = &m.disturbed {
-            discarded += 1;
-            println!("discarded ({why}):");
-            m.print(name, setup);
-            assert!(
-                discarded <= EXTRA_ATTEMPTS,
-                "{discarded} runs disturbed before the crash: the machine is too busy to measure"
-            );
-            continue;
-        }
-        println!("run {} of {n}:", valid.len() + 1);
-        m.print(name, setup);
-        valid.push(m);
-    }
-    valid
+    let heading = format!(
+        "{name} vrrp3 interval={}cs prios={}/{}",
+        setup.interval_cs, setup.prios.0, setup.prios.1
+    );
+    steady_runs(&heading, n, EXTRA_ATTEMPTS, || measure(which, setup))
 }
 
 #[test]
@@ -337,7 +216,7 @@ fn keepalived_vrrp3_takes_over_but_not_before_the_formula() {
         interval_cs: 100,
         prios: (200, 100),
     };
-    let m = steady_runs(Impl::Keepalived, setup, 1).remove(0);
+    let m = runs_of(Impl::Keepalived, setup, 1).remove(0);
     assert!(
         m.off() > -FORMULA_TOLERANCE_MS,
         "keepalived took over {:+.1} ms from the formula: early",
@@ -353,7 +232,7 @@ fn carpd_vrrp3_takes_over_but_not_before_the_formula() {
         interval_cs: 100,
         prios: (200, 100),
     };
-    let m = steady_runs(Impl::Carpd, setup, 1).remove(0);
+    let m = runs_of(Impl::Carpd, setup, 1).remove(0);
     assert!(
         m.off() > -FORMULA_TOLERANCE_MS,
         "carpd took over {:+.1} ms from the formula: early",
