@@ -13,6 +13,7 @@ use std::time::Duration;
 use carp_tests::carpd::{wait_reachable, Carpd, Scratch, BACKUP, MASTER};
 use carp_tests::kernel::{run_for, Guest};
 use carp_tests::netns::{capture, Host, Lab};
+use carp_tests::ping::parse_ping;
 use carp_tests::process::wait_until;
 use carp_tests::require;
 use carp_tests::require::Prerequisite::{Arping, Netns, Qemu, Root, Tshark};
@@ -50,24 +51,6 @@ fn hello(client: &Host) -> String {
         .exec(&["timeout", "3", "bash", "-c", &script])
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
-}
-
-/// (time, icmp_seq) of every echo reply in `ping -D` output.
-fn replies(text: &str) -> Vec<(f64, u64)> {
-    text.lines()
-        .filter(|l| l.contains("bytes from"))
-        .filter_map(|l| {
-            let t = l.strip_prefix('[')?.split(']').next()?.parse().ok()?;
-            let seq = l
-                .split("icmp_seq=")
-                .nth(1)?
-                .split(' ')
-                .next()?
-                .parse()
-                .ok()?;
-            Some((t, seq))
-        })
-        .collect()
 }
 
 #[test]
@@ -181,7 +164,7 @@ fn a_client_pinging_every_10ms_sees_the_virtual_mac_and_bounded_loss_across_fail
     // after its first advert as MASTER (the guest falls silent on that
     // advert): none in five runs, 63 once at load average 10.
     let text = std::fs::read_to_string(&ping_out).unwrap();
-    let got = replies(&text);
+    let got = parse_ping(&text).replies;
     let mut gaps: Vec<(f64, u64)> = got
         .windows(2)
         .map(|w| ((w[1].0 - w[0].0) * 1000.0 - 10.0, w[1].1 - w[0].1 - 1))
