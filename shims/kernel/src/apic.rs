@@ -3,7 +3,8 @@
 //! spinning guest burns a host core).
 //!
 //! The IDT sends CPU exceptions (vectors 0-31) to a handler that prints
-//! and halts, the timer (vector 0x20) to one that acknowledges it; the
+//! and halts, the timer (vector 0x20) and the NIC's receive interrupt
+//! ([`NIC_VECTOR`], an MSI-X message) to one that acknowledges it; the
 //! legacy PICs are masked, so nothing else arrives.
 
 use core::arch::{asm, global_asm};
@@ -19,6 +20,8 @@ const LAPIC_INITIAL: usize = 0x380;
 const LAPIC_CURRENT: usize = 0x390;
 const LAPIC_DIVIDE: usize = 0x3e0;
 const TIMER_VECTOR: u32 = 0x20;
+/// The NIC's receive interrupt (see `msix.rs`): it only wakes the `hlt`.
+pub const NIC_VECTOR: u8 = 0x21;
 const SPURIOUS_VECTOR: u32 = 0xff;
 const PERIODIC: u32 = 1 << 17;
 const MASKED: u32 = 1 << 16;
@@ -117,7 +120,9 @@ pub fn start_tick(clock: &Clock, hz: u32) {
     for (vector, gate) in idt.iter_mut().enumerate() {
         *gate = match vector {
             0..=31 => Gate::interrupt(isr_fault),
-            v if v == TIMER_VECTOR as usize => Gate::interrupt(isr_timer),
+            v if v == TIMER_VECTOR as usize || v == usize::from(NIC_VECTOR) => {
+                Gate::interrupt(isr_timer)
+            }
             _ => Gate::interrupt(isr_ignore),
         };
     }

@@ -38,13 +38,21 @@ pub const ITEMS: usize = 8;
 pub const PARENT: &str = "vio0";
 
 /// carp-ctl's engine over the one parent (the virtio NIC).
-type CarpEngine = Engine<heapless::Vec<Parent<VHIDS>, 1>, VHIDS, ITEMS>;
+pub type CarpEngine = Engine<heapless::Vec<Parent<VHIDS>, 1>, VHIDS, ITEMS>;
+
+/// Unicast filter changes carp asked for in one `poll`, printed after it.
+type FilterChanges = heapless::Vec<(MacAddr, bool), { 2 * VHIDS }>;
 
 /// The virtio NIC as carp's driver, lent to [`CarpIf::poll`] only.
 struct Wire<'a> {
     nic: &'a mut Nic,
     /// CARP frames handed to the NIC.
     adverts: &'a mut u64,
+    /// Filter changes to print once the poll is over: carp programs the
+    /// filter just before the takeover advert, and a console line written
+    /// here (a port write per byte, each a VM exit under TCG) would hold
+    /// that advert back.
+    filters: &'a mut FilterChanges,
 }
 
 impl Driver for Wire<'_> {
@@ -68,11 +76,9 @@ impl Driver for Wire<'_> {
         Ok(())
     }
     fn set_unicast_filter(&mut self, mac: MacAddr, accept: bool) -> Result<(), TxError> {
-        let m = mac.0;
-        println!(
-            "carp: unicast-filter mac={:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} accept={}",
-            m[0], m[1], m[2], m[3], m[4], m[5], accept
-        );
+        // Only recorded: see `filters`. A full list drops the line, not
+        // the change (virtio-net has no filter to program).
+        let _ = self.filters.push((mac, accept));
         Ok(())
     }
 }
@@ -115,6 +121,7 @@ pub struct Carp {
     parent: ParentId,
     nic: Nic,
     adverts: u64,
+    filters: FilterChanges,
     first_advert_printed: bool,
     /// Bumped on every state change: the IP stack re-reads [`Carp::owned`].
     pub generation: u64,
@@ -135,6 +142,7 @@ impl Carp {
             parent,
             nic,
             adverts: 0,
+            filters: FilterChanges::new(),
             first_advert_printed: false,
             generation: 0,
         }
@@ -201,9 +209,13 @@ impl Carp {
         let mut wire = Wire {
             nic: &mut self.nic,
             adverts: &mut self.adverts,
+            filters: &mut self.filters,
         };
+        // As a trait object: the boot's rehearsal (`crate::rehearsal`)
+        // runs this same code.
+        let wire: &mut dyn Driver = &mut wire;
         self.engine
-            .poll(Instant::from_micros(now_us), self.parent, &mut wire);
+            .poll(Instant::from_micros(now_us), self.parent, wire);
         self.drain(now_us);
     }
 
@@ -253,6 +265,13 @@ impl Carp {
 
     /// Prints carp's events as console lines.
     fn drain(&mut self, now_us: u64) {
+        for (mac, accept) in core::mem::take(&mut self.filters) {
+            let m = mac.0;
+            println!(
+                "carp: unicast-filter mac={:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} accept={}",
+                m[0], m[1], m[2], m[3], m[4], m[5], accept
+            );
+        }
         if !self.first_advert_printed && self.adverts > 0 {
             self.first_advert_printed = true;
             println!("carp: advert-first at_us={now_us}");

@@ -23,6 +23,8 @@
 //! ```text
 //! carp: boot entry_us=<reset to entry> clock_us=<reset to at_us 0> tsc_hz=<Hz> hpet_fs=<fs> mac=<NIC MAC> ip=<own>
 //! carp: rtc unix_s=<CMOS clock, seconds since 1970, 0 if unreadable>
+//! carp: nic rx-interrupt msix vector=<n>   (or: none (<why>): polled on the tick)
+//! carp: rehearsed adverts=<n> us=<time taken>   (see rehearsal.rs)
 //! carp: ready at_us=<clock> vhids configured
 //! ```
 //! and the lines of `carp_glue` (state changes, first advert, counters,
@@ -35,10 +37,12 @@ mod bench;
 mod boot;
 mod carp_glue;
 mod clock;
+mod msix;
 mod net;
 mod nic;
 mod pci;
 mod port;
+mod rehearsal;
 mod rtc;
 mod serial;
 
@@ -55,8 +59,10 @@ use clock::Clock;
 use net::{Net, VifStorage};
 use nic::{KernelHal, Nic, RxRing};
 
-/// The wake-up tick: receive polling latency is at most one period (0.5 ms);
-/// an idle guest costs about a tenth of a host core under TCG.
+/// The wake-up tick for carp's timers (and for received frames when the NIC
+/// has no receive interrupt, see `msix.rs`: then receive latency is up to
+/// one period, 0.5 ms); an idle guest costs about a tenth of a host core
+/// under TCG.
 const TICK_HZ: u32 = 2000;
 /// Counters are printed this often (microseconds).
 const COUNTERS_EVERY_US: u64 = 10_000_000;
@@ -143,7 +149,13 @@ fn find_nic() -> Option<Nic> {
         }
     };
     match Nic::new(transport) {
-        Ok(nic) => Some(nic),
+        Ok(nic) => {
+            match msix::route_receive(&root, found.0, apic::NIC_VECTOR) {
+                Ok(()) => println!("carp: nic rx-interrupt msix vector={}", apic::NIC_VECTOR),
+                Err(e) => println!("carp: nic rx-interrupt none ({e}): polled on the tick"),
+            }
+            Some(nic)
+        }
         Err(e) => {
             println!("carp: fault virtio-net {e}");
             None
@@ -224,6 +236,12 @@ pub extern "C" fn kmain(start_info: usize) -> ! {
         }
         carp.statement(clock.now_us(), statement);
     }
+    let started = clock.now_us();
+    let rehearsed = rehearsal::rehearse(mac, own.0, started, cmdline.split(';').map(str::trim));
+    println!(
+        "carp: rehearsed adverts={rehearsed} us={}",
+        clock.now_us() - started
+    );
     println!("carp: ready at_us={}", clock.now_us());
     if bench_requested {
         bench::run(&clock);

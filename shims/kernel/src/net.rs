@@ -31,6 +31,9 @@ use smoltcp::socket::tcp;
 use smoltcp::time::Instant as NetInstant;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpCidr, Ipv4Address, Ipv4Cidr};
 
+use carp_ifnet::arp::emit_gratuitous_arp;
+use carp_ifnet::lladdr::{LinkType, MacAddr};
+
 use crate::carp_glue::Owned;
 use crate::nic::Nic;
 
@@ -166,6 +169,17 @@ fn eth(mac: [u8; 6]) -> HardwareAddress {
     HardwareAddress::Ethernet(EthernetAddress(mac))
 }
 
+/// Announces the parent's own address once with a gratuitous ARP, as BSD's
+/// `arp_ifinit` does when an address is set (smoltcp does not). It is also
+/// the NIC's first transmit, so under TCG the first advert of a takeover
+/// does not pay for translating the send path (see `crate::rehearsal`).
+fn announce(nic: &mut Nic, mac: [u8; 6], own: Ipv4Address) {
+    let mut frame = [0u8; 64];
+    if let Ok(len) = emit_gratuitous_arp(LinkType::Ethernet, MacAddr(mac), own, &mut frame) {
+        let _ = nic.send(frame.get(..len).unwrap_or_default());
+    }
+}
+
 impl<'a> Net<'a> {
     /// The stack over `nic` with the parent's own address `own` (and
     /// prefix length), and socket memory for the virtual interfaces.
@@ -189,6 +203,7 @@ impl<'a> Net<'a> {
         parent.update_ip_addrs(|a| {
             let _ = a.push(IpCidr::Ipv4(Ipv4Cidr::new(own.0, own.1)));
         });
+        announce(nic, mac, own.0);
         let mut vec = heapless::Vec::new();
         for s in storage {
             let _ = vec.push(s);
