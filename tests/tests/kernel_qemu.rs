@@ -3,10 +3,10 @@
 //! peers, elections go both ways, the survivor takes over when the master
 //! dies (a killed peer, a killed QEMU), preemption and bow-out work both
 //! ways, and the guest's takeover lands on the CARP formula
-//! (3 x advbase + advskew/256 of the backup) within 2 ms, measured inside
-//! the guest (its `silence_us`) and on the wire (last advert of the dead
-//! master to the guest's first; 5 ms when the host's load average is above
-//! its CPU count, as QEMU's tap I/O then waits for a CPU).
+//! (3 x advbase + advskew/256 of the backup) within 2 ms measured inside
+//! the guest (its `silence_us`), and within 5 ms on the wire (last advert
+//! of the dead master to the guest's first; see `WIRE_SLACK_US` for what
+//! QEMU under TCG adds there).
 //!
 //! The client's view across failovers is in `kernel_qemu_client.rs`.
 
@@ -30,13 +30,18 @@ const ELECT: Duration = Duration::from_secs(15);
 /// How far past the formula a takeover may land (TCG, 2 kHz tick).
 const TAKEOVER_SLACK_US: i64 = 2_000;
 /// On the wire the takeover also carries the dead master's last advert
-/// in (QEMU's tap read, then the guest's 2 kHz poll) and the guest's first
-/// advert out (QEMU's tap write from its main loop): CI's two-CPU machine
-/// measured +1.5 to +3.2 ms at a load average near 1 where the guest's own
-/// measure was +0.01 to +0.11 ms. It is not the guest's clock: 72 of its
-/// adverts spaced on the wire by its clock drifted 1.6 ms from the host's
-/// in 75 s (22 ppm, 0.07 ms over a master-down), while single adverts left
-/// up to 4 ms late. So the wire bound is this.
+/// in (QEMU's tap read, the NIC's MSI-X interrupt waking the guest) and the
+/// guest's first advert out (the guest building and signing it under TCG,
+/// then QEMU's tap write from its main loop). With the receive interrupt,
+/// the boot's rehearsal of the takeover path (`shims/kernel/src/rehearsal.rs`)
+/// and the boot's ARP announcement (the NIC's first send) this measured
+/// +0.5 to +1.9 ms on an idle two-CPU machine (10 runs; +2.1 and +3.4 ms
+/// before them, +1.5 to +3.2 ms in CI), where the guest's own measure was
+/// +0.09 to +0.17 ms: the guest's clock is within 22 ppm of the host's
+/// (0.07 ms over a master-down), and from `poll` to the virtio notify the
+/// guest takes 0.16 to 0.3 ms, then 0.1 to 0.45 ms in the notify, code
+/// that ran a second before but whose translation and data the host's
+/// caches have since dropped. So the wire bound is this.
 const WIRE_SLACK_US: i64 = 5_000;
 
 /// The guest's command line: its address, optional sysctl lines, then
