@@ -35,9 +35,9 @@ const TAKEOVER_SLACK_US: i64 = 2_000;
 /// then QEMU's tap write from its main loop). With the receive interrupt,
 /// the boot's rehearsal of the takeover path (`shims/kernel/src/rehearsal.rs`)
 /// and the boot's ARP announcement (the NIC's first send) this measured
-/// +0.5 to +1.9 ms on an idle two-CPU machine (10 runs; +2.1 and +3.4 ms
-/// before them, +1.5 to +3.2 ms in CI), where the guest's own measure was
-/// +0.09 to +0.17 ms: the guest's clock is within 22 ppm of the host's
+/// +0.5 to +2.2 ms on an idle two-CPU machine (20 runs, 19 within 2 ms;
+/// +2.1 and +3.4 ms before them, +1.5 to +3.2 ms in CI), where the guest's
+/// own measure was +0.09 to +0.17 ms: the guest's clock is within 22 ppm of the host's
 /// (0.07 ms over a master-down), and from `poll` to the virtio notify the
 /// guest takes 0.16 to 0.3 ms, then 0.1 to 0.45 ms in the notify, code
 /// that ran a second before but whose translation and data the host's
