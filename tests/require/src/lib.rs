@@ -230,7 +230,15 @@ fn netns_works() -> bool {
     runs("ip", &["netns", "add", &name]) && runs("ip", &["netns", "delete", &name])
 }
 
-/// True when `program args` exits 0 within 10 s (killed after that).
+/// How long a probe may take before the tool counts as missing. A cold
+/// `tshark --version` (libwireshark and its plugins read from disk after a
+/// build has pushed them out of the page cache) took 6.3 s on the CI
+/// machine when idle, and more than 10 s once, in a CI run, while the
+/// step's own build wrote to the same disk.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// True when `program args` exits 0 within [`PROBE_TIMEOUT`] (killed
+/// after that).
 fn runs(program: &str, args: &[&str]) -> bool {
     let Ok(mut child) = Command::new(program)
         .args(args)
@@ -241,7 +249,7 @@ fn runs(program: &str, args: &[&str]) -> bool {
     else {
         return false;
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + PROBE_TIMEOUT;
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return status.success(),
