@@ -266,7 +266,8 @@ impl Daemon {
             self.settle(false);
             self.poll_hooks(t);
             self.arm_timer()?;
-            // Under a flood each ring is read once per packet::MODERATION.
+            // While frames come each ring is read once per
+            // packet::MODERATION, under a flood once per up to MAX_HOLD.
             let wall = std::time::Instant::now();
             let holds: Vec<Option<std::time::Duration>> = self
                 .links

@@ -14,9 +14,11 @@
 //! Wake-ups are moderated in user space: after a wake-up that found
 //! frames, [`PacketSocket::hold_off`] tells the event loop to leave the
 //! ring out of its poll set for [`MODERATION`] and read it when that
-//! expires. An idle host reacts to its first frame at once; under a flood
-//! carpd wakes at most once per [`MODERATION`] for frames, whatever the
-//! rate, and a frame waits at most that long. (`TPACKET_V3` moderates in
+//! expires. An idle host reacts to its first frame at once. Under a flood
+//! (at least [`FLOOD_FRAMES`] frames per read) the hold doubles up to
+//! [`MAX_HOLD`], so carpd wakes at most 250 times a second for frames,
+//! whatever the rate, and a frame waits at most 4 ms; a hold shrinks again
+//! before it could fill the ring (see [`Moderation`]). (`TPACKET_V3` moderates in
 //! the kernel instead, but its block timer delays every frame, also on an
 //! idle host, by up to one jiffy-rounded timeout: 4 ms at HZ=250.)
 //!
@@ -51,9 +53,16 @@ const RING_BYTES: usize = 1 << 20;
 const MIN_SLOTS: usize = 64;
 
 /// How long the event loop leaves the ring alone after a wake-up that
-/// found frames: the longest a frame waits under a flood, and the shortest
-/// time between two wake-ups for frames.
+/// found frames: the longest a frame waits when frames come but no flood,
+/// and the shortest time between two wake-ups for frames.
 pub const MODERATION: Duration = Duration::from_millis(1);
+/// The longest hold, reached under a flood: a frame waits at most this.
+pub const MAX_HOLD: Duration = Duration::from_millis(4);
+/// Frames found by one read that make the next hold twice as long (up to
+/// [`MAX_HOLD`]); fewer return it to [`MODERATION`]. 16 per millisecond
+/// is 16,000 frames a second, 60 times advbase 0's advert rate at
+/// advskew 1, so a busy vhid set never stretches the hold.
+pub const FLOOD_FRAMES: usize = 16;
 
 /// The ring's shape for a parent with `mtu`: (slot size, slots, block
 /// size, blocks). Slots are powers of two of at least 2 KiB holding a
@@ -69,26 +78,52 @@ pub fn ring_geometry(mtu: u32, page: usize) -> (usize, usize, usize, usize) {
 }
 
 /// When the event loop may look at the ring: at once when idle, at most
-/// once per [`MODERATION`] while frames keep coming.
-#[derive(Debug, Default)]
+/// once per [`MODERATION`] while frames keep coming, and at most once per
+/// up to [`MAX_HOLD`] under a flood: each read that found at least
+/// [`FLOOD_FRAMES`] doubles the next hold, unless that read took more than
+/// a quarter of the ring, which halves it (a hold never fills the ring).
+#[derive(Debug)]
 pub struct Moderation {
-    /// A frame was read since the last [`Moderation::hold_off`].
-    seen: Cell<bool>,
+    /// Frames read since the last [`Moderation::hold_off`].
+    read: Cell<usize>,
+    /// The length of the next hold.
+    hold: Cell<Duration>,
     /// The ring is left alone until then.
     held_until: Cell<Option<Instant>>,
+    /// Slots in the ring.
+    slots: usize,
 }
 
 impl Moderation {
+    /// Moderation for a ring of `slots` slots.
+    pub fn new(slots: usize) -> Moderation {
+        Moderation {
+            read: Cell::new(0),
+            hold: Cell::new(MODERATION),
+            held_until: Cell::new(None),
+            slots,
+        }
+    }
+
     /// Notes that a frame was read.
     pub fn frame_read(&self) {
-        self.seen.set(true);
+        self.read.set(self.read.get().saturating_add(1));
     }
 
     /// `None`: poll the ring; `Some(d)`: leave it out of the poll set for
     /// `d`, then read it. A read that found frames starts a new hold.
     pub fn hold_off(&self, now: Instant) -> Option<Duration> {
-        if self.seen.replace(false) {
-            self.held_until.set(Some(now + MODERATION));
+        let read = self.read.replace(0);
+        if read > 0 {
+            let hold = if read > self.slots / 4 {
+                (self.hold.get() / 2).max(MODERATION)
+            } else if read >= FLOOD_FRAMES {
+                (self.hold.get() * 2).min(MAX_HOLD)
+            } else {
+                MODERATION
+            };
+            self.hold.set(hold);
+            self.held_until.set(Some(now + hold));
         }
         match self.held_until.get() {
             Some(until) if until > now => Some(until - now),
@@ -277,7 +312,7 @@ impl PacketSocket {
             fd,
             ifindex,
             filter: SocketFilter::new(),
-            moderation: Moderation::default(),
+            moderation: Moderation::new(slots),
             ring_drops: Cell::new(0),
         })
     }
@@ -435,7 +470,7 @@ mod tests {
 
     #[test]
     fn hold_off_waits_one_moderation_after_frames_then_polls_again() {
-        let m = Moderation::default();
+        let m = Moderation::new(512);
         let t0 = Instant::now();
         assert_eq!(m.hold_off(t0), None, "idle: poll the ring");
         m.frame_read();
@@ -458,5 +493,41 @@ mod tests {
             None,
             "expired with no frame: poll"
         );
+    }
+
+    /// Reads `n` frames, then asks for the next hold at `at`.
+    fn read_then_hold(m: &Moderation, n: usize, at: Instant) -> Option<Duration> {
+        for _ in 0..n {
+            m.frame_read();
+        }
+        m.hold_off(at)
+    }
+
+    #[test]
+    fn a_flood_doubles_the_hold_to_4_ms_and_a_quiet_read_resets_it() {
+        let m = Moderation::new(512);
+        let mut t = Instant::now();
+        // 20,000 frames/s: 20 per millisecond, 16 or more per read.
+        let mut holds = Vec::new();
+        for _ in 0..5 {
+            let hold = read_then_hold(&m, 16, t).unwrap();
+            holds.push(hold.as_millis());
+            t += hold;
+        }
+        assert_eq!(holds, [2, 4, 4, 4, 4]);
+        // advbase 0 at advskew 1: one advert per 1/256 s, one per read.
+        assert_eq!(read_then_hold(&m, 1, t), Some(MODERATION));
+        assert_eq!(read_then_hold(&m, 15, t + MODERATION), Some(MODERATION));
+    }
+
+    #[test]
+    fn a_read_of_more_than_a_quarter_of_the_ring_halves_the_hold() {
+        let m = Moderation::new(512);
+        let t = Instant::now();
+        assert_eq!(read_then_hold(&m, 16, t), Some(MAX_HOLD / 2));
+        assert_eq!(read_then_hold(&m, 16, t), Some(MAX_HOLD));
+        assert_eq!(read_then_hold(&m, 129, t), Some(MAX_HOLD / 2));
+        assert_eq!(read_then_hold(&m, 129, t), Some(MODERATION));
+        assert_eq!(read_then_hold(&m, 500, t), Some(MODERATION), "never below");
     }
 }
