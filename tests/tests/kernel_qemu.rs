@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use carp_tests::carpd::{counter, signal, Carpd, Scratch, Ucarp, BACKUP, MASTER};
-use carp_tests::kernel::{run_for, Guest};
+use carp_tests::kernel::{field, run_for, Guest};
 use carp_tests::netns::{Host, Lab};
 use carp_tests::require;
 use carp_tests::require::Prerequisite::{Netns, Qemu, Root, Tshark, Ucarp as UcarpTool};
@@ -122,8 +122,32 @@ fn loadavg() -> String {
         .join(" ")
 }
 
+/// The boot lines of what keeps a takeover's advert from waiting under
+/// TCG: the NIC's receive interrupt (`shims/kernel/src/msix.rs`) and the
+/// rehearsal of the takeover on a scratch engine, which must have reached
+/// MASTER and built adverts (`shims/kernel/src/rehearsal.rs`).
+fn assert_receive_interrupt_and_rehearsal(guest: &Guest) {
+    let boot = Duration::from_secs(5);
+    let irq = guest.wait_line("carp: nic rx-interrupt", boot);
+    assert_eq!(
+        irq.map(|l| l.text),
+        Some("carp: nic rx-interrupt msix vector=33".to_owned()),
+        "{}",
+        guest.transcript()
+    );
+    let rehearsed = guest
+        .wait_line("carp: rehearsed ", boot)
+        .and_then(|l| field(&l.text, "adverts").and_then(|n| n.parse::<u64>().ok()));
+    assert!(
+        rehearsed.is_some_and(|n| n >= 1),
+        "the rehearsal sent no advert: {}",
+        guest.transcript()
+    );
+}
+
 /// Checks the guest's own and the wire's takeover against the formula.
 fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, dead: &str, skew: u8) {
+    assert_receive_interrupt_and_rehearsal(guest);
     let state = guest.states().last().cloned().unwrap();
     assert_eq!(
         (state.to.as_str(), state.reason.as_str()),
