@@ -5,9 +5,10 @@
 //! takeover path (master-down, the state change, the advert built, signed
 //! and framed, the filter and the announcement) for the first time at the
 //! takeover itself, and measured on the wire the first advert then left
-//! 1.0 to 2.5 ms late (the advert after it 0.1 to 0.4 ms), against 0 to
-//! 0.3 ms once the path had run before. Real hardware has nothing to
-//! translate; this costs it well under a millisecond at boot.
+//! 1.0 to 2.5 ms late against the adverts after it, and 0 to 0.7 ms late
+//! once the path had run before. The rehearsal takes 2 to 4 ms of boot
+//! under TCG (the `carp: rehearsed` line's `us=`); real hardware has
+//! nothing to translate and gains nothing from it.
 //!
 //! So the boot runs the same statements on a scratch [`CarpEngine`] of the
 //! same type, on a virtual clock, through BACKUP, master-down and a few
