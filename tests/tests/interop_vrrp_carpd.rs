@@ -21,11 +21,11 @@
 //!   version 3 with a good checksum (pseudo-header included), and each
 //!   side sent at least one with priority 0.
 //!
-//! And keepalived's `unicast_peer` against carpd's `peer` (IPv4): one
-//! master, every advert unicast to the other host with a good checksum,
-//! failover on a crash, and no ICMP unreachable from carpd's host (its
-//! raw protocol-112 socket listens, so the kernel does not refuse the
-//! peer's adverts).
+//! And keepalived's `unicast_peer` against carpd's `peer` (IPv4) and
+//! `peer6` (IPv6, global addresses): one master, every advert unicast to
+//! the other host with a good checksum, failover on a crash, and no ICMP
+//! unreachable from carpd's host (its raw protocol-112 socket listens, so
+//! the kernel does not refuse the peer's adverts).
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -239,30 +239,29 @@ fn carpd_and_keepalived_elect_preempt_bow_out_and_fail_over_ipv6() {
     both_ways(V6);
 }
 
-#[test]
-fn keepalived_unicast_peer_and_carpd_peer_keep_one_master() {
-    require!(Root, Netns, Tshark, KeepalivedTool);
+/// keepalived's `unicast_peer` against carpd's `peer` (`peer6`) in
+/// `family`: one master, failover on carpd's crash, carpd's preemption,
+/// every advert unicast with a good checksum, no ICMP unreachable from
+/// carpd's host.
+fn unicast(family: Family, peer_word: &str) {
     let dir = Scratch::new("vrrp-unicast");
     let mut lab = Lab::new().unwrap();
-    let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
-    let b = lab.add_host("b", &["192.0.2.12/24"]).unwrap();
+    let a = lab.add_host("a", &[family.hosts[0]]).unwrap();
+    let b = lab.add_host("b", &[family.hosts[1]]).unwrap();
     let pcap = dir.path.join("unicast.pcap");
     let cap = lab
-        .capture(&pcap, "ip proto 112 or icmp or ip6 proto 112")
+        .capture(&pcap, "ip proto 112 or icmp or ip6 proto 112 or icmp6")
         .unwrap();
-    let addrs = ["192.0.2.100/24"];
-    let peers = ["192.0.2.11"];
+    let bare = |cidr: &'static str| cidr.split('/').next().unwrap_or(cidr);
+    let (ca_text, kb_text) = (bare(family.hosts[0]), bare(family.hosts[1]));
+    let addrs = [family.vaddr];
+    let peers = [ca_text];
     let mut low = Instance::new(VRID, 100, &addrs);
-    low.unicast = Some(("192.0.2.12", &peers));
+    low.unicast = Some((kb_text, &peers));
+    let words = [peer_word, kb_text, family.vaddr];
 
     // carpd first, so that keepalived's adverts always find it listening.
-    let mut c = carpd(
-        &a,
-        &dir,
-        "c1",
-        200,
-        &["peer", "192.0.2.12", "192.0.2.100/24"],
-    );
+    let mut c = carpd(&a, &dir, "c1", 200, &words);
     assert!(c.wait_state(BACKUP, ELECT), "{:?}", c.event_lines());
     let k = keepalived(&b, &dir, "k1", &low);
     assert!(c.wait_state(MASTER, ELECT), "{:?}", c.event_lines());
@@ -271,16 +270,10 @@ fn keepalived_unicast_peer_and_carpd_peer_keep_one_master() {
     assert_eq!(k.states(), [BACKUP], "keepalived left BACKUP");
     c.crash();
     let t = timed(ELECT, || k.state().as_deref() == Some(MASTER)).expect("keepalived master");
-    println!("carpd crashed: keepalived (unicast) MASTER after {t:?}");
+    println!("carpd crashed: keepalived (unicast, {peer_word}) MASTER after {t:?}");
     assert!(crash_window(t), "{t:?}");
     // carpd again: it hears keepalived's unicast adverts and preempts.
-    let c = carpd(
-        &a,
-        &dir,
-        "c2",
-        200,
-        &["peer", "192.0.2.12", "192.0.2.100/24"],
-    );
+    let c = carpd(&a, &dir, "c2", 200, &words);
     assert!(c.wait_state(MASTER, ELECT), "{:?}", c.event_lines());
     assert!(k.wait_state(BACKUP, ELECT), "{:?}", k.states());
     std::thread::sleep(Duration::from_secs(2));
@@ -297,14 +290,29 @@ fn keepalived_unicast_peer_and_carpd_peer_keep_one_master() {
     }
     let (nc, nk) = (from(&adverts, ca).len(), from(&adverts, kb).len());
     assert!(nc >= 5 && nk >= 2, "carpd {nc}, keepalived {nk} adverts");
-    let icmp = decode_fields(&pcap, &["ip.src", "icmp.type"]).unwrap();
-    let unreachable: Vec<_> = icmp
+    // ICMP destination unreachable is type 3, ICMPv6's is type 1.
+    let rows = decode_fields(&pcap, &["ip.src", "icmp.type", "ipv6.src", "icmpv6.type"]).unwrap();
+    let unreachable: Vec<_> = rows
         .iter()
-        .filter(|r| r[0] == ca.to_string() && r[1] == "3")
+        .filter(|r| {
+            (r[0] == ca.to_string() && r[1] == "3") || (r[2] == ca.to_string() && r[3] == "1")
+        })
         .collect();
     assert!(
         unreachable.is_empty(),
         "carpd's host refused: {unreachable:?}"
     );
-    println!("unicast: carpd {nc} adverts to {kb}, keepalived {nk} to {ca}, all checksums good, no ICMP unreachable from carpd's host");
+    println!("unicast ({peer_word}): carpd {nc} adverts to {kb}, keepalived {nk} to {ca}, all checksums good, no ICMP unreachable from carpd's host");
+}
+
+#[test]
+fn keepalived_unicast_peer_and_carpd_peer_keep_one_master() {
+    require!(Root, Netns, Tshark, KeepalivedTool);
+    unicast(V4, "peer");
+}
+
+#[test]
+fn keepalived_unicast_peer_and_carpd_peer6_keep_one_master_over_ipv6() {
+    require!(Root, Netns, Tshark, KeepalivedTool);
+    unicast(V6, "peer6");
 }
