@@ -127,16 +127,47 @@ pub struct Carp {
     pub generation: u64,
 }
 
+/// carp-ctl's engine with one parent like the NIC (its MAC `mac`, its
+/// own address `ipv4`), named [`PARENT`]. `None` only if the engine
+/// refused the parent.
+pub fn engine_on(mac: [u8; 6], ipv4: Ipv4Addr) -> Option<(CarpEngine, ParentId)> {
+    let info = ParentInfo::ethernet(MacAddr(mac)).with_ipv4(ipv4);
+    let mut engine = CarpEngine::new(heapless::Vec::new());
+    let parent = engine.add_parent(PARENT, info, LinkState::Up).ok()?;
+    Some((engine, parent))
+}
+
+/// Applies a configuration statement to `engine`: `ifconfig NAME WORDS`,
+/// `sysctl LINE` or a bare `net.inet.carp.KNOB=VALUE`. `None` when `line`
+/// is neither.
+pub fn configure(
+    engine: &mut CarpEngine,
+    now: Instant,
+    line: &str,
+) -> Option<Result<(), carp_ctl::CtlError>> {
+    let mut words = line.splitn(3, ' ');
+    let first = words.next().unwrap_or("");
+    match first {
+        "ifconfig" => {
+            let name = words.next().unwrap_or("");
+            let rest = words.next().unwrap_or("");
+            Some(engine.ifconfig(now, name, rest))
+        }
+        _ if first == "sysctl" || first.starts_with("net.inet.carp.") => {
+            Some(engine.sysctl_line(now, line).map(drop))
+        }
+        _ => None,
+    }
+}
+
 impl Carp {
     /// carp over `nic`, whose own address is `ipv4`; `seed` seeds the
     /// initial advert counters (replay protection).
     pub fn new(nic: Nic, ipv4: Ipv4Addr, seed: u64) -> Carp {
-        let info = ParentInfo::ethernet(MacAddr(nic.mac())).with_ipv4(ipv4);
-        let mut engine = CarpEngine::new(heapless::Vec::new());
-        engine.set_counter_seed(seed);
-        let Ok(parent) = engine.add_parent(PARENT, info, LinkState::Up) else {
+        let Some((mut engine, parent)) = engine_on(nic.mac(), ipv4) else {
             crate::halt()
         };
+        engine.set_counter_seed(seed);
         Carp {
             engine,
             parent,
@@ -162,21 +193,15 @@ impl Carp {
         let mut words = line.splitn(3, ' ');
         let first = words.next().unwrap_or("");
         let second = words.next().unwrap_or("");
-        let rest = words.next().unwrap_or("");
         let mut status = crate::LineBuf::new();
         let result = match first {
-            "ifconfig" => self.engine.ifconfig(now, second, rest).map_err(Error::Ctl),
             "status" => self.engine.status(second, &mut status).map_err(Error::Ctl),
             "netstat" => {
                 self.print_counters();
                 Ok(())
             }
-            _ if first == "sysctl" || first.starts_with("net.inet.carp.") => self
-                .engine
-                .sysctl_line(now, line)
-                .map(drop)
-                .map_err(Error::Ctl),
-            _ => Err(Error::Unknown),
+            _ => configure(&mut self.engine, now, line)
+                .map_or(Err(Error::Unknown), |r| r.map_err(Error::Ctl)),
         };
         match result {
             Ok(()) => {

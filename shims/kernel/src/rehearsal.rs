@@ -10,7 +10,7 @@
 //! under TCG (the `carp: rehearsed` line's `us=`); real hardware has
 //! nothing to translate and gains nothing from it.
 //!
-//! So the boot runs the same statements on a scratch [`CarpEngine`] of the
+//! So the boot runs the same statements on a scratch `CarpEngine` of the
 //! same type, on a virtual clock, through BACKUP, master-down and a few
 //! adverts as MASTER, into [`Nowhere`]. Both engines take their driver as
 //! `&mut dyn Driver`, so they run the one copy of carp's code. Nothing is
@@ -20,10 +20,10 @@
 use core::net::Ipv4Addr;
 
 use carp_core::Instant;
-use carp_ifnet::driver::{Driver, LinkState, ParentInfo, TxError};
+use carp_ifnet::driver::{Driver, TxError};
 use carp_ifnet::lladdr::MacAddr;
 
-use crate::carp_glue::{CarpEngine, PARENT};
+use crate::carp_glue::{configure, engine_on};
 
 /// A driver that sends nothing.
 struct Nowhere;
@@ -57,23 +57,12 @@ pub fn rehearse<'a>(
     now_us: u64,
     statements: impl Iterator<Item = &'a str>,
 ) -> u64 {
-    let info = ParentInfo::ethernet(MacAddr(mac)).with_ipv4(ipv4);
-    let mut engine = CarpEngine::new(heapless::Vec::new());
-    let Ok(parent) = engine.add_parent(PARENT, info, LinkState::Up) else {
+    let Some((mut engine, parent)) = engine_on(mac, ipv4) else {
         return 0;
     };
     let now = Instant::from_micros(now_us);
     for statement in statements {
-        let mut words = statement.splitn(3, ' ');
-        match (words.next(), words.next(), words.next()) {
-            (Some("ifconfig"), Some(name), rest) => {
-                let _ = engine.ifconfig(now, name, rest.unwrap_or(""));
-            }
-            (Some(first), _, _) if first == "sysctl" || first.starts_with("net.inet.carp.") => {
-                let _ = engine.sysctl_line(now, statement);
-            }
-            _ => {}
-        }
+        let _ = configure(&mut engine, now, statement);
     }
     let wire: &mut dyn Driver = &mut Nowhere;
     for _ in 0..POLLS {
