@@ -252,13 +252,13 @@ fn unicast(family: Family, peer_word: &str) {
     let cap = lab
         .capture(&pcap, "ip proto 112 or icmp or ip6 proto 112 or icmp6")
         .unwrap();
-    let bare = |cidr: &'static str| cidr.split('/').next().unwrap_or(cidr);
-    let (ca_text, kb_text) = (bare(family.hosts[0]), bare(family.hosts[1]));
+    let (ca, kb) = (a.addrs[0], b.addrs[0]);
+    let (ca_text, kb_text) = (ca.to_string(), kb.to_string());
     let addrs = [family.vaddr];
-    let peers = [ca_text];
+    let peers = [ca_text.as_str()];
     let mut low = Instance::new(VRID, 100, &addrs);
-    low.unicast = Some((kb_text, &peers));
-    let words = [peer_word, kb_text, family.vaddr];
+    low.unicast = Some((&kb_text, &peers));
+    let words = [peer_word, &kb_text, family.vaddr];
 
     // carpd first, so that keepalived's adverts always find it listening.
     let mut c = carpd(&a, &dir, "c1", 200, &words);
@@ -282,7 +282,6 @@ fn unicast(family: Family, peer_word: &str) {
     drop(cap);
 
     let adverts = vrrp_fields(&pcap).unwrap();
-    let (ca, kb) = (a.addrs[0], b.addrs[0]);
     for adv in &adverts {
         let to = if adv.src == ca { kb } else { ca };
         assert_eq!(adv.dst, to, "not unicast to the peer: {adv:?}");
@@ -294,9 +293,7 @@ fn unicast(family: Family, peer_word: &str) {
     let rows = decode_fields(&pcap, &["ip.src", "icmp.type", "ipv6.src", "icmpv6.type"]).unwrap();
     let unreachable: Vec<_> = rows
         .iter()
-        .filter(|r| {
-            (r[0] == ca.to_string() && r[1] == "3") || (r[2] == ca.to_string() && r[3] == "1")
-        })
+        .filter(|r| (r[0] == ca_text && r[1] == "3") || (r[2] == ca_text && r[3] == "1"))
         .collect();
     assert!(
         unreachable.is_empty(),

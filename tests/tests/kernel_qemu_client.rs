@@ -28,8 +28,9 @@ const GUEST_SKEW: u8 = 50;
 /// Ping runs this long (seconds): both failovers fit with room.
 const PING_SECS: u64 = 14;
 /// Beyond the formula, what a takeover's silence may add on the client:
-/// the receive path under TCG (the NIC interrupts the guest), one ARP exchange for the client's MAC (smoltcp
-/// learns it on the first echo request), scheduling on a loaded host.
+/// the receive path under TCG (the NIC interrupts the guest), one ARP
+/// exchange for the client's MAC (smoltcp learns it on the first echo
+/// request), scheduling on a loaded host.
 const CLIENT_SLACK_MS: f64 = 150.0;
 
 /// Requests the hand-back to a preempting carpd may leave unanswered (1 s):
