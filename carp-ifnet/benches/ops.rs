@@ -5,7 +5,7 @@
 //!
 //! `ops <path> <iterations>`; paths: floor, compress, accept, forged,
 //! badvhid, ttl254, badversion, badchecksum, truncated, send,
-//! arp-balanced, arp-unbalanced, part-parse, part-carp-checksum,
+//! arp-balanced, arp-unbalanced, part-parse, part-shortcut, part-carp-checksum,
 //! part-sysctl-bump, part-verify, part-sign, scale-<vhids> (one `handle_timeout` at
 //! the next deadline of <vhids> masters with distinct skews). Prints
 //! `ops: <path> iterations <n> units <u>`, where units are adverts sent
@@ -52,6 +52,7 @@ fn main() {
         "arp-balanced" => run(n, arp_op(true)),
         "arp-unbalanced" => run(n, arp_op(false)),
         "part-parse" => run(n, part_parse_op()),
+        "part-shortcut" => run(n, part_shortcut_op()),
         "part-carp-checksum" => run(n, part_carp_checksum_op()),
         "part-sysctl-bump" => run(n, part_sysctl_bump_op()),
         "part-verify" => run(n, part_verify_op()),

@@ -7,7 +7,8 @@
 //! `arpbalance`, which vhids are forced to MASTER first, and whether the
 //! frame is delivered twice (the replay path).
 //!
-//! After every delivery: no panic; a rejected frame moved exactly its own
+//! Before delivery: the input path's IPv4 shortcut agrees with the general
+//! parser. After every delivery: no panic; a rejected frame moved exactly its own
 //! counter (besides `ipackets`/`ipackets6`), in the parent and the host
 //! stats alike, and changed no vhost state, deadline or counter and sent
 //! nothing; a frame that was not CARP's moved nothing; an ARP or ND answer
@@ -17,7 +18,10 @@
 use carp_core::{Counter, Instant, Reject, State};
 use carp_fuzz::{is_input_counter, link_from_byte, receiver, snapshot, stats_diff, Snapshot};
 use carp_ifnet::carpif::Input;
+use carp_ifnet::frame::{self, Body, Frame};
+use carp_ifnet::lladdr::LinkType;
 use carp_sysctl::Sysctl;
+use core::net::Ipv4Addr;
 use libfuzzer_sys::fuzz_target;
 
 /// Set-up flag bits.
@@ -34,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
     let [link, flags, frame @ ..] = data else {
         return;
     };
+    shortcut_agrees(link_from_byte(*link), frame);
     let sysctl = Sysctl::new();
     sysctl
         .set("replay", i64::from((flags & REPLAY_MASK) % 3))
@@ -70,6 +75,28 @@ fuzz_target!(|data: &[u8]| {
         check(&before, &after, result, now);
     }
 });
+
+/// The input path's shortcut for IPv4 CARP over Ethernet takes a frame
+/// only when the general parser reads the same header and payload.
+fn shortcut_agrees(link: LinkType, frame: &[u8]) {
+    let Some(fast) = frame::fast::ipv4_carp(link, frame) else {
+        return;
+    };
+    match frame::parse(link, frame) {
+        Ok(Frame {
+            body: Body::Ipv4 { header, payload },
+            ..
+        }) => {
+            assert_eq!(header.protocol, carp_core::wire::PROTO);
+            assert_eq!(Ipv4Addr::from(fast.header.src), header.src);
+            assert_eq!(Ipv4Addr::from(fast.header.dst), header.dst);
+            assert_eq!(fast.header.ttl, header.ttl);
+            assert_eq!(fast.header.is_fragment(), header.is_fragment());
+            assert_eq!(fast.payload, payload);
+        }
+        other => panic!("shortcut took a frame parse reads as {other:?}"),
+    }
+}
 
 fn check(before: &Snapshot, after: &Snapshot, result: Result<Input, Reject>, now: Instant) {
     let moved = stats_diff(&before.stats, &after.stats);

@@ -472,6 +472,19 @@ pub fn part_parse_op() -> impl FnMut() {
     }
 }
 
+/// `frame::fast::ipv4_carp` of the same frame: the input path's shortcut
+/// for IPv4 CARP over Ethernet (both headers borrowed in place, the IPv4
+/// header checksum checked).
+pub fn part_shortcut_op() -> impl FnMut() {
+    let f = master_advert(7);
+    move || {
+        let _ = black_box(carp_ifnet::frame::fast::ipv4_carp(
+            LinkType::Ethernet,
+            black_box(&f),
+        ));
+    }
+}
+
 /// The CARP header checksum (36 bytes).
 pub fn part_carp_checksum_op() -> impl FnMut() {
     let f = master_advert(7);

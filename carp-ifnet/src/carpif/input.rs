@@ -81,6 +81,24 @@ impl<const N: usize> CarpIf<N> {
     /// been counted and nothing else changed.
     pub fn input(&mut self, now: Instant, frame: &[u8], sysctl: &Sysctl) -> Result<Input, Reject> {
         let link = self.parent.link;
+        // A flood is IPv4 CARP over Ethernet: take it without building a
+        // `Frame` (the general path below reaches the same verdict).
+        if let Some(packet) = frame::fast::ipv4_carp(link, frame) {
+            let header = packet.header;
+            let ip = IpInfo {
+                src: IpAddr::V4(header.src.into()),
+                dst: IpAddr::V4(header.dst.into()),
+                ttl: header.ttl,
+            };
+            return self.ipv4_input(
+                now,
+                frame.len(),
+                ip,
+                header.is_fragment(),
+                packet.payload,
+                sysctl,
+            );
+        }
         let parsed = match frame::parse(link, frame) {
             Ok(parsed) => parsed,
             Err(e) if is_truncated_carp(link, frame, &e) => {
@@ -90,17 +108,12 @@ impl<const N: usize> CarpIf<N> {
         };
         match parsed.body {
             Body::Ipv4 { header, payload } if header.protocol == PROTO => {
-                let result = if header.is_fragment() {
-                    Err(Reject::HeaderTruncated { len: frame.len() })
-                } else {
-                    let ip = IpInfo {
-                        src: IpAddr::V4(header.src),
-                        dst: IpAddr::V4(header.dst),
-                        ttl: header.ttl,
-                    };
-                    self.carp_input(now, ip, payload, sysctl)
+                let ip = IpInfo {
+                    src: IpAddr::V4(header.src),
+                    dst: IpAddr::V4(header.dst),
+                    ttl: header.ttl,
                 };
-                self.account(Counter::Ipackets, result, sysctl)
+                self.ipv4_input(now, frame.len(), ip, header.is_fragment(), payload, sysctl)
             }
             Body::Ipv6 { header, payload } if header.next_header == PROTO => {
                 let ip = IpInfo {
@@ -120,6 +133,25 @@ impl<const N: usize> CarpIf<N> {
             Body::Arp(arp) => Ok(self.answer_arp(now, &arp, sysctl)),
             _ => Ok(Input::NotCarp),
         }
+    }
+
+    /// An IPv4 CARP packet: a fragment is a truncated header (BSD's
+    /// `hdrops`, carp never sends one); counted under `ipackets`.
+    fn ipv4_input(
+        &mut self,
+        now: Instant,
+        frame_len: usize,
+        ip: IpInfo,
+        fragment: bool,
+        payload: &[u8],
+        sysctl: &Sysctl,
+    ) -> Result<Input, Reject> {
+        let result = if fragment {
+            Err(Reject::HeaderTruncated { len: frame_len })
+        } else {
+            self.carp_input(now, ip, payload, sysctl)
+        };
+        self.account(Counter::Ipackets, result, sysctl)
     }
 
     /// The BSD checks from `allow` on; rejections are returned, not yet

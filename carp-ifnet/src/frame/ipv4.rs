@@ -51,6 +51,14 @@ pub struct Ipv4Header {
     pub dst: [u8; 4],
 }
 
+impl Ipv4Header {
+    /// True for a fragment: more-fragments set or a non-zero offset (the
+    /// same test as [`Ipv4Repr::is_fragment`], on the wire image).
+    pub fn is_fragment(&self) -> bool {
+        self.flags_fragment.get() & (FLAG_MF | FRAGMENT_OFFSET_MASK) != 0
+    }
+}
+
 /// Length of an IPv4 header without options.
 pub const HEADER_LEN: usize = core::mem::size_of::<Ipv4Header>();
 /// The IP version this module handles.

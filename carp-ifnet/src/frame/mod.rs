@@ -29,6 +29,7 @@
 
 pub mod arp;
 pub mod ethernet;
+pub mod fast;
 pub mod fddi;
 pub mod ipv4;
 pub mod ipv6;

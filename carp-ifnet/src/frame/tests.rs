@@ -428,3 +428,5 @@ fn errors_display_their_values() {
         "bad IPv4 header checksum 0x129a, expected 0x029a"
     );
 }
+
+mod fast;
