@@ -33,10 +33,15 @@ pub enum LogEvent {
 }
 
 impl LogEvent {
+    /// The level of [`LogEvent::Dropped`]: `debug`, shown from
+    /// `net.inet.carp.log=2` on. The input path tests it before building
+    /// the event, so a flood costs no copy of each [`Reject`].
+    pub const DROPPED_LEVEL: log::Level = log::Level::Debug;
+
     /// The level this event is logged at, `None` for events not logged.
     pub const fn level(&self) -> Option<log::Level> {
         match self {
-            LogEvent::Dropped(_) => Some(log::Level::Debug),
+            LogEvent::Dropped(_) => Some(Self::DROPPED_LEVEL),
             LogEvent::Filter { .. } => Some(log::Level::Warn),
             LogEvent::Vhost(e) => match e.kind {
                 EventKind::StateChange { .. }

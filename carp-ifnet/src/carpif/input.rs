@@ -122,7 +122,8 @@ impl<const N: usize> CarpIf<N> {
                     ttl: header.hop_limit,
                 };
                 let result = self.carp_input(now, ip, payload, sysctl);
-                self.account(Counter::Ipackets6, result, sysctl)
+                self.account(Counter::Ipackets6, &result, sysctl);
+                result
             }
             Body::Ipv6 { header, payload } if header.next_header == NEXT_HEADER_ICMPV6 => {
                 match NeighborSolicit::parse(&header, payload) {
@@ -151,7 +152,8 @@ impl<const N: usize> CarpIf<N> {
         } else {
             self.carp_input(now, ip, payload, sysctl)
         };
-        self.account(Counter::Ipackets, result, sysctl)
+        self.account(Counter::Ipackets, &result, sysctl);
+        result
     }
 
     /// The BSD checks from `allow` on; rejections are returned, not yet
@@ -172,11 +174,13 @@ impl<const N: usize> CarpIf<N> {
         if payload.first().map(|b| b >> 4) == Some(VRRP_VERSION) {
             return self.vrrp_input(now, ip, payload, sysctl);
         }
-        let IpInfo { src, ttl, .. } = ip;
-        let ttl_deferred = self.unicast_family(&src);
-        if ttl != TTL && !ttl_deferred {
+        // The TTL first, before `src` is copied out of `ip`: a flood of
+        // TTL 254 then reads one byte of the address, its family.
+        let ttl = ip.ttl;
+        if ttl != TTL && !self.unicast_family(&ip.src) {
             return Err(Reject::BadTtl(ttl));
         }
+        let src = ip.src;
         let packet =
             Packet::new_checked(payload).map_err(|_| Reject::BadLength { len: payload.len() })?;
         if !packet.verify_checksum() {
@@ -250,23 +254,17 @@ impl<const N: usize> CarpIf<N> {
 
     /// Counts a received CARP packet and, if it was dropped, why: once in
     /// this parent's stats and once, under a single lock, in the host's.
-    fn account(
-        &mut self,
-        received: Counter,
-        result: Result<Input, Reject>,
-        sysctl: &Sysctl,
-    ) -> Result<Input, Reject> {
+    fn account(&mut self, received: Counter, result: &Result<Input, Reject>, sysctl: &Sysctl) {
         self.stats.bump(received);
         match result {
-            Ok(input) => {
-                sysctl.bump(received);
-                Ok(input)
-            }
+            Ok(_) => sysctl.bump(received),
             Err(reject) => {
-                self.stats.record(reject);
+                self.stats.record(*reject);
                 sysctl.bump_all(&[received, reject.counter()]);
-                LogEvent::Dropped(reject).emit(sysctl.log_level());
-                Err(reject)
+                let setting = sysctl.log_level();
+                if setting.allows(LogEvent::DROPPED_LEVEL) {
+                    LogEvent::Dropped(*reject).emit(setting);
+                }
             }
         }
     }
