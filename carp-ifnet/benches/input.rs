@@ -57,9 +57,22 @@ fn benches(c: &mut Criterion) {
     c.bench_function("input/truncated", |b| b.iter(&mut f));
 }
 
-/// Prints the summary lines; returns (accept, forged) / floor and the
-/// worst reject / one compression.
-fn summary() -> (f64, f64, f64) {
+/// Same-run ratios the `--check` mode holds to bounds.
+struct Ratios {
+    /// Accept over the floor.
+    accept: f64,
+    /// Forged over the floor.
+    forged: f64,
+    /// The worst reject over one compression.
+    worst: f64,
+    /// The TTL-254 reject over one `frame::parse` of the same frame: about
+    /// 1.4 while IPv4 CARP over Ethernet takes the shortcut, about 2.8
+    /// when it is parsed in full first.
+    ttl254_over_parse: f64,
+}
+
+/// Prints the summary lines and returns the ratios.
+fn summary() -> Ratios {
     let (floor, compress) = references();
     let accept = ns_per_call(100_000, accept_op());
     let forged = ns_per_call(100_000, forged_op());
@@ -98,7 +111,12 @@ fn summary() -> (f64, f64, f64) {
         verify / floor,
         accept - verify
     );
-    (accept / floor, forged / floor, worst)
+    Ratios {
+        accept: accept / floor,
+        forged: forged / floor,
+        worst,
+        ttl254_over_parse: rejects[1] / parse,
+    }
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -111,11 +129,12 @@ fn verdict(met: bool) -> &'static str {
 
 fn main() {
     if check_mode() {
-        let (accept, forged, worst) = summary();
+        let ratios = summary();
         let mut checks = Checks::new("input");
-        checks.at_most("accept/floor", accept, 3.5);
-        checks.at_most("forged/floor", forged, 3.0);
-        checks.at_most("worst reject/compress", worst, 1.6);
+        checks.at_most("accept/floor", ratios.accept, 3.5);
+        checks.at_most("forged/floor", ratios.forged, 3.0);
+        checks.at_most("worst reject/compress", ratios.worst, 1.6);
+        checks.at_most("ttl254/frame::parse", ratios.ttl254_over_parse, 2.0);
         checks.finish();
         return;
     }
