@@ -5,7 +5,7 @@
 # mutation that no test notices is reported as SURVIVED and the script
 # exits 1. Writes bench/mutations.txt (stamped, scripts/stamp.sh), whose
 # "mutations:" summary README.md quotes (tests/tests/docs_figures.rs).
-# Runs in ~10 minutes on a two-CPU machine; not part of .ci/run (the
+# Runs in ~15 minutes on a two-CPU machine; not part of .ci/run (the
 # tests it names are, in `cargo test --workspace`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +15,10 @@ if ! git diff --quiet; then
 fi
 LOG=bench/mutations.txt
 TMP=$(mktemp)
-trap 'git checkout -q -- carp-core carp-ifnet; rm -f "${TMP}"' EXIT
+trap 'git checkout -q -- .; rm -f "${TMP}"' EXIT
 
-# name @ file @ exact text @ replacement @ crates to test
+# name @ file @ exact text @ replacement @ crates to test (a word that
+# starts with -- is passed to cargo test as it is, e.g. --lib)
 # (`ours > theirs` -> `ours >= theirs` in a master's rule is no mutation
 # to try: exact ties are decided by the tie-break before that line and an
 # equal time with a less demoted peer by the clause after it.)
@@ -43,12 +44,19 @@ MUTATIONS=(
     "FDDI frame control 0x50 -> 0x51@carp-ifnet/src/frame/fddi.rs@pub const FC_LLC_ASYNC: u8 = 0x50;@pub const FC_LLC_ASYNC: u8 = 0x51;@carp-ifnet"
     "Token Ring access control 0x10 -> 0x00@carp-ifnet/src/frame/token_ring.rs@pub const AC_FRAME: u8 = 0x10;@pub const AC_FRAME: u8 = 0x00;@carp-ifnet"
     "Token Ring frame control 0x40 -> 0x41@carp-ifnet/src/frame/token_ring.rs@pub const FC_LLC: u8 = 0x40;@pub const FC_LLC: u8 = 0x41;@carp-ifnet"
+    "input shortcut skips the IPv4 header checksum@carp-ifnet/src/frame/fast.rs@    if !carp_core::wire::verify_checksum(header.as_bytes()) {@    if false && !carp_core::wire::verify_checksum(header.as_bytes()) {@carp-ifnet"
+    "input shortcut keeps the link padding@carp-ifnet/src/frame/fast.rs@packet.get(HEADER_LEN..usize::from(header.total_len.get()))?@packet.get(HEADER_LEN..)?@carp-ifnet"
+    "dropped frames logged at info (log=1)@carp-ifnet/src/log_event.rs@pub const DROPPED_LEVEL: log::Level = log::Level::Debug;@pub const DROPPED_LEVEL: log::Level = log::Level::Info;@carp-ifnet"
+    "state init forces a state (SIOCSVH ignores it)@carp-ctl/src/engine/plan.rs@    state.filter(|s| *s != State::Init)@    state.filter(|_| true)@carp-ctl carp-ffi"
+    "a word's upper bound not enforced@carp-ctl/src/words/parser.rs@        Ok(v) if n >= min && n <= max => Ok(v),@        Ok(v) if n >= min => Ok(v),@carp-ctl"
+    "net.inet.carp.log=2 shows no bad packets@carp-sysctl/src/knob.rs@            2 => LogLevel::BadPackets,@            2 => LogLevel::StateChanges,@carp-sysctl"
+    "carpd's flood hold doubles only above 16 frames a read@shims/linux/src/packet.rs@            } else if read >= FLOOD_FRAMES {@            } else if read > FLOOD_FRAMES {@carpd --lib"
 )
 
 survived=0
 {
     sh scripts/stamp.sh
-    echo "# code: carp-core, carp-ifnet and carp-sim as of $(git log -1 --format=%h -- carp-core carp-ifnet shims/sim)"
+    echo "# code: carp-core, carp-ifnet, carp-sim, carp-ctl, carp-sysctl and carpd as of $(git log -1 --format=%h -- carp-core carp-ifnet shims/sim carp-ctl carp-sysctl shims/linux)"
     for m in "${MUTATIONS[@]}"; do
         IFS='@' read -r name file from to crates <<<"${m//$'\n'/$'\x1f'}"
         from=${from//$'\x1f'/$'\n'}
@@ -63,7 +71,12 @@ if text.count(old) != 1:
 open(path, "w").write(text.replace(old, new))
 PY
         args=()
-        for c in ${crates}; do args+=(-p "${c}"); done
+        for c in ${crates}; do
+            case ${c} in
+            --*) args+=("${c}") ;;
+            *) args+=(-p "${c}") ;;
+            esac
+        done
         cargo test -q --no-fail-fast "${args[@]}" >"${TMP}" 2>&1 || true
         failed=$(awk '/^failures:$/{f=1;next} f&&/^    [a-z_:0-9]+$/{print $1} /^test result/{f=0}' "${TMP}" | sort -u)
         if [ -z "${failed}" ]; then
