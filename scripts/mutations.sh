@@ -5,8 +5,8 @@
 # mutation that no test notices is reported as SURVIVED and the script
 # exits 1. Writes bench/mutations.txt (stamped, scripts/stamp.sh), whose
 # "mutations:" summary README.md quotes (tests/tests/docs_figures.rs).
-# Runs in 3-10 minutes on a two-CPU machine (3 with a warm build); not part of .ci/run (the
-# tests it names are, in `cargo test --workspace`).
+# Runs in 3-10 minutes on a two-CPU machine (3 with a warm build); not
+# part of .ci/run (the tests it names are, in `cargo test --workspace`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! git diff --quiet; then

@@ -5,9 +5,10 @@
 //!
 //! `ops <path> <iterations>`; paths: floor, compress, accept, forged,
 //! badvhid, ttl254, badversion, badchecksum, truncated, send,
-//! arp-balanced, arp-unbalanced, part-parse, part-shortcut, part-carp-checksum,
-//! part-sysctl-bump, part-verify, part-sign, scale-<vhids> (one `handle_timeout` at
-//! the next deadline of <vhids> masters with distinct skews). Prints
+//! arp-balanced, arp-unbalanced, part-parse, part-shortcut,
+//! part-carp-checksum, part-sysctl-bump, part-verify, part-sign,
+//! scale-<vhids> (one `handle_timeout` at the next deadline of <vhids>
+//! masters with distinct skews). Prints
 //! `ops: <path> iterations <n> units <u>`, where units are adverts sent
 //! for `scale-*` and iterations otherwise. Under `cargo bench` (no path)
 //! it prints its usage and exits.
