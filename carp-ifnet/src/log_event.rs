@@ -34,9 +34,17 @@ pub enum LogEvent {
 
 impl LogEvent {
     /// The level of [`LogEvent::Dropped`]: `debug`, shown from
-    /// `net.inet.carp.log=2` on. The input path tests it before building
-    /// the event, so a flood costs no copy of each [`Reject`].
+    /// `net.inet.carp.log=2` on.
     pub const DROPPED_LEVEL: log::Level = log::Level::Debug;
+
+    /// Logs a dropped input if `setting` shows drops. The event is built
+    /// only then, so a flood costs the level test and no copy of each
+    /// [`Reject`].
+    pub fn dropped(reject: &Reject, setting: LogLevel) {
+        if setting.allows(Self::DROPPED_LEVEL) {
+            LogEvent::Dropped(*reject).emit(setting);
+        }
+    }
 
     /// The level this event is logged at, `None` for events not logged.
     pub const fn level(&self) -> Option<log::Level> {

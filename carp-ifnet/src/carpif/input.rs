@@ -261,10 +261,7 @@ impl<const N: usize> CarpIf<N> {
             Err(reject) => {
                 self.stats.record(*reject);
                 sysctl.bump_all(&[received, reject.counter()]);
-                let setting = sysctl.log_level();
-                if setting.allows(LogEvent::DROPPED_LEVEL) {
-                    LogEvent::Dropped(*reject).emit(setting);
-                }
+                LogEvent::dropped(reject, sysctl.log_level());
             }
         }
     }
@@ -274,7 +271,7 @@ impl<const N: usize> CarpIf<N> {
     fn reject(&mut self, reject: Reject, sysctl: &Sysctl) -> Reject {
         self.stats.record(reject);
         sysctl.record(reject);
-        LogEvent::Dropped(reject).emit(sysctl.log_level());
+        LogEvent::dropped(&reject, sysctl.log_level());
         reject
     }
 }
