@@ -278,14 +278,20 @@ fn rejects_wrong_ip_version_and_short_ihl() {
     assert_eq!(parse(Ethernet, &wrong), Err(FrameError::BadIpVersion(4)));
 }
 
-#[test]
-fn ipv4_options_are_skipped() {
-    // The captured header with IHL 6 and one word of NOP options.
+/// The captured IPv4 packet with IHL 6 and one word of NOP options, its
+/// header checksum fixed.
+fn ipv4_with_one_option_word() -> std::vec::Vec<u8> {
     let mut ip = std::vec![0x46, 0x10, 0x00, 0x3c, 0xd6, 0x8d, 0x40, 0x00, 0xff, 0x70, 0x00, 0x00];
     ip.extend_from_slice(&[0xc0, 0x00, 0x02, 0x0b, 0xe0, 0x00, 0x00, 0x12, 1, 1, 1, 1]);
     let sum = carp_core::wire::checksum(&ip);
     ip[10..12].copy_from_slice(&sum.to_be_bytes());
     ip.extend_from_slice(&carp());
+    ip
+}
+
+#[test]
+fn ipv4_options_are_skipped() {
+    let ip = ipv4_with_one_option_word();
     let (repr, payload) = Ipv4Repr::parse(&ip).unwrap();
     assert_eq!(repr.payload_len, 36);
     assert_eq!(payload, &carp()[..]);

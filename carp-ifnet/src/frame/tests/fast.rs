@@ -71,15 +71,8 @@ fn frames_for_the_general_path_are_refused() {
     let mut short = UCARP_ADVERT;
     short[16..18].copy_from_slice(&[0, 19]);
     refused(&short, Ethernet, "a total length below the header");
-    // IHL 6: one word of options, checksum fixed.
-    let mut options = UCARP_ADVERT[..34].to_vec();
-    options[14] = 0x46;
-    options[17] = 0x3c;
-    options.extend_from_slice(&[1, 1, 1, 1]);
-    options.extend_from_slice(&carp());
-    options[24..26].copy_from_slice(&[0, 0]);
-    let sum = carp_core::wire::checksum(&options[14..38]);
-    options[24..26].copy_from_slice(&sum.to_be_bytes());
+    let mut options = UCARP_ADVERT[..14].to_vec();
+    options.extend_from_slice(&ipv4_with_one_option_word());
     assert!(matches!(
         parse(Ethernet, &options).unwrap().body,
         Body::Ipv4 { .. }
