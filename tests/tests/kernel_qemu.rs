@@ -44,7 +44,14 @@ const TAKEOVER_SLACK_US: i64 = 2_000;
 /// (0.07 ms over a master-down), and from `poll` to the virtio notify the
 /// guest takes 0.16 to 0.3 ms, then 0.1 to 0.45 ms in the notify, code
 /// that ran a second before but whose translation and data the host's
-/// caches have since dropped. So the wire bound is this.
+/// caches have since dropped. A split with QEMU's `filter-dump` on the
+/// guest's netdev (six runs, 2026-11-30) put +0.42 to +1.09 ms of the
+/// excess between QEMU's network layer and the guest (the tap's frame
+/// handed to the vCPU, the guest's notify handed back to QEMU's main
+/// loop: two thread wake-ups each way), of which the guest's own measure
+/// was +0.09 to +0.11 ms, and 0.09 to 0.18 ms in the host's tap and bridge;
+/// four more runs of the shipped test that day gave +0.58 to +1.66 ms.
+/// So the wire bound is this.
 const WIRE_SLACK_US: i64 = 5_000;
 
 /// One guest at a time. The takeover tests time the guest to 2 ms, and on
@@ -162,8 +169,27 @@ fn assert_receive_interrupt_and_rehearsal(guest: &Guest) {
     );
 }
 
-/// Checks the guest's own and the wire's takeover against the formula.
-fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, dead: &str, skew: u8) {
+/// Where each takeover's line is also appended, for `.ci/run` to print
+/// after the test step (whose output `cargo test` keeps to itself).
+const TAKEOVER_LOG: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/kernel-takeover.txt");
+
+/// Appends `line` to [`TAKEOVER_LOG`]; a log that cannot be written is
+/// reported, not fatal (the assertions are the test).
+fn record(line: &str) {
+    use std::io::Write as _;
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(TAKEOVER_LOG)
+        .and_then(|mut f| writeln!(f, "{line}"));
+    if let Err(e) = appended {
+        eprintln!("cannot append to {TAKEOVER_LOG}: {e}");
+    }
+}
+
+/// Checks the guest's own and the wire's takeover from `peer` (a name for
+/// the report), whose adverts came from `dead`, against the formula.
+fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, peer: &str, dead: &str, skew: u8) {
     assert_receive_interrupt_and_rehearsal(guest);
     let state = guest.states().last().cloned().unwrap();
     assert_eq!(
@@ -173,10 +199,12 @@ fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, dead: &str, skew: u8) 
     let inside = i64::try_from(state.silence_us.unwrap()).unwrap() - formula_us(skew);
     let wire = wire_silence_us(pcap, dead) - formula_us(skew);
     let load = loadavg();
-    println!(
-        "kernel takeover vs {dead}: guest {inside:+} us, wire {wire:+} us past the formula ({} us); load average {load}",
+    let line = format!(
+        "kernel takeover vs {peer} {dead}: guest {inside:+} us, wire {wire:+} us past the formula ({} us); load average {load}",
         formula_us(skew)
     );
+    println!("{line}");
+    record(&line);
     assert!(
         (0..=TAKEOVER_SLACK_US).contains(&inside),
         "guest took over {inside} us past the formula (load average {load})"
@@ -274,7 +302,7 @@ fn ucarp_beats_the_guest_which_takes_over_on_the_formula_when_ucarp_dies() {
     assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
     run_for(Duration::from_millis(500));
     drop(cap);
-    assert_takeover_on_formula(&guest, &pcap, PEER_IP, 50);
+    assert_takeover_on_formula(&guest, &pcap, "ucarp", PEER_IP, 50);
 }
 
 #[test]
@@ -336,7 +364,7 @@ fn carpd_beats_the_guest_which_takes_over_on_the_formula_when_carpd_dies() {
     assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
     run_for(Duration::from_millis(500));
     drop(cap);
-    assert_takeover_on_formula(&guest, &pcap, PEER_IP, 50);
+    assert_takeover_on_formula(&guest, &pcap, "carpd", PEER_IP, 50);
 }
 
 #[test]
