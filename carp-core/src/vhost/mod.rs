@@ -249,7 +249,7 @@ impl VirtualHost {
     ///
     /// # Errors
     /// [`AuthError::BadDigest`].
-    pub fn verify(&self, advert: &Advert) -> Result<Authenticated, AuthError> {
+    pub fn verify<'a>(&self, advert: &'a Advert) -> Result<Authenticated<'a>, AuthError> {
         self.auth.verify(advert)
     }
 
@@ -265,7 +265,7 @@ impl VirtualHost {
     pub fn handle_advert(
         &mut self,
         now: Instant,
-        advert: &Authenticated,
+        advert: &Authenticated<'_>,
         origin: impl Into<Origin>,
         policy: &Policy,
     ) -> Result<Verdict, Reject> {
