@@ -217,8 +217,9 @@ impl<const N: usize> CarpIf<N> {
         if !peers.admits(&src) {
             return Err(Reject::BadPeer(src));
         }
+        let host_policy = self.host_policy(sysctl);
         let slot = self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?;
-        let policy = slot.policy(&sysctl.policy());
+        let policy = slot.policy(&host_policy);
         let host = &mut slot.host;
         let verified = host.verify(&advert).map_err(|_| Reject::BadAuth)?;
         // A parent without an IPv4 address sends from 0.0.0.0 (NetBSD):

@@ -90,8 +90,9 @@ impl<const N: usize> CarpIf<N> {
             _ => self.parent.ipv6_link_local,
         };
         let origin = Origin::new(src, self.parent.ipv4, local6);
+        let host_policy = self.host_policy(sysctl);
         let slot = self.slots.get_mut(at).ok_or(Reject::BadVhid(vrid))?;
-        let policy = slot.policy(&sysctl.policy());
+        let policy = slot.policy(&host_policy);
         let outcome = slot.host.handle_vrrp_advert(now, &advert, origin, &policy);
         self.settle(at, now, sysctl);
         self.refresh_next_deadline();

@@ -60,8 +60,8 @@ pub use outbox::REPLY_QUEUE;
 
 use carp_core::wire::MAX_TRANSMIT_LEN;
 use carp_core::{
-    ConfigError, Counter, DemoteReason, Event, EventKind, Instant, State, Stats, Vhid, VhostConfig,
-    VirtualHost,
+    ConfigError, Counter, DemoteReason, Event, EventKind, Instant, Policy, State, Stats, Vhid,
+    VhostConfig, VirtualHost,
 };
 use carp_sysctl::Sysctl;
 use core::fmt;
@@ -156,6 +156,9 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     /// When output was first owed since the last poll.
     pending_since: Option<Instant>,
     policy_generation: u32,
+    /// The host's policy as last read, under the [`Sysctl`] it came from
+    /// (its address) and that one's generation ([`CarpIf::host_policy`]).
+    policy_cache: Option<((usize, u32), Policy)>,
     /// vhids with a unicast peer for IPv4 and for IPv6.
     unicast: (u16, u16),
 }
@@ -180,6 +183,7 @@ impl<const N: usize> CarpIf<N> {
             next_deadline: None,
             pending_since: None,
             policy_generation: 0,
+            policy_cache: None,
             unicast: (0, 0),
         }
     }
@@ -388,7 +392,7 @@ impl<const N: usize> CarpIf<N> {
     /// nothing is due.
     pub fn poll<D: Driver + ?Sized>(&mut self, now: Instant, dev: &mut D, sysctl: &Sysctl) {
         self.sync_policy(now, sysctl);
-        let policy = sysctl.policy();
+        let policy = self.host_policy(sysctl);
         if self.next_deadline.is_some_and(|d| d <= now) {
             // Each vhost at most once per call: a handled vhost's deadline
             // moves past `now`, and the bound keeps that a guarantee.

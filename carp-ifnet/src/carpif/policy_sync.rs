@@ -1,7 +1,7 @@
 //! Noticing a host-wide policy change made outside any call, and the
 //! demotion of a vhid's carp interface groups.
 
-use carp_core::Instant;
+use carp_core::{Instant, Policy};
 use carp_sysctl::Sysctl;
 
 use super::{CarpIf, IfError};
@@ -30,6 +30,23 @@ impl<const N: usize> CarpIf<N> {
             self.settle(at, now, sysctl);
         }
         self.refresh_next_deadline();
+    }
+
+    /// The host's policy ([`Sysctl::policy`]), read again only when the
+    /// `Sysctl` or its [`Sysctl::generation`] changed since the last read:
+    /// every accepted advert needs it, and the read takes the demotion lock.
+    /// The generation is loaded first, so a write racing the read is seen
+    /// at the next call at the latest.
+    pub(super) fn host_policy(&mut self, sysctl: &Sysctl) -> Policy {
+        let key = (core::ptr::from_ref(sysctl).addr(), sysctl.generation());
+        match self.policy_cache {
+            Some((cached, policy)) if cached == key => policy,
+            _ => {
+                let policy = sysctl.policy();
+                self.policy_cache = Some((key, policy));
+                policy
+            }
+        }
     }
 
     /// Sets the demote count of the interface groups `vhid` belongs to
