@@ -770,3 +770,4 @@ fn host_statistics_count_state_updates_and_transitions_to_master() {
 }
 
 mod group_demote;
+mod host_policy;
