@@ -54,6 +54,8 @@ MUTATIONS=(
     "Token Ring frame control 0x40 -> 0x41@carp-ifnet/src/frame/token_ring.rs@pub const FC_LLC: u8 = 0x40;@pub const FC_LLC: u8 = 0x41;@carp-ifnet"
     "input shortcut skips the IPv4 header checksum@carp-ifnet/src/frame/fast.rs@    if !carp_core::wire::verify_checksum(header.as_bytes()) {@    if false && !carp_core::wire::verify_checksum(header.as_bytes()) {@carp-ifnet"
     "input shortcut keeps the link padding@carp-ifnet/src/frame/fast.rs@packet.get(HEADER_LEN..usize::from(header.total_len.get()))?@packet.get(HEADER_LEN..)?@carp-ifnet"
+    "host policy read once and never again@carp-ifnet/src/carpif/policy_sync.rs@            Some((cached, policy)) if cached == key => policy,@            Some((_, policy)) => policy,@carp-ifnet"
+    "host policy cache ignores which Sysctl it came from@carp-ifnet/src/carpif/policy_sync.rs@let key = (core::ptr::from_ref(sysctl).addr(), sysctl.generation());@let key = (0, sysctl.generation());@carp-ifnet"
     "dropped frames logged at info (log=1)@carp-ifnet/src/log_event.rs@pub const DROPPED_LEVEL: log::Level = log::Level::Debug;@pub const DROPPED_LEVEL: log::Level = log::Level::Info;@carp-ifnet"
     "state init forces a state (SIOCSVH ignores it)@carp-ctl/src/engine/plan.rs@    state.filter(|s| *s != State::Init)@    state.filter(|_| true)@carp-ctl carp-ffi"
     "a word's upper bound not enforced@carp-ctl/src/words/parser.rs@        Ok(v) if n >= min && n <= max => Ok(v),@        Ok(v) if n >= min => Ok(v),@carp-ctl"
