@@ -209,7 +209,14 @@ impl<const N: usize> CarpIf<N> {
         if self.is_own_address(src) {
             return Err(Reject::Own);
         }
-        let advert = Advert::parse_fields(&packet)?;
+        // Borrowed where it was parsed: the advert's fields were just
+        // written one by one, and moving it out of the `Result` whole
+        // stalled on them (perf: 38 % of this function's samples).
+        let parsed = Advert::parse_fields(&packet);
+        let advert = match &parsed {
+            Ok(advert) => advert,
+            Err(e) => return Err(Reject::from(*e)),
+        };
         // FreeBSD carp_input_c: a CARP advert for a VRRP vhid is badver.
         if host.config().is_vrrp() {
             return Err(Reject::BadVersion(VERSION));
@@ -221,7 +228,7 @@ impl<const N: usize> CarpIf<N> {
         let slot = self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?;
         let policy = slot.policy(&host_policy);
         let host = &mut slot.host;
-        let verified = host.verify(&advert).map_err(|_| Reject::BadAuth)?;
+        let verified = host.verify(advert).map_err(|_| Reject::BadAuth)?;
         // A parent without an IPv4 address sends from 0.0.0.0 (NetBSD):
         // then our own looped-back advert is known by its counter, the one
         // we last sent.
