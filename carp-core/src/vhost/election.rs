@@ -53,7 +53,8 @@ pub struct Local {
     pub dead_ratio: u8,
     /// True if the preempt hold-down has passed (or is zero).
     pub holddown_passed: bool,
-    /// What a MASTER does on an exact tie.
+    /// What a MASTER does on an exact tie; [`decide`] reads it in no other
+    /// case (the virtual host leaves it [`TieBreak::Unranked`] then).
     pub tie: TieBreak,
 }
 

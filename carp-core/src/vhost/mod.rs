@@ -24,7 +24,7 @@ pub use personality::{AdverInt, Priority, Version, VrrpParams};
 pub use replay::{CounterKind, Freshness, LEARN_STEPS, REPLAY_SENDERS};
 pub use tie::{Origin, TIE_YIELD_MARGIN};
 
-use election::{decide, effective_advskew, is_tie, Local, Verdict};
+use election::{decide, effective_advskew, is_tie, Local, TieBreak, Verdict};
 use replay::ReplayTable;
 
 use crate::auth::{AuthContext, AuthError, Authenticated};
@@ -317,7 +317,13 @@ impl VirtualHost {
             holddown_passed: self
                 .since
                 .is_some_and(|since| now.saturating_since(since) >= policy.preempt_holddown),
-            tie: self.tie_break(now, &origin, advert),
+            // `decide` reads the tie-break only for a MASTER hearing an
+            // exact tie; any other advert skips the address comparison.
+            tie: if self.state == State::Master && is_tie(self.config.timing(), advert, policy) {
+                self.tie_break(now, &origin, advert)
+            } else {
+                TieBreak::Unranked
+            },
         };
         let verdict = decide(self.state, &local, advert, policy);
         match verdict {
