@@ -311,15 +311,16 @@ impl VirtualHost {
         if self.state == State::Backup && self.since.is_none() {
             self.since = Some(now);
         }
+        // `decide` reads the tie-break only for a MASTER hearing an exact
+        // tie; any other advert skips the address comparison.
+        let exact_tie = self.state == State::Master && is_tie(self.config.timing(), advert, policy);
         let local = Local {
             timing: self.config.timing(),
             dead_ratio: self.config.dead_ratio.get(),
             holddown_passed: self
                 .since
                 .is_some_and(|since| now.saturating_since(since) >= policy.preempt_holddown),
-            // `decide` reads the tie-break only for a MASTER hearing an
-            // exact tie; any other advert skips the address comparison.
-            tie: if self.state == State::Master && is_tie(self.config.timing(), advert, policy) {
+            tie: if exact_tie {
                 self.tie_break(now, &origin, advert)
             } else {
                 TieBreak::Unranked
@@ -336,7 +337,7 @@ impl VirtualHost {
             Verdict::TakeOver(reason) => self.take_over(now, reason),
             Verdict::KeepListening => self.arm_master_down(now),
             Verdict::Ignore => {
-                if self.state == State::Master && is_tie(self.config.timing(), advert, policy) {
+                if exact_tie {
                     self.hold_tie(now, advert);
                 }
             }
