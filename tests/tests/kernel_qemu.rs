@@ -4,9 +4,10 @@
 //! dies (a killed peer, a killed QEMU), preemption and bow-out work both
 //! ways, and the guest's takeover lands on the CARP formula
 //! (3 x advbase + advskew/256 of the backup) within 2 ms measured inside
-//! the guest (its `silence_us`), and within 5 ms on the wire (last advert
-//! of the dead master to the guest's first; see `WIRE_SLACK_US` for what
-//! QEMU under TCG adds there).
+//! the guest (its `silence_us`) every time, and on the wire (last advert
+//! of the dead master to the guest's first) within 2 ms in at least four
+//! of the five takeovers from carpd in one boot, every one within 5 ms
+//! (see `WIRE_SLACK_US` for what QEMU under TCG adds there).
 //!
 //! The client's view across failovers is in `kernel_qemu_client.rs`.
 
@@ -53,6 +54,18 @@ const TAKEOVER_SLACK_US: i64 = 2_000;
 /// four more runs of the shipped test that day gave +0.58 to +1.66 ms.
 /// So the wire bound is this.
 const WIRE_SLACK_US: i64 = 5_000;
+
+/// The bound, asserted on the wire over [`CARPD_ROUNDS`] takeovers
+/// in one boot: at most [`CARPD_ROUNDS_LATE`] of them may land past it
+/// (each still within [`WIRE_SLACK_US`]), as the failover measurement
+/// holds advbase 0 to 25 ms in 9 of 10 runs. On 2026-11-30 the shipped
+/// test measured +0.46 to +1.66 ms on the wire in 12 of 12 takeovers and
+/// 20 of 20 the day before.
+const WIRE_TARGET_US: i64 = 2_000;
+/// Takeovers from a crashed carpd in `carpd_beats_the_guest_...`.
+const CARPD_ROUNDS: usize = 5;
+/// Of those, how many may land past [`WIRE_TARGET_US`] on the wire.
+const CARPD_ROUNDS_LATE: usize = 1;
 
 /// One guest at a time. The takeover tests time the guest to 2 ms, and on
 /// a two-CPU machine a second QEMU beside them (TCG translating a booting
@@ -189,7 +202,8 @@ fn record(line: &str) {
 
 /// Checks the guest's own and the wire's takeover from `peer` (a name for
 /// the report), whose adverts came from `dead`, against the formula.
-fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, peer: &str, dead: &str, skew: u8) {
+/// Returns the wire's figure (microseconds past the formula).
+fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, peer: &str, dead: &str, skew: u8) -> i64 {
     assert_receive_interrupt_and_rehearsal(guest);
     let state = guest.states().last().cloned().unwrap();
     assert_eq!(
@@ -213,6 +227,7 @@ fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, peer: &str, dead: &str
         (0..=WIRE_SLACK_US).contains(&wire),
         "wire silence {wire} us past the formula (load average {load})"
     );
+    wire
 }
 
 #[test]
@@ -343,28 +358,46 @@ fn carpd_beats_the_guest_which_takes_over_on_the_formula_when_carpd_dies() {
     let dir = Scratch::new("kq-carpd2");
     let mut lab = Lab::new().unwrap();
     let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
-    let mut peer = carpd(&a, &dir.path, "carpd", 10, &[]);
-    assert!(peer.wait_state(MASTER, ELECT), "{:?}", peer.event_lines());
-    let mut guest = Guest::boot(&lab, "g", GUEST_MAC, &cmdline(50, &[])).unwrap();
-    assert!(guest.wait_state(BACKUP, ELECT), "{}", guest.transcript());
-    run_for(Duration::from_secs(4));
-    assert_eq!(
-        guest.state().as_deref(),
-        Some(BACKUP),
-        "{}",
-        guest.transcript()
-    );
-    assert!(guest.counter("ipackets").unwrap() >= 3);
-    assert_eq!(guest.counter("badauth"), Some(0));
+    let mut guest = None;
+    let mut wires = Vec::new();
+    for round in 0..CARPD_ROUNDS {
+        // The first carpd is MASTER before the guest boots; each later one
+        // (preempt on, a better advskew) takes the vhid from the guest.
+        let name = format!("carpd{round}");
+        let preempt: &[&str] = if round == 0 { &[] } else { &["-P"] };
+        let mut peer = carpd(&a, &dir.path, &name, 10, preempt);
+        assert!(peer.wait_state(MASTER, ELECT), "{:?}", peer.event_lines());
+        let guest = guest
+            .get_or_insert_with(|| Guest::boot(&lab, "g", GUEST_MAC, &cmdline(50, &[])).unwrap());
+        assert!(guest.wait_state(BACKUP, ELECT), "{}", guest.transcript());
+        run_for(Duration::from_secs(if round == 0 { 4 } else { 2 }));
+        assert_eq!(
+            guest.state().as_deref(),
+            Some(BACKUP),
+            "{}",
+            guest.transcript()
+        );
+        if round == 0 {
+            assert!(guest.counter("ipackets").unwrap() >= 3);
+        }
+        assert_eq!(guest.counter("badauth"), Some(0));
 
-    let pcap = dir.path.join("takeover.pcap");
-    let cap = lab.capture(&pcap, "ip proto 112").unwrap();
-    run_for(Duration::from_millis(1500));
-    peer.crash();
-    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
-    run_for(Duration::from_millis(500));
-    drop(cap);
-    assert_takeover_on_formula(&guest, &pcap, "carpd", PEER_IP, 50);
+        let pcap = dir.path.join(format!("takeover{round}.pcap"));
+        let cap = lab.capture(&pcap, "ip proto 112").unwrap();
+        run_for(Duration::from_millis(1500));
+        peer.crash();
+        assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+        run_for(Duration::from_millis(500));
+        drop(cap);
+        wires.push(assert_takeover_on_formula(
+            guest, &pcap, "carpd", PEER_IP, 50,
+        ));
+    }
+    let late = wires.iter().filter(|w| **w > WIRE_TARGET_US).count();
+    assert!(
+        late <= CARPD_ROUNDS_LATE,
+        "{late} of {CARPD_ROUNDS} takeovers past {WIRE_TARGET_US} us on the wire: {wires:?}"
+    );
 }
 
 #[test]
