@@ -36,7 +36,10 @@ impl<const N: usize> CarpIf<N> {
     /// `Sysctl` or its [`Sysctl::generation`] changed since the last read:
     /// every accepted advert needs it, and the read takes the demotion lock.
     /// The generation is loaded first, so a write racing the read is seen
-    /// at the next call at the latest.
+    /// at the next call at the latest. Pass a `CarpIf` the same `Sysctl`
+    /// for its whole life (carp-ctl's `Engine` owns both): one dropped and
+    /// replaced by another at the same address and generation would go
+    /// unnoticed.
     pub(super) fn host_policy(&mut self, sysctl: &Sysctl) -> Policy {
         let key = (core::ptr::from_ref(sysctl).addr(), sysctl.generation());
         match self.policy_cache {
