@@ -201,6 +201,20 @@ fn record(line: &str) {
     }
 }
 
+/// Captures adverts into `pcap`, crashes the master (`crash`, the peer
+/// named `peer` at [`PEER_IP`]) with the guest at advskew 50 its backup,
+/// and checks the takeover with [`assert_takeover_on_formula`], whose wire
+/// figure it returns.
+fn time_takeover(lab: &Lab, guest: &Guest, pcap: &Path, peer: &str, crash: impl FnOnce()) -> i64 {
+    let cap = lab.capture(pcap, "ip proto 112").unwrap();
+    run_for(Duration::from_millis(1500));
+    crash();
+    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
+    run_for(Duration::from_millis(500));
+    drop(cap);
+    assert_takeover_on_formula(guest, pcap, peer, PEER_IP, 50)
+}
+
 /// Checks the guest's own and the wire's takeover from `peer` (a name for
 /// the report), whose adverts came from `dead`, against the formula.
 /// Returns the wire's figure (microseconds past the formula).
@@ -312,13 +326,7 @@ fn ucarp_beats_the_guest_which_takes_over_on_the_formula_when_ucarp_dies() {
     assert_eq!(guest.counter("badauth"), Some(0));
 
     let pcap = dir.path.join("takeover.pcap");
-    let cap = lab.capture(&pcap, "ip proto 112").unwrap();
-    run_for(Duration::from_millis(1500));
-    peer.crash();
-    assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
-    run_for(Duration::from_millis(500));
-    drop(cap);
-    assert_takeover_on_formula(&guest, &pcap, "ucarp", PEER_IP, 50);
+    time_takeover(&lab, &guest, &pcap, "ucarp", || peer.crash());
 }
 
 #[test]
@@ -384,15 +392,7 @@ fn carpd_beats_the_guest_which_takes_over_on_the_formula_when_carpd_dies() {
         assert_eq!(guest.counter("badauth"), Some(0));
 
         let pcap = dir.path.join(format!("takeover{round}.pcap"));
-        let cap = lab.capture(&pcap, "ip proto 112").unwrap();
-        run_for(Duration::from_millis(1500));
-        peer.crash();
-        assert!(guest.wait_state(MASTER, ELECT), "{}", guest.transcript());
-        run_for(Duration::from_millis(500));
-        drop(cap);
-        wires.push(assert_takeover_on_formula(
-            guest, &pcap, "carpd", PEER_IP, 50,
-        ));
+        wires.push(time_takeover(&lab, guest, &pcap, "carpd", || peer.crash()));
     }
     let late = wires.iter().filter(|w| **w > WIRE_TARGET_US).count();
     assert!(
