@@ -239,9 +239,8 @@ impl<const N: usize> CarpIf<N> {
         if self.leaving.is_full() {
             return Err(IfError::OutputPending);
         }
-        let host_policy = self.host_policy(sysctl);
         let mut slot = self.slots.remove(at);
-        let policy = slot.policy(&host_policy);
+        let policy = slot.policy(&sysctl.policy());
         self.deadlines.remove(at);
         slot.host.set_admin(now, false);
         let mut bytes = [0u8; MAX_TRANSMIT_LEN];

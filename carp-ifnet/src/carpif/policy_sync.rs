@@ -21,7 +21,7 @@ impl<const N: usize> CarpIf<N> {
             return;
         }
         self.policy_generation = generation;
-        let policy = self.host_policy(sysctl);
+        let policy = sysctl.policy();
         for at in 0..self.slots.len() {
             if let Some(slot) = self.slots.get_mut(at) {
                 let policy = slot.policy(&policy);
@@ -70,7 +70,6 @@ impl<const N: usize> CarpIf<N> {
         sysctl: &Sysctl,
     ) -> Result<(), IfError> {
         let at = self.index(vhid)?;
-        let host_policy = self.host_policy(sysctl);
         let Some(slot) = self.slots.get_mut(at) else {
             return Err(IfError::NoSuchVhid(vhid));
         };
@@ -78,7 +77,7 @@ impl<const N: usize> CarpIf<N> {
             return Ok(());
         }
         slot.group_demote = demote;
-        let policy = slot.policy(&host_policy);
+        let policy = slot.policy(&sysctl.policy());
         slot.host.handle_policy(now, &policy);
         self.settle(at, now, sysctl);
         self.refresh_next_deadline();
