@@ -121,9 +121,7 @@ impl<const N: usize> CarpIf<N> {
                     dst: IpAddr::V6(header.dst),
                     ttl: header.hop_limit,
                 };
-                let result = self.carp_input(now, ip, payload, sysctl);
-                self.account(Counter::Ipackets6, &result, sysctl);
-                result
+                self.carp_input(now, ip, payload, Counter::Ipackets6, sysctl)
             }
             Body::Ipv6 { header, payload } if header.next_header == NEXT_HEADER_ICMPV6 => {
                 match NeighborSolicit::parse(&header, payload) {
@@ -147,18 +145,45 @@ impl<const N: usize> CarpIf<N> {
         payload: &[u8],
         sysctl: &Sysctl,
     ) -> Result<Input, Reject> {
-        let result = if fragment {
-            Err(Reject::HeaderTruncated { len: frame_len })
-        } else {
-            self.carp_input(now, ip, payload, sysctl)
-        };
-        self.account(Counter::Ipackets, &result, sysctl);
-        result
+        if fragment {
+            let reject = Reject::HeaderTruncated { len: frame_len };
+            return Err(self.count_dropped(Counter::Ipackets, reject, sysctl));
+        }
+        self.carp_input(now, ip, payload, Counter::Ipackets, sysctl)
+    }
+
+    /// A CARP or VRRP packet received under `received` (`ipackets` or
+    /// `ipackets6`): the checks, then the packet and its fate counted.
+    ///
+    /// Counted before the verdict is built, and every caller returns the
+    /// verdict as it comes: built once, in the caller's return slot. (A
+    /// verdict built in a temporary, read by the counting and then copied
+    /// out whole, stalled on that copy: its fields were just written one
+    /// by one, and a wide load cannot be forwarded from narrower stores.)
+    fn carp_input(
+        &mut self,
+        now: Instant,
+        ip: IpInfo,
+        payload: &[u8],
+        received: Counter,
+        sysctl: &Sysctl,
+    ) -> Result<Input, Reject> {
+        match self.carp_checks(now, ip, payload, sysctl) {
+            Ok(input) => {
+                self.stats.bump(received);
+                sysctl.bump(received);
+                Ok(input)
+            }
+            Err(reject) => Err(self.count_dropped(received, reject, sysctl)),
+        }
     }
 
     /// The BSD checks from `allow` on; rejections are returned, not yet
-    /// counted ([`CarpIf::account`] counts the packet and its fate together).
-    fn carp_input(
+    /// counted ([`CarpIf::carp_input`] counts the packet and its fate
+    /// together). Its one caller is `carp_input`, into which it is inlined so
+    /// that a rejection stays in registers until it is counted.
+    #[inline(always)]
+    fn carp_checks(
         &mut self,
         now: Instant,
         ip: IpInfo,
@@ -260,18 +285,17 @@ impl<const N: usize> CarpIf<N> {
         }
     }
 
-    /// Counts a received CARP packet and, if it was dropped, why: once in
-    /// this parent's stats and once, under a single lock, in the host's.
-    fn account(&mut self, received: Counter, result: &Result<Input, Reject>, sysctl: &Sysctl) {
+    /// Counts a received CARP packet that was dropped, and why: once in
+    /// this parent's stats and once, under a single lock, in the host's;
+    /// returns the rejection.
+    #[inline(always)]
+    fn count_dropped(&mut self, received: Counter, reject: Reject, sysctl: &Sysctl) -> Reject {
+        let why = reject.counter();
         self.stats.bump(received);
-        match result {
-            Ok(_) => sysctl.bump(received),
-            Err(reject) => {
-                self.stats.record(*reject);
-                sysctl.bump_all(&[received, reject.counter()]);
-                LogEvent::dropped(reject, sysctl.log_level());
-            }
-        }
+        self.stats.bump(why);
+        sysctl.bump_all(&[received, why]);
+        LogEvent::dropped(&reject, sysctl.log_level());
+        reject
     }
 
     /// Counts a rejection that is not a received CARP packet (a truncated
