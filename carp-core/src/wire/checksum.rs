@@ -73,6 +73,7 @@ pub fn checksum(data: &[u8]) -> u16 {
 
 /// True when `data`, checksum field included, sums to 0xffff as RFC 1071
 /// requires of a packet whose checksum is right.
+#[inline]
 pub fn verify_checksum(data: &[u8]) -> bool {
     Checksum::new().add(data).folded() == 0xffff
 }
