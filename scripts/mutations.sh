@@ -56,6 +56,10 @@ MUTATIONS=(
     "input shortcut keeps the link padding@carp-ifnet/src/frame/fast.rs@packet.get(HEADER_LEN..usize::from(header.total_len.get()))?@packet.get(HEADER_LEN..)?@carp-ifnet"
     "host policy read once and never again@carp-ifnet/src/carpif/policy_sync.rs@            Some((cached, policy)) if cached == key => policy,@            Some((_, policy)) => policy,@carp-ifnet"
     "host policy cache ignores which Sysctl it came from@carp-ifnet/src/carpif/policy_sync.rs@let key = (core::ptr::from_ref(sysctl).addr(), sysctl.generation());@let key = (0, sysctl.generation());@carp-ifnet"
+    "a dropped CARP packet not counted as received in the parent's stats@carp-ifnet/src/carpif/input.rs@        self.stats.bump(received);
+        self.stats.bump(why);@        self.stats.bump(why);@carp-ifnet"
+    "an accepted CARP packet not counted in the host's stats@carp-ifnet/src/carpif/input.rs@                sysctl.bump(received);
+                Ok(input)@                Ok(input)@carp-ifnet carp-ctl carp-sim"
     "dropped frames logged at info (log=1)@carp-ifnet/src/log_event.rs@pub const DROPPED_LEVEL: log::Level = log::Level::Debug;@pub const DROPPED_LEVEL: log::Level = log::Level::Info;@carp-ifnet"
     "state init forces a state (SIOCSVH ignores it)@carp-ctl/src/engine/plan.rs@    state.filter(|s| *s != State::Init)@    state.filter(|_| true)@carp-ctl carp-ffi"
     "a word's upper bound not enforced@carp-ctl/src/words/parser.rs@        Ok(v) if n >= min && n <= max => Ok(v),@        Ok(v) if n >= min => Ok(v),@carp-ctl"
