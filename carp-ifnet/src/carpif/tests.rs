@@ -264,9 +264,8 @@ fn every_input_check_bumps_exactly_its_counter_and_changes_nothing() {
         // whatever its fate (OpenBSD carp_proto_input counts it first); a
         // frame cut inside its IP header never was one.
         let received = u64::from(!matches!(expected, Reject::HeaderTruncated { .. }));
-        let ipackets = |s: &Stats, before: &Stats| {
-            s.get(Counter::Ipackets) - before.get(Counter::Ipackets)
-        };
+        let ipackets =
+            |s: &Stats, before: &Stats| s.get(Counter::Ipackets) - before.get(Counter::Ipackets);
         assert_eq!(ipackets(b.cif.stats(), &before), received, "{what}");
         assert_eq!(ipackets(&b.s.stats(), &host_before), received, "{what}");
         let moved: u64 = b
