@@ -21,6 +21,8 @@ use subtle::{Choice, ConstantTimeEq};
 
 use crate::wire::{Advert, DIGEST_LEN, TYPE_ADVERTISEMENT, VERSION};
 
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod lanes;
 mod precomputed;
 
 use precomputed::Precomputed;

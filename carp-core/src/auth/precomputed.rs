@@ -6,23 +6,21 @@
 //! message leaves more than 47 bytes in its last block) and one outer
 //! compression, which is the least any HMAC-SHA1 can cost.
 
+use crate::wire::DIGEST_LEN;
 use sha1::digest::consts::U64;
 use sha1::digest::generic_array::GenericArray;
-use zerocopy::{Immutable, IntoBytes};
-
-use crate::wire::DIGEST_LEN;
 
 /// SHA-1 block length: HMAC pads the key to this.
-pub(super) const BLOCK_LEN: usize = 64;
+pub(in crate::auth) const BLOCK_LEN: usize = 64;
 /// Bytes of the per-message part: the counter.
 const COUNTER_LEN: usize = 8;
 /// Bytes of the big-endian bit count closing the last block.
 const BITS_LEN: usize = 8;
 /// The pad byte right after the message.
-const PAD: u8 = 0x80;
+pub(in crate::auth) const PAD: u8 = 0x80;
 /// Longest tail (message bytes after the last whole block) that still
 /// leaves room in the same block for counter, pad byte and bit count.
-const ONE_BLOCK_TAIL_MAX: usize = BLOCK_LEN - COUNTER_LEN - 1 - BITS_LEN;
+pub(in crate::auth) const ONE_BLOCK_TAIL_MAX: usize = BLOCK_LEN - COUNTER_LEN - 1 - BITS_LEN;
 
 /// SHA-1's initial state (FIPS 180-4, 5.3.1).
 const IV: [u32; 5] = [
@@ -44,23 +42,68 @@ fn digest_bytes(state: [u32; 5]) -> [u8; DIGEST_LEN] {
     zerocopy::transmute!(state.map(u32::to_be_bytes))
 }
 
-/// The last outer block: the inner digest, the pad, and the bit count of
-/// opad block plus digest (672). Only the digest differs between messages.
-#[derive(IntoBytes, Immutable)]
-#[repr(C)]
-struct OuterBlock {
-    digest: [u8; DIGEST_LEN],
-    pad: [u8; BLOCK_LEN - DIGEST_LEN - BITS_LEN],
-    bits: [u8; BITS_LEN],
-}
-
-const OUTER_PAD: [u8; BLOCK_LEN - DIGEST_LEN - BITS_LEN] = {
-    let mut pad = [0u8; BLOCK_LEN - DIGEST_LEN - BITS_LEN];
-    pad[0] = PAD;
-    pad
-};
 /// 672: the outer message is the opad block and the inner digest.
-pub(super) const OUTER_BITS: u64 = ((BLOCK_LEN + DIGEST_LEN) * 8) as u64;
+pub(in crate::auth) const OUTER_BITS: u64 = ((BLOCK_LEN + DIGEST_LEN) * 8) as u64;
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+use super::lanes::{inner_block, outer_block, state_words};
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use bytes::{inner_block, outer_block, state_words};
+
+/// The per-advert blocks written in place, byte by byte: the way without
+/// vector registers (on x86_64 with SSE2 `lanes` builds the same blocks).
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+pub(in crate::auth) mod bytes {
+    use zerocopy::{Immutable, IntoBytes};
+
+    use super::{digest_bytes, BITS_LEN, BLOCK_LEN, COUNTER_LEN, OUTER_BITS, PAD};
+    use crate::wire::DIGEST_LEN;
+
+    /// The last outer block: the inner digest, the pad, and the bit count of
+    /// opad block plus digest (672). Only the digest differs between messages.
+    #[derive(IntoBytes, Immutable)]
+    #[repr(C)]
+    struct OuterBlock {
+        digest: [u8; DIGEST_LEN],
+        pad: [u8; BLOCK_LEN - DIGEST_LEN - BITS_LEN],
+        bits: [u8; BITS_LEN],
+    }
+
+    const OUTER_PAD: [u8; BLOCK_LEN - DIGEST_LEN - BITS_LEN] = {
+        let mut pad = [0u8; BLOCK_LEN - DIGEST_LEN - BITS_LEN];
+        pad[0] = PAD;
+        pad
+    };
+
+    /// The final inner block of a short tail: `tail` with the counter's
+    /// big-endian bytes at `at` (at most `ONE_BLOCK_TAIL_MAX`).
+    pub(in crate::auth) fn inner_block(
+        tail: &[u8; BLOCK_LEN],
+        at: usize,
+        counter: u64,
+    ) -> [u8; BLOCK_LEN] {
+        let mut block = *tail;
+        if let Some(slot) = block.get_mut(at..at + COUNTER_LEN) {
+            slot.copy_from_slice(&counter.to_be_bytes());
+        }
+        block
+    }
+
+    /// The state words.
+    #[inline(always)]
+    pub(in crate::auth) fn state_words(state: &mut [u32; 5]) -> [u32; 5] {
+        *state
+    }
+
+    /// The last outer block: the inner digest, pad byte, zeros, bit count.
+    pub(in crate::auth) fn outer_block(inner: [u32; 5]) -> [u8; BLOCK_LEN] {
+        zerocopy::transmute!(OuterBlock {
+            digest: digest_bytes(inner),
+            pad: OUTER_PAD,
+            bits: OUTER_BITS.to_be_bytes(),
+        })
+    }
+}
 
 /// SHA-1 midway: the state after every whole block so far, and the bytes of
 /// the block being filled.
@@ -139,26 +182,20 @@ impl Precomputed {
     }
 
     /// The same digest as the final SHA-1 state: its five big-endian words.
+    // Inlined where the vector lanes are built: the caller then takes the
+    // words from registers, not as one wide load of five narrow stores.
+    #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), inline(always))]
     pub(super) fn words(&self, counter: u64) -> [u32; 5] {
-        let counter = counter.to_be_bytes();
         let mut inner = self.inner;
-        let mut block = self.tail;
         let at = usize::from(self.tail_len);
-        match block.get_mut(at..at + COUNTER_LEN) {
-            Some(slot) if at <= ONE_BLOCK_TAIL_MAX => {
-                slot.copy_from_slice(&counter);
-                compress(&mut inner, &block);
-            }
-            _ => self.two_final_blocks(&mut inner, counter),
+        if at <= ONE_BLOCK_TAIL_MAX {
+            compress(&mut inner, &inner_block(&self.tail, at, counter));
+        } else {
+            self.two_final_blocks(&mut inner, counter.to_be_bytes());
         }
         let mut outer = self.outer;
-        let block = OuterBlock {
-            digest: digest_bytes(inner),
-            pad: OUTER_PAD,
-            bits: OUTER_BITS.to_be_bytes(),
-        };
-        compress(&mut outer, &zerocopy::transmute!(block));
-        outer
+        compress(&mut outer, &outer_block(state_words(&mut inner)));
+        state_words(&mut outer)
     }
 
     /// The long-tail case: counter, pad and bit count spill into a second
