@@ -23,11 +23,12 @@ use super::precomputed::{BLOCK_LEN, OUTER_BITS, PAD};
 /// 8-byte words in a block.
 const WORDS: usize = BLOCK_LEN / 8;
 
-/// The block whose 8-byte words are `words` (little-endian), each pair
-/// moved through a vector register so that its lane is stored whole.
+/// The block whose 8-byte words are `words` (little-endian, as everything
+/// on x86_64), each pair moved through a vector register so that its lane
+/// is stored whole.
 #[inline(always)]
 fn block(words: [u64; WORDS]) -> [u8; BLOCK_LEN] {
-    let [a, b, c, d, e, f, g, h] = words.map(u64::to_le);
+    let [a, b, c, d, e, f, g, h] = words;
     let lanes: [__m128i; 4] = [
         zerocopy::transmute!([a, b]),
         zerocopy::transmute!([c, d]),
@@ -37,13 +38,20 @@ fn block(words: [u64; WORDS]) -> [u8; BLOCK_LEN] {
     zerocopy::transmute!(lanes)
 }
 
+/// `lane` with `low` and `high` ORed into its two 8-byte halves.
+#[inline(always)]
+fn or_lane(lane: __m128i, low: u64, high: u64) -> __m128i {
+    let [a, b]: [u64; 2] = zerocopy::transmute!(lane);
+    zerocopy::transmute!([a | low, b | high])
+}
+
 /// The final inner block of a short tail: `tail` (the static tail, pad byte
 /// and bit count in place) with the counter's big-endian bytes at `at`
-/// (at most `ONE_BLOCK_TAIL_MAX`: within words 0 to 6).
+/// (at most `ONE_BLOCK_TAIL_MAX`: within words 0 to 6). The lanes the
+/// counter does not touch are copied as they are.
 #[inline(always)]
 pub(super) fn inner_block(tail: &[u8; BLOCK_LEN], at: usize, counter: u64) -> [u8; BLOCK_LEN] {
-    let words: [u64; WORDS] = zerocopy::transmute!(*tail);
-    let mut w = words.map(u64::from_le);
+    let mut lanes: [__m128i; 4] = zerocopy::transmute!(*tail);
     // The word whose little-endian bytes are the counter's big-endian ones,
     // moved to the counter's place in its word; the bytes that pass the
     // word's end go to the start of the next one.
@@ -51,18 +59,26 @@ pub(super) fn inner_block(tail: &[u8; BLOCK_LEN], at: usize, counter: u64) -> [u
     let shift = 8 * (at % 8) as u32;
     let first = counter << shift;
     let spill = counter.checked_shr(64 - shift).unwrap_or(0);
-    // The words are the same for every advert of one configuration, so
-    // the branch is always predicted; each arm has fixed words, which stay
-    // in registers.
+    // The place is the same for every advert of one configuration, so the
+    // branch is always predicted; each arm has fixed lanes, in registers.
     match at / 8 {
-        0 => (w[0], w[1]) = (w[0] | first, w[1] | spill),
-        1 => (w[1], w[2]) = (w[1] | first, w[2] | spill),
-        2 => (w[2], w[3]) = (w[2] | first, w[3] | spill),
-        3 => (w[3], w[4]) = (w[3] | first, w[4] | spill),
-        4 => (w[4], w[5]) = (w[4] | first, w[5] | spill),
-        _ => (w[5], w[6]) = (w[5] | first, w[6] | spill),
+        0 => lanes[0] = or_lane(lanes[0], first, spill),
+        1 => {
+            lanes[0] = or_lane(lanes[0], 0, first);
+            lanes[1] = or_lane(lanes[1], spill, 0);
+        }
+        2 => lanes[1] = or_lane(lanes[1], first, spill),
+        3 => {
+            lanes[1] = or_lane(lanes[1], 0, first);
+            lanes[2] = or_lane(lanes[2], spill, 0);
+        }
+        4 => lanes[2] = or_lane(lanes[2], first, spill),
+        _ => {
+            lanes[2] = or_lane(lanes[2], 0, first);
+            lanes[3] = or_lane(lanes[3], spill, 0);
+        }
     }
-    block(w)
+    zerocopy::transmute!(lanes)
 }
 
 /// The last outer block: the inner digest (the five state words
