@@ -54,6 +54,8 @@ MUTATIONS=(
     "Token Ring frame control 0x40 -> 0x41@carp-ifnet/src/frame/token_ring.rs@pub const FC_LLC: u8 = 0x40;@pub const FC_LLC: u8 = 0x41;@carp-ifnet"
     "input shortcut skips the IPv4 header checksum@carp-ifnet/src/frame/fast.rs@    if !carp_core::wire::verify_checksum(header.as_bytes()) {@    if false && !carp_core::wire::verify_checksum(header.as_bytes()) {@carp-ifnet"
     "input shortcut keeps the link padding@carp-ifnet/src/frame/fast.rs@packet.get(HEADER_LEN..usize::from(header.total_len.get()))?@packet.get(HEADER_LEN..)?@carp-ifnet"
+    "HMAC lanes: counter bytes past a word's end dropped@carp-core/src/auth/lanes.rs@let spill = counter.checked_shr(64 - shift).unwrap_or(0);@let spill = 0u64;@carp-core"
+    "HMAC lanes: outer block without its pad byte@carp-core/src/auth/lanes.rs@be(e, 0) | u64::from(PAD) << 32,@be(e, 0),@carp-core"
     "host policy read once and never again@carp-ifnet/src/carpif/policy_sync.rs@            Some((cached, policy)) if cached == key => policy,@            Some((_, policy)) => policy,@carp-ifnet"
     "host policy cache ignores which Sysctl it came from@carp-ifnet/src/carpif/policy_sync.rs@let key = (core::ptr::from_ref(sysctl).addr(), sysctl.generation());@let key = (0, sysctl.generation());@carp-ifnet"
     "a dropped CARP packet not counted as received in the parent's stats@carp-ifnet/src/carpif/input.rs@        self.stats.bump(received);

@@ -124,8 +124,16 @@ fn interleaved<const N: usize>(fs: &mut [&mut dyn FnMut(); N]) -> [f64; N] {
     best
 }
 
-/// Prints the summary lines; returns sign / floor and verify / floor.
-fn summary() -> (f64, f64) {
+/// The same-run ratios of one summary.
+struct Ratios {
+    sign: f64,
+    verify: f64,
+    sign_dependent: f64,
+    verify_dependent: f64,
+}
+
+/// Prints the summary lines; returns the ratios.
+fn summary() -> Ratios {
     let ctx = context();
     let ad = advert(&ctx);
     let mut counter = 0u64;
@@ -161,18 +169,35 @@ fn summary() -> (f64, f64) {
         sign / dependent_ns,
         verify / dependent_ns
     );
-    (sign / floor_ns, verify / floor_ns)
+    Ratios {
+        sign: sign / floor_ns,
+        verify: verify / floor_ns,
+        sign_dependent: sign / dependent_ns,
+        verify_dependent: verify / dependent_ns,
+    }
 }
 
 /// `cargo bench -p carp-core --bench auth -- --check` (`.ci/run`): the
 /// summary alone (no criterion), its same-run ratios held to bounds well
-/// above this tree's (1.38 / 1.50 with SHA-NI, ~1.02 without) and below
-/// what a regression costs (recomputing a pad per call: two compressions
-/// more, ratio 2 and up).
+/// above this tree's and below what a regression costs.
+///
+/// - Against the floor: 0.77 / 0.78 with SHA-NI (about 1.0 without);
+///   recomputing a pad per call costs two compressions more, ratio 2 and
+///   up.
+/// - Against the dependent floor: 0.98 / 0.99 with SHA-NI. Blocks written
+///   in place again instead of lane by lane (the store-forwarding stall
+///   `auth/lanes.rs` removes) measured 1.51 / 1.58; the bound of 1.25
+///   leaves a quarter for a noisy neighbour. Without SHA-NI (software
+///   SHA-1) there is no such stall and both floors are alike.
 fn check() {
-    let (sign, verify) = summary();
+    let ratios = summary();
     let mut failed = Vec::new();
-    for (what, value, bound) in [("sign/floor", sign, 1.8), ("verify/floor", verify, 2.0)] {
+    for (what, value, bound) in [
+        ("sign/floor", ratios.sign, 1.8),
+        ("verify/floor", ratios.verify, 2.0),
+        ("sign/dependent", ratios.sign_dependent, 1.25),
+        ("verify/dependent", ratios.verify_dependent, 1.25),
+    ] {
         let ok = value <= bound;
         println!(
             "auth: check {what} {value:.3} <= {bound:.3} {}",
