@@ -12,7 +12,10 @@
 //! bit count in place, and the outer state (after opad). Signing or verifying
 //! one advert then costs writing the counter into a copy of the template, one
 //! inner and one outer raw compression (`sha1::compress`): the floor of
-//! HMAC-SHA1. Verification compares in constant time (`subtle`).
+//! HMAC-SHA1. On x86_64 the blocks' changed lanes are put together in
+//! vector registers, so that the SHA-NI code's 16-byte loads are forwarded
+//! from whole stores (`lanes`). Verification compares in constant time
+//! (`subtle`).
 
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
