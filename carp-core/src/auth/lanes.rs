@@ -6,11 +6,13 @@
 //! counter into a copied template, the inner digest's 4-byte words) cannot
 //! be forwarded to that load from the store buffer: the load waits until
 //! those stores have left it, and the advert's work stops behind it. Here
-//! each lane is computed as a `u128` and moved into an `__m128i` before it
-//! is stored, so every lane is written by one 16-byte store, which the load
-//! takes straight from the store buffer. No intrinsic is called (that
-//! would need `unsafe`): the values are transmuted, and the compiler keeps
-//! them in vector registers.
+//! each lane that changes is put together from its two 64-bit halves and
+//! moved into an `__m128i` before it is stored, so every lane is written by
+//! one 16-byte store, which the load takes straight from the store buffer.
+//! No intrinsic is called (that would need `unsafe`): the values are
+//! transmuted (`zerocopy`'s `simd` feature), and the compiler keeps them in
+//! vector registers. The state words a compression leaves are read back
+//! one at a time ([`state_words`]) for the same reason.
 //!
 //! Other targets write the bytes in place (`precomputed::bytes`); the tests
 //! hold both ways to the same blocks.

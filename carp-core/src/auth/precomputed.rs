@@ -6,9 +6,10 @@
 //! message leaves more than 47 bytes in its last block) and one outer
 //! compression, which is the least any HMAC-SHA1 can cost.
 
-use crate::wire::DIGEST_LEN;
 use sha1::digest::consts::U64;
 use sha1::digest::generic_array::GenericArray;
+
+use crate::wire::DIGEST_LEN;
 
 /// SHA-1 block length: HMAC pads the key to this.
 pub(in crate::auth) const BLOCK_LEN: usize = 64;
