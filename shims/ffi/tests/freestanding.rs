@@ -414,6 +414,14 @@ fn freestanding_program_links_the_no_std_library_and_fails_over_at_the_formula()
         readme.replace('\n', " ").contains(&quoted),
         "README.md does not say {quoted:?}"
     );
+    // So does docs/embedding.md's memory section (x86_64 only: this test's
+    // host is one).
+    let embedding = include_str!("../../../docs/embedding.md").replace('\n', " ");
+    let said = format!("says how much ({} KiB on x86_64)", host_size / 1024);
+    assert!(
+        !cfg!(target_arch = "x86_64") || embedding.contains(&said),
+        "docs/embedding.md does not say {said:?}"
+    );
     assert!(
         stack <= STACK_LIMIT,
         "the run used {stack} bytes of stack, over {STACK_LIMIT}"
@@ -444,4 +452,28 @@ fn freestanding_program_links_the_no_std_library_and_fails_over_at_the_formula()
         part(&carp),
         part(&binary),
     );
+    // README's freestanding paragraph quotes carp's code and read-only
+    // data in the binary, in KB: held to within 5 % of what was built.
+    let flat = readme.replace('\n', " ");
+    let quoted_kb = |after: &str| -> u64 {
+        flat.split(after)
+            .nth(1)
+            .and_then(|rest| rest.split(" KB").next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("README.md has no size after {after:?}"))
+    };
+    for (what, kb, bytes) in [
+        ("code", quoted_kb("prints the sizes: about"), carp["text"]),
+        (
+            "read-only data",
+            quoted_kb("KB of code and"),
+            carp["rodata"],
+        ),
+    ] {
+        let quoted = kb * 1000;
+        assert!(
+            quoted.abs_diff(bytes) * 20 <= bytes,
+            "README.md says about {kb} KB of {what}; the binary holds {bytes} bytes of carp's"
+        );
+    }
 }
