@@ -405,13 +405,13 @@ fn freestanding_program_links_the_no_std_library_and_fails_over_at_the_formula()
     );
     assert!(host_align.is_power_of_two(), "align {host_align}");
     // README's freestanding paragraph quotes the host's size and alignment.
-    let readme = include_str!("../../../README.md");
+    let readme = include_str!("../../../README.md").replace('\n', " ");
     let quoted = format!(
         "written in place ({} KiB, align {host_align}",
         host_size / 1024
     );
     assert!(
-        readme.replace('\n', " ").contains(&quoted),
+        readme.contains(&quoted),
         "README.md does not say {quoted:?}"
     );
     // So does docs/embedding.md's memory section (x86_64 only: this test's
@@ -454,9 +454,9 @@ fn freestanding_program_links_the_no_std_library_and_fails_over_at_the_formula()
     );
     // README's freestanding paragraph quotes carp's code and read-only
     // data in the binary, in KB: held to within 5 % of what was built.
-    let flat = readme.replace('\n', " ");
     let quoted_kb = |after: &str| -> u64 {
-        flat.split(after)
+        readme
+            .split(after)
             .nth(1)
             .and_then(|rest| rest.split(" KB").next())
             .and_then(|n| n.trim().parse().ok())
