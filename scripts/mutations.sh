@@ -62,6 +62,8 @@ MUTATIONS=(
         self.stats.bump(why);@        self.stats.bump(why);@carp-ifnet"
     "an accepted CARP packet not counted in the host's stats@carp-ifnet/src/carpif/input.rs@                sysctl.bump(received);
                 Ok(input)@                Ok(input)@carp-ifnet carp-ctl carp-sim"
+    "input: the early checks skip version, type and authlen@carp-ifnet/src/carpif/input.rs@        Advert::check_fields(&packet).map_err(Reject::from)?;@        let _ = Advert::check_fields(&packet);@carp-ifnet"
+    "input: the sender's IPv4 address reaches the vhost byte-swapped@carp-ifnet/src/carpif/input.rs@        IpAddr::V4((bits as u32).into())@        IpAddr::V4((bits as u32).swap_bytes().into())@carp-ifnet"
     "dropped frames logged at info (log=1)@carp-ifnet/src/log_event.rs@pub const DROPPED_LEVEL: log::Level = log::Level::Debug;@pub const DROPPED_LEVEL: log::Level = log::Level::Info;@carp-ifnet"
     "state init forces a state (SIOCSVH ignores it)@carp-ctl/src/engine/plan.rs@    state.filter(|s| *s != State::Init)@    state.filter(|_| true)@carp-ctl carp-ffi"
     "a word's upper bound not enforced@carp-ctl/src/words/parser.rs@        Ok(v) if n >= min && n <= max => Ok(v),@        Ok(v) if n >= min => Ok(v),@carp-ctl"

@@ -38,9 +38,36 @@ impl Advert {
     /// earlier, in the BSD order of input checks).
     ///
     /// # Errors
-    /// [`WireError::Truncated`], [`WireError::BadVersion`],
-    /// [`WireError::BadType`] or [`WireError::BadAuthLen`].
+    /// As [`Advert::check_fields`].
     pub fn parse_fields<T: AsRef<[u8]>>(packet: &Packet<T>) -> Result<Advert, WireError> {
+        Advert::check_fields(packet)?;
+        Ok(Advert::read_fields(packet))
+    }
+
+    /// The fields as they are, for a caller that ran
+    /// [`Advert::check_fields`] already (a field of a packet too short for
+    /// it reads as zero).
+    #[inline]
+    pub fn read_fields<T: AsRef<[u8]>>(packet: &Packet<T>) -> Advert {
+        Advert {
+            vhid: packet.vhid(),
+            advskew: packet.advskew(),
+            demote: packet.demote(),
+            advbase: packet.advbase(),
+            counter: packet.counter(),
+            digest: packet.digest(),
+        }
+    }
+
+    /// The checks of [`Advert::parse_fields`] without reading the fields: a
+    /// caller that rejects most packets (a flood) copies nothing out of
+    /// those it rejects.
+    ///
+    /// # Errors
+    /// The first of [`WireError::Truncated`], [`WireError::BadVersion`],
+    /// [`WireError::BadType`] and [`WireError::BadAuthLen`] that applies.
+    #[inline]
+    pub fn check_fields<T: AsRef<[u8]>>(packet: &Packet<T>) -> Result<(), WireError> {
         packet.check_len()?;
         if packet.version() != VERSION {
             return Err(WireError::BadVersion(packet.version()));
@@ -51,14 +78,7 @@ impl Advert {
         if packet.authlen() != AUTHLEN {
             return Err(WireError::BadAuthLen(packet.authlen()));
         }
-        Ok(Advert {
-            vhid: packet.vhid(),
-            advskew: packet.advskew(),
-            demote: packet.demote(),
-            advbase: packet.advbase(),
-            counter: packet.counter(),
-            digest: packet.digest(),
-        })
+        Ok(())
     }
 
     /// Bytes [`Advert::emit`] writes.

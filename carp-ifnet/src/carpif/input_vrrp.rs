@@ -22,7 +22,7 @@ use core::net::IpAddr;
 
 use carp_core::wire::vrrp::{PseudoHeader, VrrpAdvert, VrrpFamily, VrrpPacket, VRRP_VERSION};
 use carp_core::wire::{TTL, TYPE_ADVERTISEMENT};
-use carp_core::{Instant, Origin, Reject, State};
+use carp_core::{Instant, Origin, Reject};
 use carp_sysctl::Sysctl;
 
 use super::input::{is_unicast_source, IpInfo};
@@ -30,7 +30,9 @@ use super::{CarpIf, Input};
 
 impl<const N: usize> CarpIf<N> {
     /// The checks of a version-3 packet, `allow` and the interface already
-    /// passed; rejections are returned, not yet counted.
+    /// passed, and the election; rejections are returned, not yet counted
+    /// (its one caller, [`CarpIf::vrrp_counted`], counts them).
+    #[inline(always)]
     pub(super) fn vrrp_input(
         &mut self,
         now: Instant,
@@ -47,18 +49,7 @@ impl<const N: usize> CarpIf<N> {
         let packet = VrrpPacket::new_checked(payload, family)
             .map_err(|_| Reject::BadLength { len: payload.len() })?;
         let vrid = packet.vrid();
-        let at = match self.position(vrid) {
-            Ok(at)
-                if self
-                    .slots
-                    .get(at)
-                    .is_some_and(|s| s.host.state() != State::Init) =>
-            {
-                at
-            }
-            _ => return Err(Reject::BadVhid(vrid)),
-        };
-        let host = &self.slots.get(at).ok_or(Reject::BadVhid(vrid))?.host;
+        let (at, host) = self.running(vrid).ok_or(Reject::BadVhid(vrid))?;
         if !host.config().is_vrrp() {
             return Err(Reject::BadVersion(VRRP_VERSION));
         }

@@ -325,6 +325,17 @@ fn replay_enforced_is_counted_and_ignored() {
     assert!(matches!(r, Err(Reject::Replay { .. })));
     assert_eq!(b.cif.stats().get(Counter::Replay), 1);
     assert_eq!(b.cif.poll_timeout(), deadline);
+    // The events name the sender as the frame's IPv4 header does (source
+    // address at bytes 26..30 of an Ethernet frame): the address reached
+    // the vhost intact through the input path.
+    let sender = IpAddr::V4(Ipv4Addr::new(f[26], f[27], f[28], f[29]));
+    let senders: Vec<IpAddr> = core::iter::from_fn(|| b.cif.poll_event())
+        .filter_map(|e| match e.kind {
+            EventKind::Counters { src, .. } | EventKind::Replay { src, .. } => Some(src),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(senders, [sender, sender]);
 }
 
 #[test]
