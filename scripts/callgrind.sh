@@ -27,7 +27,7 @@ ops=$(cargo bench -p carp-ifnet --bench ops --no-run 2>&1 |
     sed -n 's/.*Executable benches\/ops.rs (\(.*\))/\1/p' | tail -n 1)
 [ -x "$ops" ] || { echo "callgrind.sh: could not build the ops bench" >&2; exit 1; }
 
-paths=${*:-"floor compress accept forged badvhid ttl254 badversion badchecksum truncated send arp-balanced arp-unbalanced part-parse part-shortcut part-carp-checksum part-sysctl-bump part-verify part-sign scale-1 scale-16 scale-64 scale-128 scale-255"}
+paths=${*:-"floor compress accept forged badvhid ttl254 badversion badchecksum truncated send arp-balanced arp-unbalanced part-parse part-shortcut part-carp-checksum part-sysctl-bump part-sysctl-lane part-verify part-sign scale-1 scale-16 scale-64 scale-128 scale-255"}
 
 # Total Ir of one run, and the units it reports.
 measure() { # path n -> "ir units"

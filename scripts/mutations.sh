@@ -60,8 +60,11 @@ MUTATIONS=(
     "host policy cache ignores which Sysctl it came from@carp-ifnet/src/carpif/policy_sync.rs@let key = (core::ptr::from_ref(sysctl).addr(), sysctl.generation());@let key = (0, sysctl.generation());@carp-ifnet"
     "a dropped CARP packet not counted as received in the parent's stats@carp-ifnet/src/carpif/input.rs@        self.stats.bump(received);
         self.stats.bump(why);@        self.stats.bump(why);@carp-ifnet"
-    "an accepted CARP packet not counted in the host's stats@carp-ifnet/src/carpif/input.rs@                sysctl.bump(received);
+    "an accepted CARP packet not counted in the host's stats@carp-ifnet/src/carpif/input.rs@                sysctl.count(&mut self.lane, &[received]);
                 Ok(input)@                Ok(input)@carp-ifnet carp-ctl carp-sim"
+    "statistics lanes: a count in a lane stores nothing@carp-sysctl/src/lanes.rs@                count.store(next, Ordering::Relaxed);@                let _ = next;@carp-sysctl carp-ifnet"
+    "statistics lanes: a released lane's counts are dropped@carp-sysctl/src/lanes.rs@                            into.add(counter, wide(count.swap(0, Ordering::Relaxed)));@                            count.store(0, Ordering::Relaxed);@carp-sysctl carp-ifnet"
+    "statistics lanes: a reset leaves what the lanes hold@carp-sysctl/src/tree.rs@        stats.lanes_at_reset = lanes;@        let _ = lanes;@carp-sysctl"
     "input: the early checks skip version, type and authlen@carp-ifnet/src/carpif/input.rs@        Advert::check_fields(&packet).map_err(Reject::from)?;@        let _ = Advert::check_fields(&packet);@carp-ifnet"
     "input: the sender's IPv4 address reaches the vhost byte-swapped@carp-ifnet/src/carpif/input.rs@        IpAddr::V4((bits as u32).into())@        IpAddr::V4((bits as u32).swap_bytes().into())@carp-ifnet"
     "dropped frames logged at info (log=1)@carp-ifnet/src/log_event.rs@pub const DROPPED_LEVEL: log::Level = log::Level::Debug;@pub const DROPPED_LEVEL: log::Level = log::Level::Info;@carp-ifnet"

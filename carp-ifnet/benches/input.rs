@@ -105,9 +105,10 @@ fn summary() -> Ratios {
     let parse = ns_per_call(400_000, part_parse_op());
     let checksum = ns_per_call(400_000, part_carp_checksum_op());
     let bump = ns_per_call(400_000, part_sysctl_bump_op());
+    let lane = ns_per_call(400_000, part_sysctl_lane_op());
     let verify = ns_per_call(100_000, part_verify_op());
     println!(
-        "input: parts: ipv4_carp shortcut {shortcut:.1} ns (frame::parse {parse:.1} ns), carp checksum {checksum:.1} ns, sysctl bump {bump:.1} ns, AuthContext::verify {verify:.1} ns ({:.2}x floor); accept minus verify {:.1} ns",
+        "input: parts: ipv4_carp shortcut {shortcut:.1} ns (frame::parse {parse:.1} ns), carp checksum {checksum:.1} ns, sysctl bump {bump:.1} ns (in a lane {lane:.1} ns), AuthContext::verify {verify:.1} ns ({:.2}x floor); accept minus verify {:.1} ns",
         verify / floor,
         accept - verify
     );

@@ -6,7 +6,7 @@
 //! `ops <path> <iterations>`; paths: floor, compress, accept, forged,
 //! badvhid, ttl254, badversion, badchecksum, truncated, send,
 //! arp-balanced, arp-unbalanced, part-parse, part-shortcut,
-//! part-carp-checksum, part-sysctl-bump, part-verify, part-sign,
+//! part-carp-checksum, part-sysctl-bump, part-sysctl-lane, part-verify, part-sign,
 //! scale-<vhids> (one `handle_timeout` at the next deadline of <vhids>
 //! masters with distinct skews). Prints
 //! `ops: <path> iterations <n> units <u>`, where units are adverts sent
@@ -56,6 +56,7 @@ fn main() {
         "part-shortcut" => run(n, part_shortcut_op()),
         "part-carp-checksum" => run(n, part_carp_checksum_op()),
         "part-sysctl-bump" => run(n, part_sysctl_bump_op()),
+        "part-sysctl-lane" => run(n, part_sysctl_lane_op()),
         "part-verify" => run(n, part_verify_op()),
         "part-sign" => run(n, part_sign_op()),
         other => match other.strip_prefix("scale-").and_then(|v| v.parse().ok()) {

@@ -2,10 +2,12 @@
 //! (`allow`, `preempt`, `log`, `arpbalance`, demotion and friends), their MIB
 //! numbers, and the protocol statistics printed like `netstat -s -p carp`.
 //!
-//! `#![no_std]`, no allocation, no globals: the embedder owns a [`Sysctl`]
-//! (its constructor is `const`, so a kernel can put it in a `static`), reads
-//! are lock-free atomics, and the layers below get a plain
-//! [`carp_core::Policy`] from [`Sysctl::policy`].
+//! `#![no_std]`, no allocation, and no global state but one counter that
+//! keeps statistics-lane claims apart ([`lanes`]): the embedder owns a
+//! [`Sysctl`] (its constructor is `const`, so a kernel can put it in a
+//! `static`), reads are lock-free atomics, each carp interface counts its
+//! packets in a lane of its own without a lock, and the layers below get a
+//! plain [`carp_core::Policy`] from [`Sysctl::policy`].
 //!
 //! | name | MIB | type | range | default | origin |
 //! |---|---|---|---|---|---|
@@ -26,7 +28,7 @@
 //!
 //! ```
 //! use carp_core::{Counter, DemoteReason, Reject};
-//! use carp_sysctl::{Knob, NetstatExt, Sysctl, SysctlError, Value};
+//! use carp_sysctl::{Knob, NetstatExt, StatsLane, Sysctl, SysctlError, Value};
 //!
 //! static SYSCTL: Sysctl = Sysctl::new();
 //!
@@ -56,6 +58,14 @@
 //! let text = format!("{}", SYSCTL.stats().netstat());
 //! assert!(text.starts_with("carp:\n\t1 packet received (IPv4)\n"));
 //! assert!(text.contains("\t\t1 packet discarded for wrong TTL\n"));
+//!
+//! // A carp interface counts its packets in a lane of its own (no lock);
+//! // a read sums the lanes, and giving the lane back keeps its counts.
+//! let mut lane = StatsLane::new();
+//! SYSCTL.count(&mut lane, &[Counter::Ipackets6, Counter::Badttl]);
+//! assert_eq!(SYSCTL.stats().get(Counter::Badttl), 2);
+//! SYSCTL.release_lane(&mut lane);
+//! assert_eq!(SYSCTL.stats().get(Counter::Ipackets6), 1);
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
@@ -76,12 +86,14 @@ extern crate std;
 
 pub mod error;
 pub mod knob;
+pub mod lanes;
 pub mod line;
 pub mod netstat;
 pub mod tree;
 
 pub use error::{MibPath, Snippet, SysctlError};
 pub use knob::{Knob, KnobType, LogLevel, CTL_NET, IPPROTO_CARP, MIB_PREFIX, NAME_PREFIX, PF_INET};
+pub use lanes::StatsLane;
 pub use line::{parse_line, Assignment};
 pub use netstat::{Netstat, NetstatExt};
 pub use tree::{Sysctl, Value};

@@ -4,8 +4,10 @@
 //!
 //! Scalars are single-byte or 32-bit atomics (thumbv7em has no 64-bit
 //! atomics); demotion and statistics, which are wider, sit behind spin
-//! locks held only for a copy or an add. Each write is validated whole
-//! before anything is stored, so a rejected write changes nothing.
+//! locks held only for a copy or an add. A carp interface counts its
+//! packets in a statistics lane of its own, without the lock
+//! ([`crate::lanes`]). Each write is validated whole before anything is
+//! stored, so a rejected write changes nothing.
 
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
@@ -18,6 +20,7 @@ use crate::knob::{
     replay_from_raw, replay_to_raw, Knob, LogLevel, CTL_NET, DEFAULT_DEMOTION_FACTOR, DEFAULT_DSCP,
     IPPROTO_CARP, PF_INET,
 };
+use crate::lanes::{Lanes, StatsLane};
 use crate::line::parse_line;
 use crate::netstat::Netstat;
 
@@ -74,8 +77,18 @@ pub struct Sysctl {
     replay: AtomicU8,
     preempt_holddown_ms: AtomicU32,
     demotion: Mutex<Demotion>,
-    stats: Mutex<Stats>,
+    stats: Mutex<Shared>,
+    lanes: Lanes,
     generation: AtomicU32,
+}
+
+/// The counters under the lock: what writers without a lane counted (and
+/// what released lanes held), and the lanes' sums at the last reset, which
+/// a read subtracts (a reset cannot zero a lane its writer may be bumping).
+#[derive(Debug)]
+struct Shared {
+    counts: Stats,
+    lanes_at_reset: Stats,
 }
 
 impl Default for Sysctl {
@@ -99,7 +112,11 @@ impl Sysctl {
             replay: AtomicU8::new(replay_to_raw(ReplayPolicy::Log)),
             preempt_holddown_ms: AtomicU32::new(0),
             demotion: Mutex::new(Demotion::new()),
-            stats: Mutex::new(Stats::new()),
+            stats: Mutex::new(Shared {
+                counts: Stats::new(),
+                lanes_at_reset: Stats::new(),
+            }),
+            lanes: Lanes::new(),
             generation: AtomicU32::new(0),
         }
     }
@@ -318,37 +335,87 @@ impl Sysctl {
 
     /// Counts a rejected input under its counter.
     pub fn record(&self, reject: Reject) {
-        self.stats.lock().record(reject);
+        self.stats.lock().counts.record(reject);
     }
 
     /// Adds one to a counter.
     pub fn bump(&self, counter: Counter) {
-        self.stats.lock().bump(counter);
+        self.stats.lock().counts.bump(counter);
     }
 
-    /// Adds one to each of `counters` under a single lock (the input path
-    /// counts a packet and its verdict together).
+    /// Adds one to each of `counters` under a single lock.
     pub fn bump_all(&self, counters: &[Counter]) {
         let mut stats = self.stats.lock();
         for counter in counters {
-            stats.bump(*counter);
+            stats.counts.bump(*counter);
         }
+    }
+
+    /// Adds one to each of `counters` in `lane`'s statistics lane, without
+    /// the lock ([`crate::lanes`]); the first call claims the lane. Counts
+    /// under the lock, as [`Sysctl::bump_all`], when no lane is free (or
+    /// `lane` was claimed on another `Sysctl`). Either way
+    /// [`Sysctl::stats`] includes them at once.
+    #[inline(always)]
+    pub fn count(&self, lane: &mut StatsLane, counters: &[Counter]) {
+        if !self.lanes.bump(lane, counters) {
+            self.count_slow(lane, counters);
+        }
+    }
+
+    /// [`Sysctl::count`] without a lane in hand: claims one on the first
+    /// call, else counts under the lock. Out of line, so that each place
+    /// that counts inlines only the lane's plain stores.
+    #[cold]
+    #[inline(never)]
+    fn count_slow(&self, lane: &mut StatsLane, counters: &[Counter]) {
+        self.lanes.claim_for(lane);
+        if !self.lanes.bump(lane, counters) {
+            self.bump_all(counters);
+        }
+    }
+
+    /// Gives `lane` back: its counts move to the shared counters (totals
+    /// unchanged) and another writer may claim it. Call it when the writer
+    /// goes away (`CarpIf::detach`); a lane never given back keeps its
+    /// counts and is not reused.
+    pub fn release_lane(&self, lane: &mut StatsLane) {
+        let mut stats = self.stats.lock();
+        self.lanes.release(lane, &mut stats.counts);
+    }
+
+    /// Statistics lanes claimed now (of 4 on targets with 64-bit atomics,
+    /// none elsewhere).
+    pub fn lanes_claimed(&self) -> usize {
+        self.lanes.claimed()
     }
 
     /// Adds every counter of `stats` (a layer's local counts) to the host's.
     pub fn add_stats(&self, stats: &Stats) {
-        self.stats.lock().merge(stats);
+        self.stats.lock().counts.merge(stats);
     }
 
     /// A snapshot of the counters; `.netstat()` prints it like
-    /// `netstat -s -p carp`.
+    /// `netstat -s -p carp`. The shared counters and every lane, summed.
     pub fn stats(&self) -> Stats {
-        self.stats.lock().clone()
+        let stats = self.stats.lock();
+        let mut total = stats.counts.clone();
+        self.lanes.add_to(&mut total);
+        let mut since_reset = Stats::new();
+        for counter in Counter::ALL {
+            let at_reset = stats.lanes_at_reset.get(counter);
+            since_reset.add(counter, total.get(counter).saturating_sub(at_reset));
+        }
+        since_reset
     }
 
     /// Sets every counter to zero (`netstat -z`).
     pub fn reset_stats(&self) {
-        *self.stats.lock() = Stats::new();
+        let mut stats = self.stats.lock();
+        stats.counts = Stats::new();
+        let mut lanes = Stats::new();
+        self.lanes.add_to(&mut lanes);
+        stats.lanes_at_reset = lanes;
     }
 }
 

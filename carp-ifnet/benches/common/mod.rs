@@ -501,6 +501,14 @@ pub fn part_sysctl_bump_op() -> impl FnMut() {
     move || black_box(&s).bump(carp_core::Counter::Ipackets)
 }
 
+/// One count in a statistics lane (`Sysctl::count`), as the input path
+/// counts a packet: no lock.
+pub fn part_sysctl_lane_op() -> impl FnMut() {
+    let s = Sysctl::new();
+    let mut lane = carp_sysctl::StatsLane::new();
+    move || black_box(&s).count(black_box(&mut lane), &[carp_core::Counter::Ipackets])
+}
+
 fn vhost_auth() -> (carp_core::AuthContext, carp_core::wire::Advert) {
     let f = master_advert(7);
     let packet = Packet::new_checked(&f[CARP_AT..CARP_AT + HEADER_LEN]).unwrap();

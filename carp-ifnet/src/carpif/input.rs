@@ -289,7 +289,7 @@ impl<const N: usize> CarpIf<N> {
         match result {
             Ok(input) => {
                 self.stats.bump(received);
-                sysctl.bump(received);
+                sysctl.count(&mut self.lane, &[received]);
                 Ok(input)
             }
             Err(reject) => Err(self.count_dropped(received, reject, sysctl)),
@@ -348,14 +348,14 @@ impl<const N: usize> CarpIf<N> {
     }
 
     /// Counts a received CARP packet that was dropped, and why: once in
-    /// this parent's stats and once, under a single lock, in the host's;
-    /// returns the rejection.
+    /// this parent's stats and once in the host's, in this interface's
+    /// statistics lane (no lock); returns the rejection.
     #[inline(always)]
     fn count_dropped(&mut self, received: Counter, reject: Reject, sysctl: &Sysctl) -> Reject {
         let why = reject.counter();
         self.stats.bump(received);
         self.stats.bump(why);
-        sysctl.bump_all(&[received, why]);
+        sysctl.count(&mut self.lane, &[received, why]);
         LogEvent::dropped(&reject, sysctl.log_level());
         reject
     }
@@ -364,7 +364,7 @@ impl<const N: usize> CarpIf<N> {
     /// header whose protocol byte says CARP).
     fn reject(&mut self, reject: Reject, sysctl: &Sysctl) -> Reject {
         self.stats.record(reject);
-        sysctl.record(reject);
+        sysctl.count(&mut self.lane, &[reject.counter()]);
         LogEvent::dropped(&reject, sysctl.log_level());
         reject
     }

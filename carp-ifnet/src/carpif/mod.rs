@@ -63,7 +63,7 @@ use carp_core::{
     ConfigError, Counter, DemoteReason, Event, EventKind, Instant, Policy, State, Stats, Vhid,
     VhostConfig, VirtualHost,
 };
-use carp_sysctl::Sysctl;
+use carp_sysctl::{StatsLane, Sysctl};
 use core::fmt;
 use deadlines::Deadlines;
 use events::EventQueue;
@@ -161,6 +161,10 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     policy_cache: Option<((usize, u32), Policy)>,
     /// vhids with a unicast peer for IPv4 and for IPv6.
     unicast: (u16, u16),
+    /// Where the input path counts in the host's statistics: a lane of its
+    /// own, without the lock ([`carp_sysctl::lanes`]); given back by
+    /// [`CarpIf::detach`]. A clone claims its own.
+    lane: StatsLane,
 }
 
 impl<const N: usize> CarpIf<N> {
@@ -185,6 +189,7 @@ impl<const N: usize> CarpIf<N> {
             policy_generation: 0,
             policy_cache: None,
             unicast: (0, 0),
+            lane: StatsLane::new(),
         }
     }
 
@@ -371,7 +376,9 @@ impl<const N: usize> CarpIf<N> {
     /// interface's demotion): the demotion this parent holds for its link
     /// being down is given back, so the host's other parents are not left
     /// demoted for an interface that no longer exists. Nothing is sent.
+    /// Its statistics lane goes back to `sysctl`, its counts kept there.
     pub fn detach(&mut self, sysctl: &Sysctl) {
+        sysctl.release_lane(&mut self.lane);
         if self.link_demoted {
             self.link_demoted = false;
             let factor = i32::from(sysctl.ifdown_demotion_factor());

@@ -283,6 +283,28 @@ fn every_input_check_bumps_exactly_its_counter_and_changes_nothing() {
     }
 }
 
+/// The input path counts in a statistics lane of its own; detaching the
+/// parent gives the lane back and the host keeps every count.
+#[test]
+fn detach_gives_the_statistics_lane_back_and_the_host_keeps_its_counts() {
+    let mut b = host(12, &[(7, 50)]);
+    let lanes_before = b.s.lanes_claimed();
+    for (what, frame, expected) in bad_inputs() {
+        assert_eq!(b.input(us(500), &frame), Err(expected), "{what}");
+    }
+    assert_eq!(b.s.lanes_claimed(), lanes_before + 1);
+    let counted = b.s.stats();
+    let dropped: u64 = counted
+        .iter()
+        .filter(|(c, _)| !matches!(c, Counter::Ipackets | Counter::Ipackets6 | Counter::Ostates))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(dropped, bad_inputs().len() as u64);
+    b.cif.detach(&b.s);
+    assert_eq!(b.s.lanes_claimed(), lanes_before);
+    assert_eq!(b.s.stats(), counted);
+}
+
 #[test]
 fn allow_zero_drops_and_counts() {
     let mut b = host(12, &[(7, 50)]);
