@@ -53,6 +53,10 @@ MUTATIONS=(
     "Token Ring access control 0x10 -> 0x00@carp-ifnet/src/frame/token_ring.rs@pub const AC_FRAME: u8 = 0x10;@pub const AC_FRAME: u8 = 0x00;@carp-ifnet"
     "Token Ring frame control 0x40 -> 0x41@carp-ifnet/src/frame/token_ring.rs@pub const FC_LLC: u8 = 0x40;@pub const FC_LLC: u8 = 0x41;@carp-ifnet"
     "input shortcut skips the IPv4 header checksum@carp-ifnet/src/frame/fast.rs@    if !carp_core::wire::verify_checksum(header.as_bytes()) {@    if false && !carp_core::wire::verify_checksum(header.as_bytes()) {@carp-ifnet"
+    "checksum verify: fold drops the end-around carry@carp-core/src/wire/checksum.rs@    sum + u16::from(carry) == 0xffff@    sum == 0xffff@carp-core"
+    "vhid index not rebuilt when a vhid is removed@carp-ifnet/src/carpif/mod.rs@        let mut slot = self.slots.remove(at);
+        self.index_vhids();@        let mut slot = self.slots.remove(at);@carp-ifnet"
+    "VRRPv3 early checks let a CARP vhid through@carp-ifnet/src/carpif/input_vrrp.rs@        if !host.config().is_vrrp() {@        if false && !host.config().is_vrrp() {@carp-ifnet"
     "input shortcut keeps the link padding@carp-ifnet/src/frame/fast.rs@packet.get(HEADER_LEN..usize::from(header.total_len.get()))?@packet.get(HEADER_LEN..)?@carp-ifnet"
     "HMAC lanes: counter bytes past a word's end dropped@carp-core/src/auth/lanes.rs@let spill = counter.checked_shr(64 - shift).unwrap_or(0);@let spill = 0u64;@carp-core"
     "HMAC lanes: outer block without its pad byte@carp-core/src/auth/lanes.rs@be(e, 0) | u64::from(PAD) << 32,@be(e, 0),@carp-core"

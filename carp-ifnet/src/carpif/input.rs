@@ -10,7 +10,7 @@
 //!
 //! * version 3 goes to the VRRPv3 checks ([`super::input_vrrp`]) right
 //!   after the interface check, as `carp_input` dispatches on the version
-//!   nibble;
+//!   nibble (the first three, which change nothing, inlined here too);
 //! * a vhid with a unicast peer of the packet's family is not held to
 //!   TTL 255 (a routed peer's adverts arrive lower; `carp_input_c` checks
 //!   the TTL only in multicast mode): while any vhid of the parent is in
@@ -167,14 +167,15 @@ impl<const N: usize> CarpIf<N> {
                 let (bits, v6) = addr_bits(&ip.src);
                 self.advert_input(now, at, bits, v6, &packet, received, sysctl)
             }
-            Ok(Early::Vrrp) => self.vrrp_counted(now, ip, payload, received, sysctl),
+            Ok(Early::Vrrp { at }) => self.vrrp_counted(now, at, ip, payload, received, sysctl),
             Err(reject) => Err(self.count_dropped(received, reject, sysctl)),
         }
     }
 
     /// The BSD checks from `allow` to the peer, in order, up to the digest
-    /// (a version-3 packet goes on to the VRRPv3 checks). None of them
-    /// changes state; rejections are returned, not yet counted.
+    /// (a version-3 packet goes on to the first three VRRPv3 checks: its
+    /// length, its vhid, the vhid's protocol). None of them changes state;
+    /// rejections are returned, not yet counted.
     #[inline(always)]
     fn early_checks<'p>(
         &self,
@@ -189,7 +190,9 @@ impl<const N: usize> CarpIf<N> {
             return Err(Reject::BadInterface);
         }
         if payload.first().map(|b| b >> 4) == Some(VRRP_VERSION) {
-            return Ok(Early::Vrrp);
+            return self
+                .vrrp_early_checks(ip, payload)
+                .map(|at| Early::Vrrp { at });
         }
         // The TTL first, before the address is read: a flood of TTL 254
         // then reads one byte of it, its family.
@@ -227,10 +230,11 @@ impl<const N: usize> CarpIf<N> {
     }
 
     /// The vhid `vhid` when this parent runs it and it is not in INIT,
-    /// with its index in the slots.
+    /// with its index in the slots: one load from the vhid index, no
+    /// search (an unknown vhid is the cheapest flood to send).
     #[inline(always)]
     pub(super) fn running(&self, vhid: u8) -> Option<(usize, &VirtualHost)> {
-        let at = self.position(vhid).ok()?;
+        let at = self.vhid_index.get(vhid)?;
         let host = &self.slots.get(at)?.host;
         (host.state() != State::Init).then_some((at, host))
     }
@@ -257,19 +261,21 @@ impl<const N: usize> CarpIf<N> {
         self.counted(received, result, sysctl)
     }
 
-    /// A version-3 packet: the VRRPv3 checks and the election
-    /// ([`super::input_vrrp`]), counted. Not inlined, so that it does not
-    /// enlarge the CARP flood's path.
+    /// A version-3 packet for the VRRP vhid at `at`: the VRRPv3 checks
+    /// after the early ones, and the election ([`super::input_vrrp`]),
+    /// counted. Not inlined, so that it does not enlarge the CARP flood's
+    /// path.
     #[inline(never)]
     fn vrrp_counted(
         &mut self,
         now: Instant,
+        at: usize,
         ip: IpInfo,
         payload: &[u8],
         received: Counter,
         sysctl: &Sysctl,
     ) -> Result<Input, Reject> {
-        let result = self.vrrp_input(now, ip, payload, sysctl);
+        let result = self.vrrp_input(now, at, ip, payload, sysctl);
         self.counted(received, result, sysctl)
     }
 
@@ -380,8 +386,12 @@ enum Early<'p> {
         /// The CARP header, its length checked.
         packet: Packet<&'p [u8]>,
     },
-    /// Version 3: the VRRPv3 checks take it ([`super::input_vrrp`]).
-    Vrrp,
+    /// Version 3 for the VRRP vhid at `at`, its length checked: the rest
+    /// of the VRRPv3 checks take it ([`super::input_vrrp`]).
+    Vrrp {
+        /// The vhid's index in the parent's slots.
+        at: usize,
+    },
 }
 
 /// `addr` as its bits and its family, two scalars a call passes in

@@ -29,23 +29,15 @@ use super::input::{is_unicast_source, IpInfo};
 use super::{CarpIf, Input};
 
 impl<const N: usize> CarpIf<N> {
-    /// The checks of a version-3 packet, `allow` and the interface already
-    /// passed, and the election; rejections are returned, not yet counted
-    /// (its one caller, [`CarpIf::vrrp_counted`], counts them).
+    /// Checks 1 to 3 of a version-3 packet, `allow` and the interface
+    /// already passed: its length, its vhid, the vhid's protocol; answers
+    /// the vhid's slot index. They change nothing and run inlined into
+    /// [`CarpIf::input`] ([`CarpIf::early_checks`]), so that a flood of
+    /// version-3 packets at CARP vhids (`badver`) or unknown ones costs no
+    /// call.
     #[inline(always)]
-    pub(super) fn vrrp_input(
-        &mut self,
-        now: Instant,
-        ip: IpInfo,
-        payload: &[u8],
-        sysctl: &Sysctl,
-    ) -> Result<Input, Reject> {
-        let IpInfo { src, dst, ttl } = ip;
-        let (family, pseudo) = match (src, dst) {
-            (IpAddr::V4(src), IpAddr::V4(dst)) => (VrrpFamily::V4, PseudoHeader::V4 { src, dst }),
-            (IpAddr::V6(src), IpAddr::V6(dst)) => (VrrpFamily::V6, PseudoHeader::V6 { src, dst }),
-            _ => return Err(Reject::BadAddress),
-        };
+    pub(super) fn vrrp_early_checks(&self, ip: &IpInfo, payload: &[u8]) -> Result<usize, Reject> {
+        let (family, _) = pseudo_header(ip)?;
         let packet = VrrpPacket::new_checked(payload, family)
             .map_err(|_| Reject::BadLength { len: payload.len() })?;
         let vrid = packet.vrid();
@@ -53,6 +45,29 @@ impl<const N: usize> CarpIf<N> {
         if !host.config().is_vrrp() {
             return Err(Reject::BadVersion(VRRP_VERSION));
         }
+        Ok(at)
+    }
+
+    /// The checks from 4 on of a version-3 packet whose checks 1 to 3
+    /// passed for the vhid at `at` ([`CarpIf::vrrp_early_checks`]), and
+    /// the election; rejections are returned, not yet counted (its one
+    /// caller, [`CarpIf::vrrp_counted`], counts them).
+    #[inline(always)]
+    pub(super) fn vrrp_input(
+        &mut self,
+        now: Instant,
+        at: usize,
+        ip: IpInfo,
+        payload: &[u8],
+        sysctl: &Sysctl,
+    ) -> Result<Input, Reject> {
+        let IpInfo { src, ttl, .. } = ip;
+        let (family, pseudo) = pseudo_header(&ip)?;
+        // Checked by `vrrp_early_checks`: only read here.
+        let packet = VrrpPacket::new_checked(payload, family)
+            .map_err(|_| Reject::BadLength { len: payload.len() })?;
+        let vrid = packet.vrid();
+        let host = &self.slots.get(at).ok_or(Reject::BadVhid(vrid))?.host;
         let peers = host.config().peers;
         if ttl != TTL && !peers.is_unicast_for(&src) {
             return Err(Reject::BadTtl(ttl));
@@ -92,5 +107,16 @@ impl<const N: usize> CarpIf<N> {
             vhid: vrid,
             verdict,
         })
+    }
+}
+
+/// The packet's family and its checksum's pseudo-header; both addresses
+/// of one family, or `badaddrs`.
+#[inline(always)]
+fn pseudo_header(ip: &IpInfo) -> Result<(VrrpFamily, PseudoHeader), Reject> {
+    match (ip.src, ip.dst) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => Ok((VrrpFamily::V4, PseudoHeader::V4 { src, dst })),
+        (IpAddr::V6(src), IpAddr::V6(dst)) => Ok((VrrpFamily::V6, PseudoHeader::V6 { src, dst })),
+        _ => Err(Reject::BadAddress),
     }
 }

@@ -52,6 +52,7 @@ mod outbox;
 mod output;
 mod policy_sync;
 mod slot;
+mod vhid_index;
 
 pub use events::{BOUNDED_QUEUE_BYTES, EVENT_QUEUE, QUEUE_BYTES};
 pub use input::Input;
@@ -69,6 +70,7 @@ use deadlines::Deadlines;
 use events::EventQueue;
 use outbox::{BowOut, Leaving, Reply, Sender};
 use slot::Slot;
+use vhid_index::VhidIndex;
 
 use crate::driver::{Driver, LinkState, ParentInfo};
 use crate::lladdr::MacAddr;
@@ -139,6 +141,9 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     parent: ParentInfo,
     link_up: bool,
     slots: heapless::Vec<Slot, N>,
+    /// Each running vhid's slot, for the input path (the slots' order,
+    /// rebuilt when a vhid comes or goes).
+    vhid_index: VhidIndex,
     /// Each slot's next deadline, as an indexed min-heap over the slot
     /// indices: per-advert updates are O(log N), the earliest is O(1).
     deadlines: Deadlines<N>,
@@ -175,6 +180,7 @@ impl<const N: usize> CarpIf<N> {
             parent,
             link_up: link.is_up(),
             slots: heapless::Vec::new(),
+            vhid_index: VhidIndex::new(),
             deadlines: Deadlines::new(),
             dirty: heapless::Vec::new(),
             leaving: heapless::Deque::new(),
@@ -226,6 +232,7 @@ impl<const N: usize> CarpIf<N> {
             self.slots.remove(at);
             return Err(IfError::Full { capacity: N });
         }
+        self.index_vhids();
         self.settle(at, now, sysctl);
         self.mark_output(now);
         self.count_unicast();
@@ -245,6 +252,7 @@ impl<const N: usize> CarpIf<N> {
             return Err(IfError::OutputPending);
         }
         let mut slot = self.slots.remove(at);
+        self.index_vhids();
         let policy = slot.policy(&sysctl.policy());
         self.deadlines.remove(at);
         slot.host.set_admin(now, false);
@@ -507,6 +515,12 @@ impl<const N: usize> CarpIf<N> {
     fn position(&self, vhid: u8) -> Result<usize, usize> {
         self.slots
             .binary_search_by_key(&vhid, |s| s.host.vhid().get())
+    }
+
+    /// Rebuilds [`VhidIndex`] after a slot came or went.
+    fn index_vhids(&mut self) {
+        let vhids = self.slots.iter().map(|s| s.host.vhid().get());
+        self.vhid_index.rebuild(vhids);
     }
 
     fn index(&self, vhid: u8) -> Result<usize, IfError> {

@@ -152,6 +152,51 @@ fn accepted_advert_restarts_master_down() {
 }
 
 /// Each malformed advert, with the one rejection it must cause.
+#[test]
+fn the_input_path_finds_each_vhid_after_vhids_come_and_go() {
+    // The input path looks a vhid up in the vhid index; the slots are
+    // sorted by vhid. After every addition and removal the index must name
+    // the slot that runs the vhid, for every vhid, and no slot for the rest.
+    let mut h = host(12, &[]);
+    let steps = [
+        (true, 9),
+        (true, 1),
+        (true, 200),
+        (true, 7),
+        (false, 1),
+        (true, 255),
+        (false, 200),
+        (true, 3),
+        (false, 255),
+        (false, 9),
+    ];
+    for (add, changed) in steps {
+        if add {
+            h.add(us(0), config(changed, 0), 1).unwrap();
+        } else {
+            h.cif.remove_vhost(us(0), changed, &h.s).unwrap();
+            h.poll(us(0));
+        }
+        let sorted: Vec<u8> = h.cif.slots.iter().map(|s| s.host.vhid().get()).collect();
+        assert!(sorted.is_sorted(), "{sorted:?}");
+        for vhid in 0..=255u8 {
+            let found = h
+                .cif
+                .running(vhid)
+                .map(|(at, host)| (at, host.vhid().get()));
+            let want = sorted.iter().position(|v| *v == vhid).map(|at| (at, vhid));
+            assert_eq!(found, want, "vhid {vhid} after {add} {changed}: {sorted:?}");
+        }
+    }
+    // A vhid after a removed one still takes its master's adverts.
+    let mut h = host(12, &[(1, 0), (7, 50)]);
+    h.cif.remove_vhost(us(0), 1, &h.s).unwrap();
+    assert!(matches!(
+        h.input(us(1), &master_advert()),
+        Ok(Input::Advert { vhid: 7, .. })
+    ));
+}
+
 fn bad_inputs() -> Vec<(&'static str, Vec<u8>, Reject)> {
     let good = master_advert();
     let edit = |f: &dyn Fn(&mut Vec<u8>)| {
