@@ -214,15 +214,21 @@ impl Stats {
         self.counts.get(counter as usize).copied().unwrap_or(0)
     }
 
-    /// Adds one to a counter (saturating).
+    /// Adds one to a counter.
+    #[inline]
     pub fn bump(&mut self, counter: Counter) {
         self.add(counter, 1);
     }
 
-    /// Adds `n` to a counter (saturating).
+    /// Adds `n` to a counter. Modulo 2^64, as BSD's 64-bit `carpstats`
+    /// counters (`counter(9)` on FreeBSD, `counters_inc` on OpenBSD): one
+    /// count per nanosecond would take 584 years to wrap, and an add
+    /// without a saturation test is a single instruction on the input
+    /// path, which counts every packet twice.
+    #[inline]
     pub fn add(&mut self, counter: Counter, n: u64) {
         if let Some(c) = self.counts.get_mut(counter as usize) {
-            *c = c.saturating_add(n);
+            *c = c.wrapping_add(n);
         }
     }
 
@@ -234,7 +240,7 @@ impl Stats {
     /// Adds every counter of `other` into `self`.
     pub fn merge(&mut self, other: &Stats) {
         for (mine, theirs) in self.counts.iter_mut().zip(other.counts.iter()) {
-            *mine = mine.saturating_add(*theirs);
+            *mine = mine.wrapping_add(*theirs);
         }
     }
 
@@ -321,6 +327,21 @@ mod tests {
         };
         full.bump(Counter::Own);
         assert_eq!(full.get(Counter::Own), u64::from(u32::MAX));
+    }
+
+    #[test]
+    fn full_counters_wrap_as_bsds_64_bit_counters() {
+        let mut s = Stats {
+            counts: [u64::MAX; Counter::COUNT],
+        };
+        s.bump(Counter::Ipackets);
+        s.add(Counter::Badttl, 2);
+        s.merge(&Stats {
+            counts: [1; Counter::COUNT],
+        });
+        assert_eq!(s.get(Counter::Ipackets), 1);
+        assert_eq!(s.get(Counter::Badttl), 2);
+        assert_eq!(s.get(Counter::Badvhid), 0);
     }
 
     #[test]

@@ -147,7 +147,8 @@ impl Lanes {
         }
         for counter in counters {
             if let Some(count) = own.counts.get(*counter as usize) {
-                let next = count.load(Ordering::Relaxed).saturating_add(1);
+                // Modulo 2^64, as `Stats::add`.
+                let next = count.load(Ordering::Relaxed).wrapping_add(1);
                 count.store(next, Ordering::Relaxed);
             }
         }

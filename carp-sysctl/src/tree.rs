@@ -404,7 +404,8 @@ impl Sysctl {
         let mut since_reset = Stats::new();
         for counter in Counter::ALL {
             let at_reset = stats.lanes_at_reset.get(counter);
-            since_reset.add(counter, total.get(counter).saturating_sub(at_reset));
+            // Modulo 2^64 as the counters: right across a wrap too.
+            since_reset.add(counter, total.get(counter).wrapping_sub(at_reset));
         }
         since_reset
     }
