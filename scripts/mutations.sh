@@ -57,6 +57,7 @@ MUTATIONS=(
     "vhid index not rebuilt when a vhid is removed@carp-ifnet/src/carpif/mod.rs@        let mut slot = self.slots.remove(at);
         self.index_vhids();@        let mut slot = self.slots.remove(at);@carp-ifnet"
     "VRRPv3 early checks let a CARP vhid through@carp-ifnet/src/carpif/input_vrrp.rs@        if !host.config().is_vrrp() {@        if false && !host.config().is_vrrp() {@carp-ifnet"
+    "a backup keeps its old unicast filter@carp-ifnet/src/carpif/slot.rs@            return !self.filters.is_empty();@            return false;@carp-ifnet"
     "input shortcut keeps the link padding@carp-ifnet/src/frame/fast.rs@packet.get(HEADER_LEN..usize::from(header.total_len.get()))?@packet.get(HEADER_LEN..)?@carp-ifnet"
     "HMAC lanes: counter bytes past a word's end dropped@carp-core/src/auth/lanes.rs@let spill = counter.checked_shr(64 - shift).unwrap_or(0);@let spill = 0u64;@carp-core"
     "HMAC lanes: outer block without its pad byte@carp-core/src/auth/lanes.rs@be(e, 0) | u64::from(PAD) << 32,@be(e, 0),@carp-core"

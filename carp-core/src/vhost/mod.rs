@@ -578,6 +578,11 @@ impl VirtualHost {
         self.admin_up
     }
 
+    /// True when [`VirtualHost::poll_event`] has an event to give.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// True when an advert (or the bow-out) is waiting for `poll_transmit`.
     pub const fn has_pending_transmit(&self) -> bool {
         !matches!(self.pending, Pending::Nothing)

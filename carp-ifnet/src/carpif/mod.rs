@@ -544,7 +544,11 @@ impl<const N: usize> CarpIf<N> {
         let Some(slot) = slots.get_mut(at) else {
             return;
         };
-        forward_events(slot, events, stats, sysctl);
+        // Most calls (an advert that changes nothing) leave no event: no
+        // call then.
+        if slot.host.has_events() {
+            forward_events(slot, events, stats, sysctl);
+        }
         deadlines.set(at, encode_deadline(slot.host.poll_timeout()));
         if !slot.dirty && slot.owes_output(link) {
             slot.dirty = true;

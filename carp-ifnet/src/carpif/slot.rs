@@ -57,8 +57,19 @@ impl Slot {
     pub(crate) fn owes_output(&self, link: LinkType) -> bool {
         self.host.has_pending_transmit()
             || self.announce
-            || self.filters != wanted_filters(link, &self.host)
             || !self.groups_synced
+            || self.filters_stale(link)
+    }
+
+    /// True when the driver's unicast filters differ from what the state
+    /// wants. A vhid that is not MASTER wants none: a backup with none
+    /// set (every advert a backup takes) is answered without building the
+    /// wanted list.
+    fn filters_stale(&self, link: LinkType) -> bool {
+        if self.host.state() != State::Master {
+            return !self.filters.is_empty();
+        }
+        self.filters != wanted_filters(link, &self.host)
     }
 }
 
