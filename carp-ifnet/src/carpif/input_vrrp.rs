@@ -63,7 +63,8 @@ impl<const N: usize> CarpIf<N> {
     ) -> Result<Input, Reject> {
         let IpInfo { src, ttl, .. } = ip;
         let (family, pseudo) = pseudo_header(&ip)?;
-        // Checked by `vrrp_early_checks`: only read here.
+        // Its length passed `vrrp_early_checks`; checked again here (a
+        // compare) rather than trusted across the call.
         let packet = VrrpPacket::new_checked(payload, family)
             .map_err(|_| Reject::BadLength { len: payload.len() })?;
         let vrid = packet.vrid();

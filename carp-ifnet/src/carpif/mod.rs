@@ -141,7 +141,7 @@ pub struct CarpIf<const N: usize = DEFAULT_VHIDS> {
     parent: ParentInfo,
     link_up: bool,
     slots: heapless::Vec<Slot, N>,
-    /// Each running vhid's slot, for the input path (the slots' order,
+    /// Each configured vhid's slot, for the input path (the slots' order,
     /// rebuilt when a vhid comes or goes).
     vhid_index: VhidIndex,
     /// Each slot's next deadline, as an indexed min-heap over the slot
