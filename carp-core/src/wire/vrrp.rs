@@ -213,6 +213,11 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
         VrrpPacket { buffer, family }
     }
 
+    /// Gives the buffer back (as [`super::Packet::into_inner`]).
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
     /// Wraps a buffer after [`VrrpPacket::check_len`].
     ///
     /// # Errors

@@ -21,7 +21,7 @@
 use core::net::IpAddr;
 
 use carp_core::vhost::election::Verdict;
-use carp_core::wire::vrrp::VRRP_VERSION;
+use carp_core::wire::vrrp::{VrrpPacket, VRRP_VERSION};
 use carp_core::wire::{Advert, Packet, PROTO, TTL, VERSION};
 use carp_core::{Counter, Instant, Origin, Reject, State, VirtualHost};
 use carp_sysctl::Sysctl;
@@ -167,7 +167,9 @@ impl<const N: usize> CarpIf<N> {
                 let (bits, v6) = addr_bits(&ip.src);
                 self.advert_input(now, at, bits, v6, &packet, received, sysctl)
             }
-            Ok(Early::Vrrp { at }) => self.vrrp_counted(now, at, ip, payload, received, sysctl),
+            Ok(Early::Vrrp { at, packet }) => {
+                self.vrrp_counted(now, at, ip, packet, received, sysctl)
+            }
             Err(reject) => Err(self.count_dropped(received, reject, sysctl)),
         }
     }
@@ -192,7 +194,7 @@ impl<const N: usize> CarpIf<N> {
         if payload.first().map(|b| b >> 4) == Some(VRRP_VERSION) {
             return self
                 .vrrp_early_checks(ip, payload)
-                .map(|at| Early::Vrrp { at });
+                .map(|(at, packet)| Early::Vrrp { at, packet });
         }
         // The TTL first, before the address is read: a flood of TTL 254
         // then reads one byte of it, its family.
@@ -261,8 +263,8 @@ impl<const N: usize> CarpIf<N> {
         self.counted(received, result, sysctl)
     }
 
-    /// A version-3 packet for the VRRP vhid at `at`: the VRRPv3 checks
-    /// after the early ones, and the election ([`super::input_vrrp`]),
+    /// A version-3 packet for the VRRP vhid at `at`, its length checked:
+    /// the VRRPv3 checks after the early ones, and the election ([`super::input_vrrp`]),
     /// counted. Not inlined, so that it does not enlarge the CARP flood's
     /// path.
     #[inline(never)]
@@ -271,11 +273,11 @@ impl<const N: usize> CarpIf<N> {
         now: Instant,
         at: usize,
         ip: IpInfo,
-        payload: &[u8],
+        packet: VrrpPacket<&[u8]>,
         received: Counter,
         sysctl: &Sysctl,
     ) -> Result<Input, Reject> {
-        let result = self.vrrp_input(now, at, ip, payload, sysctl);
+        let result = self.vrrp_input(now, at, ip, packet, sysctl);
         self.counted(received, result, sysctl)
     }
 
@@ -391,6 +393,8 @@ enum Early<'p> {
     Vrrp {
         /// The vhid's index in the parent's slots.
         at: usize,
+        /// The VRRPv3 message, its length checked.
+        packet: VrrpPacket<&'p [u8]>,
     },
 }
 

@@ -31,12 +31,17 @@ use super::{CarpIf, Input};
 impl<const N: usize> CarpIf<N> {
     /// Checks 1 to 3 of a version-3 packet, `allow` and the interface
     /// already passed: its length, its vhid, the vhid's protocol; answers
-    /// the vhid's slot index. They change nothing and run inlined into
+    /// the vhid's slot index and the packet, its length checked. They
+    /// change nothing and run inlined into
     /// [`CarpIf::input`] ([`CarpIf::early_checks`]), so that a flood of
     /// version-3 packets at CARP vhids (`badver`) or unknown ones costs no
     /// call.
     #[inline(always)]
-    pub(super) fn vrrp_early_checks(&self, ip: &IpInfo, payload: &[u8]) -> Result<usize, Reject> {
+    pub(super) fn vrrp_early_checks<'p>(
+        &self,
+        ip: &IpInfo,
+        payload: &'p [u8],
+    ) -> Result<(usize, VrrpPacket<&'p [u8]>), Reject> {
         let (family, _) = pseudo_header(ip)?;
         let packet = VrrpPacket::new_checked(payload, family)
             .map_err(|_| Reject::BadLength { len: payload.len() })?;
@@ -45,11 +50,11 @@ impl<const N: usize> CarpIf<N> {
         if !host.config().is_vrrp() {
             return Err(Reject::BadVersion(VRRP_VERSION));
         }
-        Ok(at)
+        Ok((at, packet))
     }
 
-    /// The checks from 4 on of a version-3 packet whose checks 1 to 3
-    /// passed for the vhid at `at` ([`CarpIf::vrrp_early_checks`]), and
+    /// The checks from 4 on of `packet`, whose checks 1 to 3 passed for
+    /// the vhid at `at` ([`CarpIf::vrrp_early_checks`]), and
     /// the election; rejections are returned, not yet counted (its one
     /// caller, [`CarpIf::vrrp_counted`], counts them).
     #[inline(always)]
@@ -58,15 +63,11 @@ impl<const N: usize> CarpIf<N> {
         now: Instant,
         at: usize,
         ip: IpInfo,
-        payload: &[u8],
+        packet: VrrpPacket<&[u8]>,
         sysctl: &Sysctl,
     ) -> Result<Input, Reject> {
         let IpInfo { src, ttl, .. } = ip;
-        let (family, pseudo) = pseudo_header(&ip)?;
-        // Its length passed `vrrp_early_checks`; checked again here (a
-        // compare) rather than trusted across the call.
-        let packet = VrrpPacket::new_checked(payload, family)
-            .map_err(|_| Reject::BadLength { len: payload.len() })?;
+        let (_, pseudo) = pseudo_header(&ip)?;
         let vrid = packet.vrid();
         let host = &self.slots.get(at).ok_or(Reject::BadVhid(vrid))?.host;
         let peers = host.config().peers;
@@ -88,8 +89,9 @@ impl<const N: usize> CarpIf<N> {
         if !peers.admits(&src) {
             return Err(Reject::BadPeer(src));
         }
-        let advert = VrrpAdvert::parse_fields(&packet)
-            .map_err(|_| Reject::BadLength { len: payload.len() })?;
+        let advert = VrrpAdvert::parse_fields(&packet).map_err(|_| Reject::BadLength {
+            len: packet.into_inner().len(),
+        })?;
         // RFC 9568 6.4.3 compares the sender's address with ours: the one
         // we send from to it.
         let local6 = match src {
