@@ -119,15 +119,23 @@ fn dropping_a_background_process_sends_sigterm_to_its_whole_group_first() {
     let dir = std::env::temp_dir().join(format!("carp-harness-term-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // A leader and a child of it in the same group, each recording SIGTERM
-    // (tcpdump and carpd flush and clean up on it; SIGKILL gives no chance).
+    // (tcpdump and carpd flush and clean up on it; SIGKILL gives no chance),
+    // and saying when its trap is set.
     let script = format!(
         "trap 'echo term > {d}/leader; exit 0' TERM; \
-         sh -c \"trap 'echo term > {d}/child; exit 0' TERM; while :; do sleep 0.05; done\" & \
-         while :; do sleep 0.05; done",
+         sh -c \"trap 'echo term > {d}/child; exit 0' TERM; : > {d}/child-ready; \
+         while :; do sleep 0.05; done\" & \
+         : > {d}/leader-ready; while :; do sleep 0.05; done",
         d = dir.display()
     );
     let proc = host.ns.spawn(&["sh", "-c", &script]).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Both traps set (bounded: 10 s on a loaded machine).
+    for _ in 0..200 {
+        if dir.join("leader-ready").exists() && dir.join("child-ready").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     drop(proc);
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
     let (leader, child) = (read("leader"), read("child"));
