@@ -16,9 +16,10 @@
 //!
 //! Call order for one virtual host: construct, `set_admin(now, true)` and
 //! `set_link(now, true)`; then, whenever something happens, feed it
-//! (`handle_advert` for a verified advert, `handle_timeout` when
-//! `poll_timeout` is reached), and after every call drain `poll_transmit` and
-//! `poll_event`. Instants must never go backwards.
+//! (`handle_advert` for an advert `verify` passed, or `receive_advert` for
+//! both at once, the faster; `handle_timeout` when `poll_timeout` is
+//! reached), and after every call drain `poll_transmit` and `poll_event`.
+//! Instants must never go backwards.
 //!
 //! # Example: two hosts, one fails
 //!

@@ -246,28 +246,52 @@ impl AuthContext {
     /// # Errors
     /// [`AuthError::BadDigest`] when no form matches.
     pub fn verify<'a>(&self, advert: &'a Advert) -> Result<Authenticated<'a>, AuthError> {
-        // Compared as the five big-endian words of the SHA-1 state, one
-        // `subtle` comparison each: the same as comparing the 20 bytes, and
-        // the computed words never take a trip through memory as bytes.
+        self.verify_with(advert, || ()).0
+    }
+
+    /// [`AuthContext::verify`], running `meanwhile` between the two SHA-1
+    /// compressions of the first form: work that does not depend on the
+    /// digest then executes while the CPU waits for the first compression,
+    /// instead of after the second (see `VirtualHost::receive_advert`).
+    /// `meanwhile` runs exactly once, whatever the outcome.
+    pub(crate) fn verify_with<'a, R>(
+        &self,
+        advert: &'a Advert,
+        meanwhile: impl FnOnce() -> R,
+    ) -> (Result<Authenticated<'a>, AuthError>, R) {
+        // Compared as the five big-endian words of the SHA-1 state: the
+        // same as comparing the 20 bytes, and the computed words never take
+        // a trip through memory as bytes.
         let received: [[u8; 4]; 5] = zerocopy::transmute!(advert.digest);
         let received = received.map(u32::from_be_bytes);
-        for form in core::iter::once(&self.send).chain(&self.alternate) {
-            // Every word is compared (XOR, OR: no data-dependent branch),
-            // and one constant-time test of the accumulated difference
-            // decides; five `ct_eq` barriers cost as much as the rest of
-            // the comparison.
-            let computed = form.words(advert.counter);
-            let diff = computed
-                .iter()
-                .zip(&received)
-                .fold(0u32, |acc, (c, r)| acc | (c ^ r));
-            let same: Choice = diff.ct_eq(&0);
-            if bool::from(same) {
-                return Ok(Authenticated { advert });
-            }
-        }
-        Err(AuthError::BadDigest)
+        let inner = self.send.inner_words(advert.counter);
+        let done = meanwhile();
+        let matched = same_words(self.send.outer_words(inner), &received)
+            || self
+                .alternate
+                .as_ref()
+                .is_some_and(|form| same_words(form.words(advert.counter), &received));
+        let verdict = if matched {
+            Ok(Authenticated { advert })
+        } else {
+            Err(AuthError::BadDigest)
+        };
+        (verdict, done)
     }
+}
+
+/// True when the computed digest words equal the received ones, in
+/// constant time: every word is compared (XOR, OR: no data-dependent
+/// branch), and one `subtle` test of the accumulated difference decides
+/// (five `ct_eq` barriers cost as much as the rest of the comparison).
+#[inline(always)]
+fn same_words(computed: [u32; 5], received: &[u32; 5]) -> bool {
+    let diff = computed
+        .iter()
+        .zip(received)
+        .fold(0u32, |acc, (c, r)| acc | (c ^ r));
+    let same: Choice = diff.ct_eq(&0);
+    bool::from(same)
 }
 
 fn is_unicast_link_local(addr: &Ipv6Addr) -> bool {

@@ -187,6 +187,13 @@ impl Precomputed {
     // words from registers, not as one wide load of five narrow stores.
     #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), inline(always))]
     pub(super) fn words(&self, counter: u64) -> [u32; 5] {
+        self.outer_words(self.inner_words(counter))
+    }
+
+    /// The first half: the inner hash's final state, after the block(s)
+    /// holding `counter`.
+    #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), inline(always))]
+    pub(super) fn inner_words(&self, counter: u64) -> [u32; 5] {
         let mut inner = self.inner;
         let at = usize::from(self.tail_len);
         if at <= ONE_BLOCK_TAIL_MAX {
@@ -194,6 +201,13 @@ impl Precomputed {
         } else {
             self.two_final_blocks(&mut inner, counter.to_be_bytes());
         }
+        inner
+    }
+
+    /// The second half: the outer hash over the inner state `inner`, as
+    /// the digest's five big-endian words.
+    #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), inline(always))]
+    pub(super) fn outer_words(&self, mut inner: [u32; 5]) -> [u32; 5] {
         let mut outer = self.outer;
         compress(&mut outer, &outer_block(state_words(&mut inner)));
         state_words(&mut outer)

@@ -209,13 +209,20 @@ fn digests_are_never_compared_with_eq_in_verify() {
     // Guard for the constant-time rule: the verifier must go through
     // `subtle`'s `ct_eq`, never `==` (or `!=`) on digests.
     let src = include_str!("mod.rs");
-    let verify = &src[src.find("pub fn verify").unwrap()..];
-    let body = &verify[..verify.find("\n    }\n").unwrap()];
-    assert!(body.contains(".ct_eq("));
-    assert!(!body.contains("=="));
-    assert!(!body.contains("!="));
-    assert!(!body.contains(".eq("));
-    assert!(!body.contains("verify_slice"));
+    let body = |name: &str, end: &str| -> &'static str {
+        let from = &src[src.find(name).unwrap()..];
+        &from[..from.find(end).unwrap()]
+    };
+    let verify = body("pub(crate) fn verify_with", "\n    }\n");
+    let compare = body("fn same_words", "\n}\n");
+    assert!(verify.contains("same_words("));
+    assert!(compare.contains(".ct_eq("));
+    for code in [verify, compare] {
+        assert!(!code.contains("=="));
+        assert!(!code.contains("!="));
+        assert!(!code.contains(".eq("));
+        assert!(!code.contains("verify_slice"));
+    }
     let _ = IpAddr::V4(Ipv4Addr::LOCALHOST);
 }
 

@@ -4,9 +4,12 @@ mod config;
 pub mod election;
 mod peers;
 pub mod personality;
+mod receive;
 mod replay;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_receive;
 #[cfg(test)]
 mod tests_replay;
 #[cfg(test)]
@@ -24,16 +27,22 @@ pub use personality::{AdverInt, Priority, Version, VrrpParams};
 pub use replay::{CounterKind, Freshness, LEARN_STEPS, REPLAY_SENDERS};
 pub use tie::{Origin, TIE_YIELD_MARGIN};
 
-use election::{decide, effective_advskew, is_tie, Local, TieBreak, Verdict};
+use election::effective_advskew;
 use replay::ReplayTable;
+#[cfg(test)]
+use {
+    crate::policy::ReplayPolicy,
+    crate::stats::{Counter, Reject},
+    election::Verdict,
+};
 
 use crate::auth::{AuthContext, AuthError, Authenticated};
 use crate::event::{Event, EventKind, Transmit};
-use crate::policy::{Policy, ReplayPolicy};
-use crate::stats::{CompactStats, Counter, Reject, Stats};
+use crate::policy::Policy;
+use crate::stats::{CompactStats, Stats};
 use crate::time::{AdvTiming, Instant};
 use crate::timer::{Timer, TimerTable};
-use crate::wire::{Advert, Packet, BOW_OUT, HEADER_LEN, VERSION};
+use crate::wire::{Advert, Packet, BOW_OUT, HEADER_LEN};
 
 /// Events a virtual host queues before the oldest is dropped (and counted).
 /// One call yields at most three (replay or a sender's counter class,
@@ -251,99 +260,6 @@ impl VirtualHost {
     /// [`AuthError::BadDigest`].
     pub fn verify<'a>(&self, advert: &'a Advert) -> Result<Authenticated<'a>, AuthError> {
         self.auth.verify(advert)
-    }
-
-    /// A verified advert arrived from `origin`: the sender's address, and
-    /// our own parent address of that family for the tie-break (an
-    /// [`core::net::IpAddr`] alone converts to an origin without one: ties then yield
-    /// as on the BSDs).
-    ///
-    /// # Errors
-    /// [`Reject::BadVhid`] for another vhid or while in INIT, and
-    /// [`Reject::Replay`] under [`ReplayPolicy::Enforce`]. A rejected advert
-    /// changes no state (only its counter moves).
-    pub fn handle_advert(
-        &mut self,
-        now: Instant,
-        advert: &Authenticated<'_>,
-        origin: impl Into<Origin>,
-        policy: &Policy,
-    ) -> Result<Verdict, Reject> {
-        let origin = origin.into();
-        let src = origin.src;
-        let advert = advert.advert();
-        if self.config.is_vrrp() {
-            return Err(self.reject(Reject::BadVersion(VERSION)));
-        }
-        if advert.vhid != self.config.vhid.get() || self.state == State::Init {
-            return Err(self.reject(Reject::BadVhid(advert.vhid)));
-        }
-        if policy.replay != ReplayPolicy::Off {
-            // Only an incrementing sender's counters say anything (see
-            // the replay module).
-            if let Freshness::Replayed { last } = self.replay.check(src, advert.counter) {
-                let dropped = policy.replay == ReplayPolicy::Enforce;
-                self.push_event(
-                    now,
-                    EventKind::Replay {
-                        src,
-                        counter: advert.counter,
-                        last,
-                        dropped,
-                    },
-                );
-                if dropped {
-                    return Err(self.reject(Reject::Replay {
-                        counter: advert.counter,
-                        last,
-                    }));
-                }
-                self.stats.bump(Counter::ReplayLogged);
-            }
-            if let Some(kind) = self.replay.accept(src, advert.counter) {
-                self.push_event(now, EventKind::Counters { src, kind });
-            }
-        }
-        // As the BSDs, continue the sender's sequence; unlike them never go
-        // backwards, so a counter we send is never one we sent before.
-        self.counter = self.counter.max(advert.counter);
-        self.last_heard = Some(now);
-        if self.state == State::Backup && self.since.is_none() {
-            self.since = Some(now);
-        }
-        // `decide` reads the tie-break only for a MASTER hearing an exact
-        // tie; any other advert skips the address comparison.
-        let exact_tie = self.state == State::Master && is_tie(self.config.timing(), advert, policy);
-        let local = Local {
-            timing: self.config.timing(),
-            dead_ratio: self.config.dead_ratio.get(),
-            holddown_passed: self
-                .since
-                .is_some_and(|since| now.saturating_since(since) >= policy.preempt_holddown),
-            tie: if exact_tie {
-                self.tie_break(now, &origin, advert)
-            } else {
-                TieBreak::Unranked
-            },
-        };
-        let verdict = decide(self.state, &local, advert, policy);
-        match verdict {
-            Verdict::Yield(reason) => {
-                self.enter_backup(now, reason);
-                if matches!(reason, Reason::TieLost | Reason::TieDisputed) {
-                    self.arm_master_down_after_tie(now);
-                }
-            }
-            Verdict::TakeOver(reason) => self.take_over(now, reason),
-            Verdict::KeepListening => self.arm_master_down(now),
-            Verdict::Ignore => {
-                if exact_tie {
-                    self.hold_tie(now, advert);
-                }
-            }
-        }
-        self.note_policy(now, policy);
-        Ok(verdict)
     }
 
     /// The host-wide policy changed outside any call (a sysctl write, a

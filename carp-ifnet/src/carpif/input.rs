@@ -323,16 +323,22 @@ impl<const N: usize> CarpIf<N> {
         let slot = self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?;
         let policy = slot.policy(&host_policy);
         let host = &mut slot.host;
-        let verified = host.verify(advert).map_err(|_| Reject::BadAuth)?;
         // A parent without an IPv4 address sends from 0.0.0.0 (NetBSD):
         // then our own looped-back advert is known by its counter, the one
-        // we last sent.
+        // we last sent, once its digest has matched.
         if src.is_unspecified() && advert.counter == host.counter() {
+            host.verify(advert).map_err(|_| Reject::BadAuth)?;
             return Err(Reject::Own);
         }
-        // A replay the vhost drops (enforce) still reports an event: settle.
+        // The digest, then the election, worked out while the digest's
+        // first compression runs.
         let origin = Origin::new(src, self.parent.ipv4, self.parent.ipv6_link_local);
-        let outcome = host.handle_advert(now, &verified, origin, &policy);
+        let outcome = host.receive_advert(now, advert, origin, &policy);
+        if let Err(Reject::BadAuth) = outcome {
+            // A forged advert changed nothing.
+            return Err(Reject::BadAuth);
+        }
+        // A replay the vhost drops (enforce) still reports an event: settle.
         self.settle(at, now, sysctl);
         self.refresh_next_deadline();
         let verdict = outcome?;

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use carp_core::wire::{Advert, Packet, HEADER_LEN};
 use carp_core::{
-    DemoteReason, Demotion, EventKind, Instant, Origin, Policy, State, Vhid, VhostConfig,
+    DemoteReason, Demotion, EventKind, Instant, Origin, Policy, Reject, State, Vhid, VhostConfig,
     VirtualHost,
 };
 
@@ -450,14 +450,14 @@ impl Outcome {
         if !h.alive || !h.link_up || h.vh.state() == State::Init {
             return;
         }
-        let Ok(ok) = h.vh.verify(advert) else {
-            return;
-        };
         let policy = h.policy();
         let was_backup = h.vh.state() == State::Backup;
         let origin = Origin::new(IpAddr::V4(host_ip(from)), Some(host_ip(to)), None);
-        if h.vh.handle_advert(now, &ok, origin, &policy).is_ok() && was_backup {
-            h.heard_at = Some(now);
+        // The digest and the election in one call, as `CarpIf::input` makes it.
+        match h.vh.receive_advert(now, advert, origin, &policy) {
+            Err(Reject::BadAuth) => return,
+            Ok(_) if was_backup => h.heard_at = Some(now),
+            _ => {}
         }
         self.poll(to);
     }
