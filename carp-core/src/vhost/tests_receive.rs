@@ -5,7 +5,7 @@
 use super::tests::{running, src, transmit, us, P};
 use super::*;
 use crate::time::Duration;
-use core::net::Ipv4Addr;
+use core::net::{IpAddr, Ipv4Addr};
 use std::format;
 use std::string::String;
 use std::vec::Vec;
@@ -190,4 +190,28 @@ fn a_fresh_backup_preempts_on_the_first_advert_only_without_a_holddown() {
             Ok(verdict)
         );
     }
+}
+
+/// NetBSD's own-advert check: from the unspecified address with the
+/// counter we last sent, an advert is ours, looped back, and changes
+/// nothing; a peer's from the same address is taken.
+#[test]
+fn our_own_advert_from_the_unspecified_address_is_refused_unchanged() {
+    let unspecified = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    let mut master = running(1, 10);
+    master.force_state(us(0), State::Master).unwrap();
+    while master.poll_event().is_some() {}
+    let (advert, _) = transmit(&mut master, us(0), &P).unwrap();
+    let before = format!("{master:?}");
+    assert_eq!(
+        master.receive_advert(us(1), &advert, unspecified, &P),
+        Err(Reject::Own)
+    );
+    assert_eq!(format!("{master:?}"), before);
+    assert!(master.poll_event().is_none());
+    let mut backup = running(1, 50);
+    assert_eq!(
+        backup.receive_advert(us(1), &advert, unspecified, &P),
+        Ok(Verdict::KeepListening)
+    );
 }

@@ -323,20 +323,14 @@ impl<const N: usize> CarpIf<N> {
         let slot = self.slots.get_mut(at).ok_or(Reject::BadVhid(vhid))?;
         let policy = slot.policy(&host_policy);
         let host = &mut slot.host;
-        // A parent without an IPv4 address sends from 0.0.0.0 (NetBSD):
-        // then our own looped-back advert is known by its counter, the one
-        // we last sent, once its digest has matched.
-        if src.is_unspecified() && advert.counter == host.counter() {
-            host.verify(advert).map_err(|_| Reject::BadAuth)?;
-            return Err(Reject::Own);
-        }
-        // The digest, then the election, worked out while the digest's
-        // first compression runs.
+        // The digest, NetBSD's own-advert check (the sender 0.0.0.0 and
+        // the counter we last sent), then the election, worked out while
+        // the digest's first compression runs.
         let origin = Origin::new(src, self.parent.ipv4, self.parent.ipv6_link_local);
         let outcome = host.receive_advert(now, advert, origin, &policy);
-        if let Err(Reject::BadAuth) = outcome {
-            // A forged advert changed nothing.
-            return Err(Reject::BadAuth);
+        if let Err(reject @ (Reject::BadAuth | Reject::Own)) = outcome {
+            // Refused before anything changed.
+            return Err(reject);
         }
         // A replay the vhost drops (enforce) still reports an event: settle.
         self.settle(at, now, sysctl);
