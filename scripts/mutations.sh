@@ -78,10 +78,11 @@ MUTATIONS=(
     "net.inet.carp.log=2 shows no bad packets@carp-sysctl/src/knob.rs@            2 => LogLevel::BadPackets,@            2 => LogLevel::StateChanges,@carp-sysctl"
     "carpd's flood hold doubles only above 16 frames a read@shims/linux/src/packet.rs@            } else if read >= FLOOD_FRAMES {@            } else if read > FLOOD_FRAMES {@carpd --lib"
     "receive: the plan misses a fresh backup's hold-down start@carp-core/src/vhost/receive.rs@            None if self.state == State::Backup => Some(now),@            None if self.state == State::Init => Some(now),@carp-core"
-    "receive: a forged advert is applied before its digest is refused@carp-core/src/vhost/receive.rs@        let verified = verified.map_err(|_| Reject::BadAuth)?;
-        self.apply(now, verified.advert(), origin, policy, plan)@        let outcome = self.apply(now, advert, origin, policy, plan);
-        verified.map_err(|_| Reject::BadAuth)?;
-        outcome@carp-core"
+    "receive: a forged advert is applied before its digest is refused@carp-core/src/vhost/receive.rs@        let verified = verified.map_err(|_| Reject::BadAuth)?;@        let Ok(verified) = verified else {
+            let _ = self.apply(now, advert, origin, policy, plan);
+            return Err(Reject::BadAuth);
+        };@carp-core"
+    "receive: NetBSD's own advert is taken@carp-core/src/vhost/receive.rs@        if origin.src.is_unspecified() && advert.counter == self.counter {@        if origin.src.is_unspecified() && advert.counter == self.counter.wrapping_add(1) {@carp-core carp-ifnet"
 )
 
 survived=0
