@@ -65,24 +65,60 @@ struct Ratios {
     forged: f64,
     /// The worst reject over one compression.
     worst: f64,
-    /// The TTL-254 reject over one `frame::parse` of the same frame: about
-    /// 1.4 while IPv4 CARP over Ethernet takes the shortcut, 2.5 measured
-    /// with the shortcut disabled (the frame parsed in full first).
+    /// The TTL-254 reject over one `frame::parse` of the same frame: 0.74
+    /// while IPv4 CARP over Ethernet takes the shortcut, 1.78 measured with
+    /// the shortcut disabled (the frame parsed in full first; both on the
+    /// Intel Xeon VM, 2026-12-01).
     ttl254_over_parse: f64,
 }
 
-/// Prints the summary lines and returns the ratios.
+/// Prints the summary lines and returns the ratios. Every figure, the
+/// references and the parts included, comes from the same interleaved
+/// rounds ([`Timed`]).
 fn summary() -> Ratios {
-    let (floor, compress) = references();
-    let accept = ns_per_call(100_000, accept_op());
-    let forged = ns_per_call(100_000, forged_op());
+    let mut floor = Timed::new(10_000, floor_op());
+    let mut compress = Timed::new(20_000, compress_op());
+    let mut accept = Timed::new(10_000, accept_op());
+    let mut forged = Timed::new(10_000, forged_op());
+    let mut badvhid = Timed::new(100_000, badvhid_op());
+    let mut ttl254 = Timed::new(100_000, ttl254_op());
+    let mut badversion = Timed::new(100_000, badversion_op());
+    let mut badchecksum = Timed::new(100_000, badchecksum_op());
+    let mut truncated = Timed::new(100_000, truncated_op());
+    let mut shortcut = Timed::new(100_000, part_shortcut_op());
+    let mut parse = Timed::new(100_000, part_parse_op());
+    let mut checksum = Timed::new(100_000, part_carp_checksum_op());
+    let mut bump = Timed::new(100_000, part_sysctl_bump_op());
+    let mut lane = Timed::new(100_000, part_sysctl_lane_op());
+    let mut verify = Timed::new(10_000, part_verify_op());
+    for _ in 0..ROUNDS {
+        floor.batch();
+        compress.batch();
+        accept.batch();
+        forged.batch();
+        badvhid.batch();
+        ttl254.batch();
+        badversion.batch();
+        badchecksum.batch();
+        truncated.batch();
+        shortcut.batch();
+        parse.batch();
+        checksum.batch();
+        bump.batch();
+        lane.batch();
+        verify.batch();
+    }
+    let (floor, compress) = (floor.ns(), compress.ns());
+    let (accept, forged) = (accept.ns(), forged.ns());
     let rejects = [
-        ns_per_call(400_000, badvhid_op()),
-        ns_per_call(400_000, ttl254_op()),
-        ns_per_call(400_000, badversion_op()),
-        ns_per_call(400_000, badchecksum_op()),
-        ns_per_call(400_000, truncated_op()),
+        badvhid.ns(),
+        ttl254.ns(),
+        badversion.ns(),
+        badchecksum.ns(),
+        truncated.ns(),
     ];
+    let (shortcut, parse, checksum) = (shortcut.ns(), parse.ns(), checksum.ns());
+    let (bump, lane, verify) = (bump.ns(), lane.ns(), verify.ns());
     let mut line = format!(
         "input: accept {accept:.1} ns ({:.2}x floor)",
         accept / floor
@@ -101,12 +137,6 @@ fn summary() -> Ratios {
         verdict(accept / floor <= 1.5),
         verdict(worst <= 0.25)
     );
-    let shortcut = ns_per_call(400_000, part_shortcut_op());
-    let parse = ns_per_call(400_000, part_parse_op());
-    let checksum = ns_per_call(400_000, part_carp_checksum_op());
-    let bump = ns_per_call(400_000, part_sysctl_bump_op());
-    let lane = ns_per_call(400_000, part_sysctl_lane_op());
-    let verify = ns_per_call(100_000, part_verify_op());
     println!(
         "input: parts: ipv4_carp shortcut {shortcut:.1} ns (frame::parse {parse:.1} ns), carp checksum {checksum:.1} ns, sysctl bump {bump:.1} ns (in a lane {lane:.1} ns), AuthContext::verify {verify:.1} ns ({:.2}x floor); accept minus verify {:.1} ns",
         verify / floor,
@@ -136,7 +166,7 @@ fn main() {
         checks.at_most("accept/floor", ratios.accept, 3.5);
         checks.at_most("forged/floor", ratios.forged, 3.0);
         checks.at_most("worst reject/compress", ratios.worst, 1.6);
-        checks.at_most("ttl254/frame::parse", ratios.ttl254_over_parse, 2.0);
+        checks.at_most("ttl254/frame::parse", ratios.ttl254_over_parse, 1.3);
         checks.finish();
         return;
     }

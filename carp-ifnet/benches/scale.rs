@@ -68,7 +68,7 @@ fn main() {
         Scale::new(16, true).run_for(WINDOW_US);
         return;
     }
-    let (floor, _) = references();
+    let floor = floor_ns();
     let mut csv =
         String::from("vhids,distinct_ns_per_advert,shared_ns_per_advert,adverts_per_60s\n");
     let mut lines = [

@@ -27,15 +27,21 @@ fn benches(c: &mut Criterion) {
 
 /// Prints the summary lines; returns advert / floor.
 fn summary() -> f64 {
-    let (floor, _) = references();
-    let send = ns_per_call(100_000, send_op());
+    let mut floor = Timed::new(10_000, floor_op());
+    let mut send = Timed::new(10_000, send_op());
+    let mut sign = Timed::new(10_000, part_sign_op());
+    for _ in 0..ROUNDS {
+        floor.batch();
+        send.batch();
+        sign.batch();
+    }
+    let (floor, send, sign) = (floor.ns(), send.ns(), sign.ns());
     let ratio = send / floor;
     println!("send: advert {send:.1} ns ({ratio:.2}x floor); floor {floor:.1} ns");
     println!(
         "send: target <= 1.30x floor {}",
         if ratio <= 1.3 { "MET" } else { "MISSED" }
     );
-    let sign = ns_per_call(100_000, part_sign_op());
     println!(
         "send: parts: AuthContext::sign {sign:.1} ns ({:.2}x floor); advert minus sign {:.1} ns",
         sign / floor,

@@ -1,5 +1,5 @@
 //! What every bench shares: a non-recording mock driver, the SHA-1 floor,
-//! frame builders, the best-of-rounds timer, and one closure per measured
+//! frame builders, the interleaved best-of-rounds timer, and one closure per measured
 //! path (the criterion benches, the summary lines and the callgrind driver
 //! `ops` all run the very same closures).
 #![allow(dead_code)]
@@ -308,29 +308,63 @@ pub fn arp_op(balanced: bool) -> impl FnMut() {
 
 // ===== timing =====
 
-/// Best-of-rounds nanoseconds per call.
-pub fn ns_per_call(calls: u32, mut f: impl FnMut()) -> f64 {
-    const ROUNDS: usize = 7;
-    for _ in 0..calls / 10 {
-        f();
-    }
-    let mut best = f64::MAX;
-    for _ in 0..ROUNDS {
-        let start = WallClock::now();
-        for _ in 0..calls {
-            f();
-        }
-        best = best.min(start.elapsed().as_nanos() as f64 / f64::from(calls));
-    }
-    best
+/// Batches per figure: each operation's figure is its fastest of this many
+/// timed batches.
+pub const ROUNDS: usize = 31;
+
+/// One measured operation and the fastest batch seen of it, in ns per call.
+///
+/// A summary builds one `Timed` per operation, references included, and
+/// calls [`Timed::batch`] on each in turn, round after round
+/// ([`ROUNDS`]): the batches of all the operations interleave, so a
+/// frequency step or a neighbour on the host hits every figure of the
+/// round alike instead of whichever operation was being timed then, and a
+/// ratio compares figures taken under the same conditions. The minimum is
+/// the least disturbed figure (the first round, with cold caches, is
+/// never it). The closure stays monomorphised inside its batch loop: the
+/// shortest paths are a few ns long, and a call through `dyn` would add
+/// to them.
+pub struct Timed<F> {
+    op: F,
+    calls: u32,
+    best: f64,
 }
 
-/// The floor and one compression, measured now.
-pub fn references() -> (f64, f64) {
-    (
-        ns_per_call(200_000, floor_op()),
-        ns_per_call(200_000, compress_op()),
-    )
+impl<F: FnMut()> Timed<F> {
+    /// `calls` calls per batch; about a millisecond of work keeps the
+    /// batches short next to the phases of a noisy host.
+    pub fn new(calls: u32, op: F) -> Self {
+        Timed {
+            op,
+            calls,
+            best: f64::MAX,
+        }
+    }
+
+    /// Times one batch; keeps it if it is the fastest so far.
+    pub fn batch(&mut self) {
+        let start = WallClock::now();
+        for _ in 0..self.calls {
+            (self.op)();
+        }
+        let ns = start.elapsed().as_nanos() as f64 / f64::from(self.calls);
+        self.best = self.best.min(ns);
+    }
+
+    /// The fastest batch's ns per call.
+    pub fn ns(&self) -> f64 {
+        self.best
+    }
+}
+
+/// The floor alone, for a bench whose own figures are not per call
+/// (`scale`): best of [`ROUNDS`] batches.
+pub fn floor_ns() -> f64 {
+    let mut floor = Timed::new(10_000, floor_op());
+    for _ in 0..ROUNDS {
+        floor.batch();
+    }
+    floor.ns()
 }
 
 /// Where the benches write their data files for `scripts/plot.py`: the
