@@ -320,8 +320,9 @@ pub const ROUNDS: usize = 31;
 /// frequency step or a neighbour on the host hits every figure of the
 /// round alike instead of whichever operation was being timed then, and a
 /// ratio compares figures taken under the same conditions. The minimum is
-/// the least disturbed figure (the first round, with cold caches, is
-/// never it). The closure stays monomorphised inside its batch loop: the
+/// the least disturbed figure (the first round, with cold caches and
+/// branch predictors, is slower and drops out). The closure stays
+/// monomorphised inside its batch loop: the
 /// shortest paths are a few ns long, and a call through `dyn` would add
 /// to them.
 pub struct Timed<F> {
