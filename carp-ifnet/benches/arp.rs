@@ -31,11 +31,7 @@ fn summary() -> f64 {
     let mut compress = Timed::new(20_000, compress_op());
     let mut balanced = Timed::new(2_000, arp_op(true));
     let mut unbalanced = Timed::new(2_000, arp_op(false));
-    for _ in 0..ROUNDS {
-        compress.batch();
-        balanced.batch();
-        unbalanced.batch();
-    }
+    interleave(&mut [&mut compress, &mut balanced, &mut unbalanced]);
     let (compress, balanced, unbalanced) = (compress.ns(), balanced.ns(), unbalanced.ns());
     println!(
         "arp: balanced {balanced:.1} ns/request ({:.2}x compress), unbalanced {unbalanced:.1} ns/request ({:.2}x compress); 255 vhids, compress {compress:.1} ns",

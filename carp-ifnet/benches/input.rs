@@ -91,23 +91,23 @@ fn summary() -> Ratios {
     let mut bump = Timed::new(100_000, part_sysctl_bump_op());
     let mut lane = Timed::new(100_000, part_sysctl_lane_op());
     let mut verify = Timed::new(10_000, part_verify_op());
-    for _ in 0..ROUNDS {
-        floor.batch();
-        compress.batch();
-        accept.batch();
-        forged.batch();
-        badvhid.batch();
-        ttl254.batch();
-        badversion.batch();
-        badchecksum.batch();
-        truncated.batch();
-        shortcut.batch();
-        parse.batch();
-        checksum.batch();
-        bump.batch();
-        lane.batch();
-        verify.batch();
-    }
+    interleave(&mut [
+        &mut floor,
+        &mut compress,
+        &mut accept,
+        &mut forged,
+        &mut badvhid,
+        &mut ttl254,
+        &mut badversion,
+        &mut badchecksum,
+        &mut truncated,
+        &mut shortcut,
+        &mut parse,
+        &mut checksum,
+        &mut bump,
+        &mut lane,
+        &mut verify,
+    ]);
     let (floor, compress) = (floor.ns(), compress.ns());
     let (accept, forged) = (accept.ns(), forged.ns());
     let rejects = [

@@ -30,11 +30,7 @@ fn summary() -> f64 {
     let mut floor = Timed::new(10_000, floor_op());
     let mut send = Timed::new(10_000, send_op());
     let mut sign = Timed::new(10_000, part_sign_op());
-    for _ in 0..ROUNDS {
-        floor.batch();
-        send.batch();
-        sign.batch();
-    }
+    interleave(&mut [&mut floor, &mut send, &mut sign]);
     let (floor, send, sign) = (floor.ns(), send.ns(), sign.ns());
     let ratio = send / floor;
     println!("send: advert {send:.1} ns ({ratio:.2}x floor); floor {floor:.1} ns");

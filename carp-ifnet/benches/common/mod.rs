@@ -1,7 +1,7 @@
 //! What every bench shares: a non-recording mock driver, the SHA-1 floor,
-//! frame builders, the interleaved best-of-rounds timer, and one closure per measured
-//! path (the criterion benches, the summary lines and the callgrind driver
-//! `ops` all run the very same closures).
+//! frame builders, the interleaved best-of-rounds timer, and one closure
+//! per measured path (the criterion benches, the summary lines and the
+//! callgrind driver `ops` all run the very same closures).
 #![allow(dead_code)]
 
 use std::hint::black_box;
@@ -310,21 +310,21 @@ pub fn arp_op(balanced: bool) -> impl FnMut() {
 
 /// Batches per figure: each operation's figure is its fastest of this many
 /// timed batches.
-pub const ROUNDS: usize = 31;
+const ROUNDS: usize = 31;
 
 /// One measured operation and the fastest batch seen of it, in ns per call.
 ///
 /// A summary builds one `Timed` per operation, references included, and
-/// calls [`Timed::batch`] on each in turn, round after round
-/// ([`ROUNDS`]): the batches of all the operations interleave, so a
+/// hands them all to [`interleave`], which times one batch of each in
+/// turn, round after round ([`ROUNDS`]): the batches interleave, so a
 /// frequency step or a neighbour on the host hits every figure of the
 /// round alike instead of whichever operation was being timed then, and a
 /// ratio compares figures taken under the same conditions. The minimum is
 /// the least disturbed figure (the first round, with cold caches and
 /// branch predictors, is slower and drops out). The closure stays
-/// monomorphised inside its batch loop: the
-/// shortest paths are a few ns long, and a call through `dyn` would add
-/// to them.
+/// monomorphised inside its batch loop (only the batch is called through
+/// `dyn`): the shortest paths are a few ns long, and a call through `dyn`
+/// per call would add to them.
 pub struct Timed<F> {
     op: F,
     calls: u32,
@@ -342,8 +342,20 @@ impl<F: FnMut()> Timed<F> {
         }
     }
 
+    /// The fastest batch's ns per call.
+    pub fn ns(&self) -> f64 {
+        self.best
+    }
+}
+
+/// One timed batch of a measured operation, as [`interleave`] runs it.
+pub trait Batch {
     /// Times one batch; keeps it if it is the fastest so far.
-    pub fn batch(&mut self) {
+    fn batch(&mut self);
+}
+
+impl<F: FnMut()> Batch for Timed<F> {
+    fn batch(&mut self) {
         let start = WallClock::now();
         for _ in 0..self.calls {
             (self.op)();
@@ -351,10 +363,15 @@ impl<F: FnMut()> Timed<F> {
         let ns = start.elapsed().as_nanos() as f64 / f64::from(self.calls);
         self.best = self.best.min(ns);
     }
+}
 
-    /// The fastest batch's ns per call.
-    pub fn ns(&self) -> f64 {
-        self.best
+/// [`ROUNDS`] rounds, each timing one batch of every operation of `ops`,
+/// in their order.
+pub fn interleave(ops: &mut [&mut dyn Batch]) {
+    for _ in 0..ROUNDS {
+        for op in ops.iter_mut() {
+            op.batch();
+        }
     }
 }
 
@@ -362,9 +379,7 @@ impl<F: FnMut()> Timed<F> {
 /// (`scale`): best of [`ROUNDS`] batches.
 pub fn floor_ns() -> f64 {
     let mut floor = Timed::new(10_000, floor_op());
-    for _ in 0..ROUNDS {
-        floor.batch();
-    }
+    interleave(&mut [&mut floor]);
     floor.ns()
 }
 
