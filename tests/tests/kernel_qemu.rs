@@ -3,11 +3,12 @@
 //! peers, elections go both ways, the survivor takes over when the master
 //! dies (a killed peer, a killed QEMU), preemption and bow-out work both
 //! ways, and the guest's takeover lands on the CARP formula
-//! (3 x advbase + advskew/256 of the backup) within 2 ms measured inside
-//! the guest (its `silence_us`) every time, and on the wire (last advert
-//! of the dead master to the guest's first) within 2 ms in at least four
-//! of the five takeovers from carpd in one boot, every one within 5 ms
-//! (see `WIRE_SLACK_US` for what QEMU under TCG adds there).
+//! (3 x advbase + advskew/256 of the backup): within 2 ms both measured
+//! inside the guest (its `silence_us`) and on the wire (last advert of the
+//! dead master to the guest's first) in at least four of the five
+//! takeovers from carpd in one boot, and every takeover within 25 ms by
+//! both (see `TAKEOVER_SLACK_US` and `OUTLIER_US` for what QEMU under TCG
+//! and the host's scheduling add).
 //!
 //! The client's view across failovers is in `kernel_qemu_client.rs`.
 
@@ -29,7 +30,12 @@ const VADDR: &str = "192.0.2.100";
 /// Boot (~0.1 s) plus election at advbase 1 (3 s + skew), with room for a
 /// loaded machine.
 const ELECT: Duration = Duration::from_secs(15);
-/// How far past the formula a takeover may land (TCG, 2 kHz tick).
+/// How far past the formula the guest's own takeover lands (TCG, 2 kHz
+/// tick) in at least four of [`CARPD_ROUNDS`] takeovers; each one is held
+/// to [`OUTLIER_US`]. The guest's figure includes its vCPU thread waiting
+/// for a host CPU: a CI run measured +2753 us once (load 1.6), and on a
+/// fresh machine on 2026-12-02, the first run of these tests after
+/// installing QEMU, +1474 and +4177 us (the next two runs: +3 to +168 us).
 const TAKEOVER_SLACK_US: i64 = 2_000;
 /// On the wire the takeover also carries the dead master's last advert
 /// in (QEMU's tap read, the NIC's MSI-X interrupt waking the guest) and the
@@ -52,12 +58,23 @@ const TAKEOVER_SLACK_US: i64 = 2_000;
 /// loop: two thread wake-ups each way), of which the guest's own measure
 /// was +0.09 to +0.11 ms, and 0.09 to 0.18 ms in the host's tap and bridge;
 /// four more runs of the shipped test that day gave +0.58 to +1.66 ms.
-/// So the wire bound is this.
-const WIRE_SLACK_US: i64 = 5_000;
+/// So the wire's usual excess is 0.3 to 2.2 ms, and the tests held every
+/// takeover to 5 ms on the wire until a CI run
+/// on 2026-12-01 (c3724c9, load average 0.81) measured +7619 us on the
+/// wire for a takeover that was +249 us inside the guest: 7.4 ms lost
+/// between the bridge and the guest's clock, in QEMU's threads waiting
+/// for a host CPU (the 2-vCPU VM's own scheduling, or the hypervisor's),
+/// not in carp, whose figure is the guest's own. The
+/// host's scheduling is not the project's to bound, so what every
+/// takeover is held to on the wire is the bound the real-network failover
+/// test holds carpd's advbase 0 takeover to (`interop_failover.rs`,
+/// 25 ms), and the claim is [`WIRE_TARGET_US`] in four of five takeovers.
+/// The same bound holds the guest's own figure for any one takeover.
+const OUTLIER_US: i64 = 25_000;
 
 /// The issue's bound, asserted on the wire over [`CARPD_ROUNDS`] takeovers
 /// in one boot: at most [`CARPD_ROUNDS_LATE`] of them may land past it
-/// (each still within [`WIRE_SLACK_US`]), as the failover measurement
+/// (each still within [`OUTLIER_US`]), as the failover measurement
 /// holds advbase 0 to 25 ms in 9 of 10 runs. On 2026-11-30 the test with
 /// one takeover each from ucarp and carpd measured +0.45 to +1.66 ms on the
 /// wire in 32 of 32 takeovers, and this one +0.30 to +1.21 ms in 15 of 15
@@ -203,9 +220,15 @@ fn record(line: &str) {
 
 /// Captures adverts into `pcap`, crashes the master (`crash`, the peer
 /// named `peer` at [`PEER_IP`]) with the guest at advskew 50 its backup,
-/// and checks the takeover with [`assert_takeover_on_formula`], whose wire
-/// figure it returns.
-fn time_takeover(lab: &Lab, guest: &Guest, pcap: &Path, peer: &str, crash: impl FnOnce()) -> i64 {
+/// and checks the takeover with [`assert_takeover_on_formula`], whose
+/// figures (the guest's, the wire's) it returns.
+fn time_takeover(
+    lab: &Lab,
+    guest: &Guest,
+    pcap: &Path,
+    peer: &str,
+    crash: impl FnOnce(),
+) -> (i64, i64) {
     let cap = lab.capture(pcap, "ip proto 112").unwrap();
     run_for(Duration::from_millis(1500));
     crash();
@@ -216,9 +239,16 @@ fn time_takeover(lab: &Lab, guest: &Guest, pcap: &Path, peer: &str, crash: impl 
 }
 
 /// Checks the guest's own and the wire's takeover from `peer` (a name for
-/// the report), whose adverts came from `dead`, against the formula.
-/// Returns the wire's figure (microseconds past the formula).
-fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, peer: &str, dead: &str, skew: u8) -> i64 {
+/// the report), whose adverts came from `dead`, against the formula
+/// (each within [`OUTLIER_US`] past it). Returns both figures, the
+/// guest's and the wire's, in microseconds past the formula.
+fn assert_takeover_on_formula(
+    guest: &Guest,
+    pcap: &Path,
+    peer: &str,
+    dead: &str,
+    skew: u8,
+) -> (i64, i64) {
     assert_receive_interrupt_and_rehearsal(guest);
     let state = guest.states().last().cloned().unwrap();
     assert_eq!(
@@ -235,14 +265,14 @@ fn assert_takeover_on_formula(guest: &Guest, pcap: &Path, peer: &str, dead: &str
     println!("{line}");
     record(&line);
     assert!(
-        (0..=TAKEOVER_SLACK_US).contains(&inside),
+        (0..=OUTLIER_US).contains(&inside),
         "guest took over {inside} us past the formula (load average {load})"
     );
     assert!(
-        (0..=WIRE_SLACK_US).contains(&wire),
+        (0..=OUTLIER_US).contains(&wire),
         "wire silence {wire} us past the formula (load average {load})"
     );
-    wire
+    (inside, wire)
 }
 
 #[test]
@@ -368,7 +398,7 @@ fn carpd_beats_the_guest_which_takes_over_on_the_formula_when_carpd_dies() {
     let mut lab = Lab::new().unwrap();
     let a = lab.add_host("a", &["192.0.2.11/24"]).unwrap();
     let mut guest = None;
-    let mut wires = Vec::new();
+    let mut figures = Vec::new();
     for round in 0..CARPD_ROUNDS {
         // The first carpd is MASTER before the guest boots; each later one
         // (preempt on, a better advskew) takes the vhid from the guest.
@@ -392,12 +422,14 @@ fn carpd_beats_the_guest_which_takes_over_on_the_formula_when_carpd_dies() {
         assert_eq!(guest.counter("badauth"), Some(0));
 
         let pcap = dir.path.join(format!("takeover{round}.pcap"));
-        wires.push(time_takeover(&lab, guest, &pcap, "carpd", || peer.crash()));
+        figures.push(time_takeover(&lab, guest, &pcap, "carpd", || peer.crash()));
     }
-    let late = wires.iter().filter(|w| **w > WIRE_TARGET_US).count();
+    let late_inside = figures.iter().filter(|f| f.0 > TAKEOVER_SLACK_US).count();
+    let late_wire = figures.iter().filter(|f| f.1 > WIRE_TARGET_US).count();
     assert!(
-        late <= CARPD_ROUNDS_LATE,
-        "{late} of {CARPD_ROUNDS} takeovers past {WIRE_TARGET_US} us on the wire: {wires:?}"
+        late_inside <= CARPD_ROUNDS_LATE && late_wire <= CARPD_ROUNDS_LATE,
+        "of {CARPD_ROUNDS} takeovers (guest, wire) {late_inside} past {TAKEOVER_SLACK_US} us in the guest, \
+         {late_wire} past {WIRE_TARGET_US} us on the wire: {figures:?}"
     );
 }
 
