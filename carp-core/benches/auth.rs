@@ -93,9 +93,15 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-/// Calls per timed batch, and batches per figure.
+/// Calls per timed batch, and batches per figure at least.
 const CALLS: u32 = 20_000;
 const ROUNDS: usize = 31;
+
+/// The wall time the rounds span at least, as in carp-ifnet's benches
+/// (`SPAN` in `carp-ifnet/benches/common/mod.rs`): the host's phases on
+/// the Intel Xeon VM alternate within seconds, and rounds spanning 20 s
+/// see the quiet one.
+const SPAN: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Nanoseconds per call of one batch.
 fn batch(f: &mut impl FnMut()) -> f64 {
@@ -106,22 +112,26 @@ fn batch(f: &mut impl FnMut()) -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(CALLS)
 }
 
-/// Best-of-rounds nanoseconds per call of each closure. Rounds interleave
-/// the closures, so a frequency step or a noisy neighbour hits all figures
-/// alike instead of skewing whichever one ran during it; the minimum is
-/// the figure least disturbed.
-fn interleaved<const N: usize>(fs: &mut [&mut dyn FnMut(); N]) -> [f64; N] {
+/// Best-of-rounds nanoseconds per call of each closure, and the rounds
+/// run. Rounds interleave the closures, so a frequency step or a noisy
+/// neighbour hits all figures alike instead of skewing whichever one ran
+/// during it; the minimum is the figure least disturbed. They run until
+/// at least [`ROUNDS`] have and [`SPAN`] has passed.
+fn interleaved<const N: usize>(fs: &mut [&mut dyn FnMut(); N]) -> ([f64; N], usize) {
     let mut best = [f64::MAX; N];
     // One untimed round warms caches and branch predictors.
     for f in fs.iter_mut() {
         batch(f);
     }
-    for _ in 0..ROUNDS {
+    let start = Instant::now();
+    let mut rounds = 0;
+    while rounds < ROUNDS || start.elapsed() < SPAN {
         for (f, best) in fs.iter_mut().zip(best.iter_mut()) {
             *best = best.min(batch(f));
         }
+        rounds += 1;
     }
-    best
+    (best, rounds)
 }
 
 /// The same-run ratios of one summary.
@@ -157,7 +167,7 @@ fn summary() -> Ratios {
     let mut dependent = || {
         black_box(dependent_floor(black_box(&start), black_box(&blocks)));
     };
-    let [sign, verify, floor_ns, dependent_ns] =
+    let ([sign, verify, floor_ns, dependent_ns], rounds) =
         interleaved(&mut [&mut sign, &mut verify, &mut floor, &mut dependent]);
     println!(
         "auth: sign {sign:.1} ns, verify {verify:.1} ns, floor {floor_ns:.1} ns, ratio {:.2}, verify/floor {:.2}",
@@ -169,6 +179,7 @@ fn summary() -> Ratios {
         sign / dependent_ns,
         verify / dependent_ns
     );
+    println!("auth: rounds: {rounds}, each figure its closure's fastest batch");
     Ratios {
         sign: sign / floor_ns,
         verify: verify / floor_ns,

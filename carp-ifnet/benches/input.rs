@@ -74,7 +74,8 @@ struct Ratios {
 
 /// Prints the summary lines and returns the ratios. Every figure, the
 /// references and the parts included, comes from the same interleaved
-/// rounds ([`Timed`]).
+/// rounds ([`Timed`], [`SPAN`]); the last line gives the median round's
+/// ratios beside the fastest batches'.
 fn summary() -> Ratios {
     let mut floor = Timed::new(10_000, floor_op());
     let mut compress = Timed::new(20_000, compress_op());
@@ -91,7 +92,7 @@ fn summary() -> Ratios {
     let mut bump = Timed::new(100_000, part_sysctl_bump_op());
     let mut lane = Timed::new(100_000, part_sysctl_lane_op());
     let mut verify = Timed::new(10_000, part_verify_op());
-    interleave(&mut [
+    let span = interleave(&mut [
         &mut floor,
         &mut compress,
         &mut accept,
@@ -108,6 +109,19 @@ fn summary() -> Ratios {
         &mut lane,
         &mut verify,
     ]);
+    let typical_accept = span.median_round(|i| accept.round(i) / floor.round(i));
+    let typical_worst = span.median_round(|i| {
+        [
+            badvhid.round(i),
+            ttl254.round(i),
+            badversion.round(i),
+            badchecksum.round(i),
+            truncated.round(i),
+        ]
+        .iter()
+        .fold(0.0f64, |a, b| a.max(*b))
+            / compress.round(i)
+    });
     let (floor, compress) = (floor.ns(), compress.ns());
     let (accept, forged) = (accept.ns(), forged.ns());
     let rejects = [
@@ -141,6 +155,10 @@ fn summary() -> Ratios {
         "input: parts: ipv4_carp shortcut {shortcut:.1} ns (frame::parse {parse:.1} ns), carp checksum {checksum:.1} ns, sysctl bump {bump:.1} ns (in a lane {lane:.1} ns), AuthContext::verify {verify:.1} ns ({:.2}x floor); accept minus verify {:.1} ns",
         verify / floor,
         accept - verify
+    );
+    println!(
+        "input: rounds: {}, each figure its path's fastest batch; the median round: accept {typical_accept:.2}x floor, worst reject {typical_worst:.3}x compress",
+        span.describe()
     );
     Ratios {
         accept: accept / floor,

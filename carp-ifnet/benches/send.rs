@@ -30,7 +30,8 @@ fn summary() -> f64 {
     let mut floor = Timed::new(10_000, floor_op());
     let mut send = Timed::new(10_000, send_op());
     let mut sign = Timed::new(10_000, part_sign_op());
-    interleave(&mut [&mut floor, &mut send, &mut sign]);
+    let span = interleave(&mut [&mut floor, &mut send, &mut sign]);
+    let typical = span.median_round(|i| send.round(i) / floor.round(i));
     let (floor, send, sign) = (floor.ns(), send.ns(), sign.ns());
     let ratio = send / floor;
     println!("send: advert {send:.1} ns ({ratio:.2}x floor); floor {floor:.1} ns");
@@ -42,6 +43,10 @@ fn summary() -> f64 {
         "send: parts: AuthContext::sign {sign:.1} ns ({:.2}x floor); advert minus sign {:.1} ns",
         sign / floor,
         send - sign
+    );
+    println!(
+        "send: rounds: {}, each figure its path's fastest batch; the median round: advert {typical:.2}x floor",
+        span.describe()
     );
     ratio
 }

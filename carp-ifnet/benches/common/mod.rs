@@ -308,27 +308,40 @@ pub fn arp_op(balanced: bool) -> impl FnMut() {
 
 // ===== timing =====
 
-/// Batches per figure: each operation's figure is its fastest of this many
-/// timed batches.
+/// Batches per figure, at least: each operation's figure is its fastest
+/// of this many timed batches or more.
 const ROUNDS: usize = 31;
 
-/// One measured operation and the fastest batch seen of it, in ns per call.
+/// The wall time the rounds span, at least. On the Intel Xeon VM the
+/// host's phases alternate within seconds (2026-12-02, 152 back-to-back
+/// runs of the 31-round summary in 90 s: quiet stretches of 0.4-6.1 s,
+/// heavy ones of 0.6-5.9 s, and one heavy stretch of over 10 s in 20
+/// runs of a 10 s span). In the heavy phase, a busy sibling hardware
+/// thread, every small integer path takes about twice its time and the
+/// SHA-NI compression 1.2 times. [`ROUNDS`] rounds alone take 20-40 ms
+/// and fall inside one phase, so a run's ratios were those of whichever
+/// phase it started in; rounds spanning 20 s see both, and each figure
+/// is its path's fastest batch, from the quiet phase.
+/// [`Span::median_round`] gives the typical round beside it.
+pub const SPAN: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// One measured operation and its batches' times, in ns per call.
 ///
 /// A summary builds one `Timed` per operation, references included, and
 /// hands them all to [`interleave`], which times one batch of each in
-/// turn, round after round ([`ROUNDS`]): the batches interleave, so a
-/// frequency step or a neighbour on the host hits every figure of the
-/// round alike instead of whichever operation was being timed then, and a
-/// ratio compares figures taken under the same conditions. The minimum is
-/// the least disturbed figure (the first round, with cold caches and
-/// branch predictors, is slower and drops out). The closure stays
-/// monomorphised inside its batch loop (only the batch is called through
-/// `dyn`): the shortest paths are a few ns long, and a call through `dyn`
-/// per call would add to them.
+/// turn, round after round, for at least [`ROUNDS`] rounds and [`SPAN`]:
+/// the batches interleave, so a frequency step or a neighbour on the host
+/// hits every figure of the round alike instead of whichever operation
+/// was being timed then, and a ratio compares figures taken under the
+/// same conditions. The figure is the fastest batch, the least disturbed
+/// (the first round, with cold caches and branch predictors, is slower
+/// and drops out). The closure stays monomorphised inside its batch loop
+/// (only the batch is called through `dyn`): the shortest paths are a few
+/// ns long, and a call through `dyn` per call would add to them.
 pub struct Timed<F> {
     op: F,
     calls: u32,
-    best: f64,
+    batches: Vec<f64>,
 }
 
 impl<F: FnMut()> Timed<F> {
@@ -338,19 +351,24 @@ impl<F: FnMut()> Timed<F> {
         Timed {
             op,
             calls,
-            best: f64::MAX,
+            batches: Vec::new(),
         }
     }
 
     /// The fastest batch's ns per call.
     pub fn ns(&self) -> f64 {
-        self.best
+        self.batches.iter().fold(f64::MAX, |a, b| a.min(*b))
+    }
+
+    /// Round `i`'s batch, in ns per call.
+    pub fn round(&self, i: usize) -> f64 {
+        self.batches[i]
     }
 }
 
 /// One timed batch of a measured operation, as [`interleave`] runs it.
 pub trait Batch {
-    /// Times one batch; keeps it if it is the fastest so far.
+    /// Times one batch and keeps its ns per call.
     fn batch(&mut self);
 }
 
@@ -361,22 +379,54 @@ impl<F: FnMut()> Batch for Timed<F> {
             (self.op)();
         }
         let ns = start.elapsed().as_nanos() as f64 / f64::from(self.calls);
-        self.best = self.best.min(ns);
+        self.batches.push(ns);
     }
 }
 
-/// [`ROUNDS`] rounds, each timing one batch of every operation of `ops`,
-/// in their order.
-pub fn interleave(ops: &mut [&mut dyn Batch]) {
-    for _ in 0..ROUNDS {
+/// The rounds one [`interleave`] ran.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    /// How many rounds.
+    pub rounds: usize,
+    /// Their wall time, in seconds.
+    pub seconds: f64,
+}
+
+impl Span {
+    /// The median over the rounds of `per_round(i)`, a ratio of round
+    /// `i`'s own batches: what a typical round saw, the host's slow
+    /// phases included, next to the fastest batches' figures.
+    pub fn median_round(&self, per_round: impl Fn(usize) -> f64) -> f64 {
+        let mut xs: Vec<f64> = (0..self.rounds).map(per_round).collect();
+        xs.sort_by(f64::total_cmp);
+        xs[xs.len() / 2]
+    }
+
+    /// `"<rounds> rounds over <seconds> s"`, for the summary lines.
+    pub fn describe(&self) -> String {
+        format!("{} rounds over {:.1} s", self.rounds, self.seconds)
+    }
+}
+
+/// Rounds, each timing one batch of every operation of `ops` in their
+/// order, until at least [`ROUNDS`] have run and [`SPAN`] has passed.
+pub fn interleave(ops: &mut [&mut dyn Batch]) -> Span {
+    let start = WallClock::now();
+    let mut rounds = 0;
+    while rounds < ROUNDS || start.elapsed() < SPAN {
         for op in ops.iter_mut() {
             op.batch();
         }
+        rounds += 1;
+    }
+    Span {
+        rounds,
+        seconds: start.elapsed().as_secs_f64(),
     }
 }
 
 /// The floor alone, for a bench whose own figures are not per call
-/// (`scale`): best of [`ROUNDS`] batches.
+/// (`scale`): its fastest batch over [`interleave`]'s rounds.
 pub fn floor_ns() -> f64 {
     let mut floor = Timed::new(10_000, floor_op());
     interleave(&mut [&mut floor]);
