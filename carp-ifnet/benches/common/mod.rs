@@ -449,7 +449,8 @@ pub fn quick_mode() -> bool {
 }
 
 /// True for `cargo bench ... -- --check`, the mode `.ci/run` uses: no
-/// criterion, only the self-timed summary (a few seconds), whose same-run
+/// criterion, only the self-timed summary (about [`SPAN`] where it
+/// interleaves; a few seconds otherwise), whose same-run
 /// ratios are then held to bounds with [`Checks`].
 pub fn check_mode() -> bool {
     std::env::args().any(|a| a == "--check")
